@@ -1,0 +1,1 @@
+"""The Pledge & Partnership Registry application package."""

@@ -1,0 +1,71 @@
+"""Country helpers: ISO 3166-1 alpha-3 codes, names and UNHCR regional bureaux."""
+
+from __future__ import annotations
+
+import csv
+from functools import cache
+from pathlib import Path
+
+import pycountry
+
+from registry.i18n import N_, LabelledEnum
+
+_CSV_PATH = Path(__file__).resolve().parent / "data" / "country_regions.csv"
+
+
+class Region(LabelledEnum):
+    """UNHCR regional bureau; the value is the English label."""
+
+    americas = N_("Americas")
+    asia_pacific = N_("Asia and the Pacific")
+    east_horn_great_lakes = N_("East and Horn of Africa and the Great Lakes")
+    europe = N_("Europe")
+    mena = N_("Middle East and North Africa")
+    southern_africa = N_("Southern Africa")
+    west_central_africa = N_("West and Central Africa")
+
+
+@cache
+def _region_map() -> dict[str, Region]:
+    """Load the alpha-3 -> Region mapping from the shipped CSV (once)."""
+    with _CSV_PATH.open(newline="", encoding="utf-8") as fh:
+        return {row["alpha3"].upper(): Region[row["region"]] for row in csv.DictReader(fh)}
+
+
+def _normalise(alpha3: str | None) -> str:
+    """Return the stripped, upper-cased code (empty string for None)."""
+    return (alpha3 or "").strip().upper()
+
+
+def region_for(alpha3: str) -> Region | None:
+    """Return the UNHCR region for an ISO alpha-3 code (case-insensitive), or None if unknown."""
+    return _region_map().get(_normalise(alpha3))
+
+
+def is_country(alpha3: str) -> bool:
+    """Return True if the code is a known ISO 3166-1 alpha-3 country code (case-insensitive)."""
+    code = _normalise(alpha3)
+    return len(code) == 3 and pycountry.countries.get(alpha_3=code) is not None
+
+
+def country_name(alpha3: str) -> str | None:
+    """Return the country's display name (common name if any), or None for an unknown code."""
+    code = _normalise(alpha3)
+    if len(code) != 3:
+        return None
+    country = pycountry.countries.get(alpha_3=code)
+    if country is None:
+        return None
+    return getattr(country, "common_name", None) or country.name
+
+
+@cache
+def _choices() -> tuple[tuple[str, str], ...]:
+    """Build the (alpha3, name) pairs for all countries, sorted by name."""
+    pairs = [(c.alpha_3, country_name(c.alpha_3) or c.name) for c in pycountry.countries]
+    return tuple(sorted(pairs, key=lambda p: (p[1].casefold(), p[0])))
+
+
+def country_choices() -> list[tuple[str, str]]:
+    """Return (alpha3, name) pairs for every country, sorted by name, for select fields."""
+    return list(_choices())

@@ -1,0 +1,115 @@
+"""E-mail: every message goes through `OutboxMessage`, then out over SMTP or into the log."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import time
+from email.message import EmailMessage
+
+from flask import current_app, render_template
+from flask_security.mail_util import MailUtil
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from registry import jobs
+from registry.extensions import db
+from registry.models import OutboxMessage, OutboxStatus, utcnow
+
+log = logging.getLogger(__name__)
+
+
+def queue_email(to: str, subject: str, body: str) -> OutboxMessage:
+    """Put a message in the outbox; it is delivered after the transaction commits."""
+    message = OutboxMessage(to=to, subject=str(subject), body=body)
+    db.session.add(message)
+    db.session.flush()
+    db.session.info["outbox_pending"] = True
+    return message
+
+
+def queue_template(to: str, subject: str, template: str, **context) -> OutboxMessage:
+    """Queue a message whose body is rendered from `templates/email/<template>.txt`."""
+    return queue_email(to, subject, render_template(f"email/{template}.txt", **context))
+
+
+@event.listens_for(Session, "after_commit")
+def _deliver_after_commit(session):
+    if session.info.pop("outbox_pending", False):
+        jobs.enqueue("registry.mail:deliver_outbox")
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session):
+    session.info.pop("outbox_pending", None)
+
+
+def _send_smtp(message: OutboxMessage) -> None:
+    cfg = current_app.config
+    email = EmailMessage()
+    email["From"] = cfg["MAIL_DEFAULT_SENDER"]
+    email["To"] = message.to
+    email["Subject"] = message.subject
+    email.set_content(message.body)
+    smtp_cls = smtplib.SMTP_SSL if cfg["MAIL_USE_SSL"] else smtplib.SMTP
+    with smtp_cls(cfg["MAIL_SERVER"], cfg["MAIL_PORT"], timeout=15) as smtp:
+        if cfg["MAIL_USE_TLS"]:
+            smtp.starttls()
+        if cfg["MAIL_USERNAME"]:
+            smtp.login(cfg["MAIL_USERNAME"], cfg["MAIL_PASSWORD"] or "")
+        smtp.send_message(email)
+
+
+def _deliver_one(message: OutboxMessage) -> None:
+    """Try a message until it goes or attempts run out; the row keeps the last error."""
+    cfg = current_app.config
+    if not cfg["MAIL_SERVER"]:
+        log.info("e-mail to %s: %s\n%s", message.to, message.subject, message.body)
+        message.status, message.sent_at = OutboxStatus.logged, utcnow()
+        return
+    while message.attempts < cfg["MAIL_MAX_ATTEMPTS"]:
+        message.attempts += 1
+        try:
+            _send_smtp(message)
+        except (OSError, smtplib.SMTPException) as exc:
+            message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            log.warning("e-mail %s attempt %s failed: %s", message.id, message.attempts, exc)
+            time.sleep(cfg["MAIL_RETRY_DELAY"] * message.attempts)
+        else:
+            message.status, message.sent_at = OutboxStatus.sent, utcnow()
+            return
+    message.status = OutboxStatus.failed
+
+
+def deliver_outbox(retry_failed: bool = False) -> int:
+    """Deliver every pending message (and failed ones when asked); returns how many went out."""
+    wanted = [OutboxStatus.pending] + ([OutboxStatus.failed] if retry_failed else [])
+    ids = db.session.scalars(
+        select(OutboxMessage.id).where(OutboxMessage.status.in_(wanted)).order_by(OutboxMessage.id)
+    ).all()
+    delivered = 0
+    for message_id in ids:
+        # Claim the row so that two workers never send the same message (PostgreSQL).
+        message = db.session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.id == message_id, OutboxMessage.status.in_(wanted))
+            .with_for_update(skip_locked=True)
+        ).first()
+        if message is None:
+            continue
+        if message.status is OutboxStatus.failed:
+            message.attempts = 0
+        _deliver_one(message)
+        delivered += message.status in (OutboxStatus.sent, OutboxStatus.logged)
+        db.session.commit()
+    return delivered
+
+
+class OutboxMailUtil(MailUtil):
+    """Flask-Security's mail hook: its messages (password reset …) go through the outbox too."""
+
+    def send_mail(self, template, subject, recipient, sender, body, html, **kwargs):
+        """Queue the rendered text body and commit so that delivery starts."""
+        to = recipient[1] if isinstance(recipient, tuple) else recipient
+        queue_email(to, subject, body or "")
+        db.session.commit()

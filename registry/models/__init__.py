@@ -1,0 +1,45 @@
+"""SQLAlchemy models of the registry (DESIGN §2), re-exported from one place."""
+
+from .accounts import User
+from .base import Audited, InvalidTransition, utcnow
+from .engagement import EngagementRecord
+from .enums import *  # noqa: F403 - the enums are part of the model's public names
+from .enums import __all__ as _enum_names
+from .organisations import Contact, Organisation
+from .pledges import (
+    DEFAULT_CLOSED_MESSAGE,
+    Commitment,
+    CommitmentCountry,
+    Invitation,
+    KeyOutcome,
+    Pledge,
+    ProgressUpdate,
+    Signature,
+    SubmissionWindow,
+)
+from .system import AuditEvent, OutboxMessage, ReportRun
+from .vocabulary import VocabularyTerm
+
+__all__ = [
+    "DEFAULT_CLOSED_MESSAGE",
+    "AuditEvent",
+    "Audited",
+    "Commitment",
+    "CommitmentCountry",
+    "Contact",
+    "EngagementRecord",
+    "InvalidTransition",
+    "Invitation",
+    "KeyOutcome",
+    "Organisation",
+    "OutboxMessage",
+    "Pledge",
+    "ProgressUpdate",
+    "ReportRun",
+    "Signature",
+    "SubmissionWindow",
+    "User",
+    "VocabularyTerm",
+    "utcnow",
+    *_enum_names,
+]

@@ -1,0 +1,102 @@
+"""Stakeholder entities: `Organisation` and its protected `Contact`s."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from flask_babel import gettext
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+
+from registry.extensions import db
+from registry.geo import region_for
+
+from .base import Audited, TimestampMixin, enum_column
+from .enums import Region, StakeholderType, Visibility
+
+if TYPE_CHECKING:
+    from .accounts import User
+    from .engagement import EngagementRecord
+    from .pledges import Signature
+
+
+class Organisation(Audited, TimestampMixin, db.Model):
+    __tablename__ = "organisations"
+
+    name: Mapped[str] = mapped_column(sa.String(300))
+    acronym: Mapped[str | None] = mapped_column(sa.String(40))
+    stakeholder_type: Mapped[StakeholderType] = enum_column(StakeholderType)
+    country: Mapped[str | None] = mapped_column(sa.String(3), index=True)
+    region: Mapped[Region | None] = enum_column(Region, nullable=True, index=True)
+    is_region_overridden: Mapped[bool] = mapped_column(default=False)
+    website: Mapped[str | None] = mapped_column(sa.String(500))
+    description: Mapped[str | None] = mapped_column(sa.Text)
+    is_refugee_led: Mapped[bool] = mapped_column(default=False)
+    visibility: Mapped[Visibility] = enum_column(Visibility, default=Visibility.public)
+    external_ref: Mapped[str | None] = mapped_column(sa.String(100), unique=True)
+
+    contacts: Mapped[list[Contact]] = relationship(
+        back_populates="organisation", cascade="all, delete-orphan", order_by="Contact.id"
+    )
+    users: Mapped[list[User]] = relationship(back_populates="organisation")
+    signatures: Mapped[list[Signature]] = relationship(back_populates="organisation")
+    engagement_records: Mapped[list[EngagementRecord]] = relationship(
+        back_populates="organisation"
+    )
+
+    @validates("stakeholder_type")
+    def _refugee_led_type(self, _key, value: StakeholderType) -> StakeholderType:
+        # An organisation of type refugee-led organisation is always refugee-led.
+        if value is StakeholderType.refugee_led_organisation:
+            self.is_refugee_led = True
+        return value
+
+    @validates("is_refugee_led")
+    def _keep_refugee_led(self, _key, value: bool) -> bool:
+        return value or self.stakeholder_type is StakeholderType.refugee_led_organisation
+
+    @validates("country")
+    def _derive_region(self, _key, value: str | None) -> str | None:
+        value = value.strip().upper() if value else None
+        if not self.is_region_overridden:
+            self.region = region_for(value) if value else None
+        return value
+
+    def override_region(self, region: Region | None) -> None:
+        """Set the region by hand; `None` goes back to deriving it from the country."""
+        self.is_region_overridden = region is not None
+        self.region = region if region is not None else region_for(self.country or "")
+
+    def public_name(self) -> str | None:
+        """How public pages name this organisation: its name, a description, or nothing."""
+        if self.visibility is Visibility.public:
+            return self.name
+        if self.visibility is Visibility.hidden:
+            return None
+        kind = (
+            gettext("refugee-led organisation")
+            if self.is_refugee_led
+            else self.stakeholder_type.label.lower()
+        )
+        if self.region:
+            return gettext("A %(kind)s in %(region)s", kind=kind, region=self.region.label)
+        return gettext("A %(kind)s", kind=kind)
+
+    def __repr__(self) -> str:
+        return f"<Organisation {self.id} {self.name!r}>"
+
+
+class Contact(Audited, TimestampMixin, db.Model):
+    """A person at an organisation: protected data, never public (DESIGN §4)."""
+
+    __tablename__ = "contacts"
+
+    organisation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(sa.String(200))
+    role: Mapped[str | None] = mapped_column(sa.String(200))
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    phone: Mapped[str | None] = mapped_column(sa.String(50))
+
+    organisation: Mapped[Organisation] = relationship(back_populates="contacts")

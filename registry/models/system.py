@@ -1,0 +1,69 @@
+"""The registry's own records: audit trail, report runs, e-mail outbox."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, deferred, mapped_column
+
+from registry.extensions import db
+
+from .base import TimestampMixin, UTCDateTime, enum_column, utcnow
+from .enums import Audience, OutboxStatus, ReportStatus
+
+
+class AuditEvent(TimestampMixin, db.Model):
+    """Append-only history of every change to domain records."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (sa.Index("ix_audit_events_entity", "entity_type", "entity_id"),)
+
+    actor_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    actor_label: Mapped[str | None] = mapped_column(sa.String(254))
+    action: Mapped[str] = mapped_column(sa.String(60), index=True)
+    entity_type: Mapped[str] = mapped_column(sa.String(60))
+    entity_id: Mapped[int | None]
+    before: Mapped[dict | None] = mapped_column(sa.JSON)
+    after: Mapped[dict | None] = mapped_column(sa.JSON)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    ip: Mapped[str | None] = mapped_column(sa.String(45))
+
+
+class ReportRun(TimestampMixin, db.Model):
+    """One generated report and its PDF."""
+
+    __tablename__ = "report_runs"
+
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    parameters: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    audience: Mapped[Audience] = enum_column(Audience, default=Audience.public)
+    status: Mapped[ReportStatus] = enum_column(ReportStatus, default=ReportStatus.queued)
+    fingerprint: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+    pdf: Mapped[bytes | None] = deferred(mapped_column(sa.LargeBinary))
+    page_count: Mapped[int | None]
+    timings: Mapped[dict | None] = mapped_column(sa.JSON)
+    error: Mapped[str | None] = mapped_column(sa.Text)
+    requested_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class OutboxMessage(TimestampMixin, db.Model):
+    """Every e-mail the registry sends, with its delivery state."""
+
+    __tablename__ = "outbox_messages"
+
+    to: Mapped[str] = mapped_column(sa.String(254))
+    subject: Mapped[str] = mapped_column(sa.String(300))
+    body: Mapped[str] = mapped_column(sa.Text)
+    status: Mapped[OutboxStatus] = enum_column(
+        OutboxStatus, default=OutboxStatus.pending, index=True
+    )
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

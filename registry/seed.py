@@ -1,0 +1,125 @@
+"""Seed data every registry needs: vocabularies and, on an empty database, the first pledge."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from registry.extensions import db
+from registry.models import (
+    KeyOutcome,
+    Pledge,
+    SubmissionWindow,
+    VocabularyKind,
+    VocabularyTerm,
+    WindowKind,
+    utcnow,
+)
+
+VOCABULARIES: dict[VocabularyKind, list[tuple[str, str]]] = {
+    VocabularyKind.risk: [
+        ("hate_speech", "Hate speech"),
+        ("misinformation", "Misinformation"),
+        ("disinformation", "Disinformation"),
+        ("trafficking_smuggling", "Online trafficking and smuggling networks"),
+        ("harassment_exploitation", "Online harassment and exploitation"),
+        ("racism_xenophobia", "Racism and xenophobia"),
+        ("scams_fraud", "Scams and fraud targeting displaced people"),
+    ],
+    VocabularyKind.action_area: [
+        ("social_listening", "Social listening and monitoring"),
+        ("content_moderation", "Content moderation and trust & safety escalation"),
+        ("digital_literacy", "Digital literacy and awareness"),
+        ("community_engagement", "Community engagement and refugee participation"),
+        ("research", "Research and evidence"),
+        ("policy_advocacy", "Policy and advocacy"),
+        ("funding", "Funding and resource mobilisation"),
+        ("technical_expertise", "Technical expertise and tools"),
+        ("co_creation", "Co-creation and shared-value projects"),
+        ("linguistic_expertise", "Linguistic and cultural expertise"),
+        ("journalism_training", "Journalism and media training"),
+        ("safe_spaces", "Safe online humanitarian spaces"),
+    ],
+    VocabularyKind.coordination_structure: [
+        ("protection_cluster", "Protection Cluster"),
+        ("community_engagement_wg", "Community Engagement working group"),
+        ("refugee_coordination_sector", "Refugee coordination sector"),
+        ("other", "Other"),
+        ("none", "None"),
+    ],
+    VocabularyKind.target_population: [
+        ("refugees", "Refugees"),
+        ("asylum_seekers", "Asylum-seekers"),
+        ("stateless", "Stateless people"),
+        ("idps", "Internally displaced people"),
+        ("returnees", "Returnees"),
+        ("host_communities", "Host communities"),
+    ],
+}
+
+DIGITAL_PROTECTION = {
+    "slug": "digital-protection",
+    "title": (
+        "Digital Protection: Prevention of the Harmful Impact of Hate Speech, "
+        "Misinformation and Disinformation"
+    ),
+    "forum": "GRF 2023",
+    "summary": (
+        "Online hate speech, misinformation and disinformation put forcibly displaced and "
+        "stateless people at risk. This multistakeholder pledge, launched at the Global Refugee "
+        "Forum 2023, brings together technology companies, governments, UN agencies, NGOs and "
+        "civil society, above all refugee-led organisations, media, journalists and academia, "
+        "each adding concrete commitments to prevent and mitigate that harm."
+    ),
+    "key_outcomes": [
+        "Measurable prevention and mitigation actions against the harmful impact of hate "
+        "speech, misinformation and disinformation",
+        "Engagement of community and refugee-led organisations",
+        "Engagement of humanitarian organisations",
+    ],
+}
+
+
+def seed_vocabularies() -> int:
+    """Insert missing vocabulary terms (never duplicates, never overwrites edits); returns count."""
+    existing = {(t.kind, t.code) for t in db.session.scalars(select(VocabularyTerm))}
+    added = 0
+    for kind, terms in VOCABULARIES.items():
+        for position, (code, label) in enumerate(terms):
+            if (kind, code) not in existing:
+                db.session.add(
+                    VocabularyTerm(kind=kind, code=code, label_en=label, position=position)
+                )
+                added += 1
+    db.session.flush()
+    return added
+
+
+def seed_default_pledge() -> Pledge | None:
+    """On a registry with no pledge, create the Digital Protection pledge with an open window."""
+    if db.session.scalar(select(func.count(Pledge.id))):
+        return None
+    spec = DIGITAL_PROTECTION
+    pledge = Pledge(
+        slug=spec["slug"], title=spec["title"], forum=spec["forum"], summary=spec["summary"]
+    )
+    pledge.key_outcomes = [
+        KeyOutcome(position=i, title=title) for i, title in enumerate(spec["key_outcomes"])
+    ]
+    pledge.windows = [
+        SubmissionWindow(
+            kind=WindowKind.signature,
+            label="Signatures",
+            opens_at=utcnow() - timedelta(minutes=1),
+        )
+    ]
+    db.session.add(pledge)
+    db.session.flush()
+    return pledge
+
+
+def seed_all() -> Pledge | None:
+    """Everything a fresh registry needs; safe to run on every start."""
+    seed_vocabularies()
+    return seed_default_pledge()
