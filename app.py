@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from flask import Flask, request
+from flask import Flask, current_app, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -43,7 +43,6 @@ def _init_extensions(app: Flask) -> None:
 
     import registry.audit  # noqa: F401 - registers the audit listeners
     from registry.extensions import babel, bootstrap, csrf, db, limiter, migrate, security
-    from registry.mail import OutboxMailUtil
     from registry.models import User
     from registry.models.accounts import RoleName
 
@@ -53,19 +52,18 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=_select_locale)
     bootstrap.init_app(app)
     limiter.init_app(app)
-    security.init_app(
-        app,
-        SQLAlchemyUserDatastore(db, User, RoleName),
-        mail_util_cls=OutboxMailUtil,
-    )
+    security.init_app(app, SQLAlchemyUserDatastore(db, User, RoleName))
     jobs.init_app(app)
 
 
 def _select_locale() -> str:
-    languages = ["en"]
-    if current_user and current_user.is_authenticated:
-        return current_user.preferred_language if current_user.preferred_language in languages else "en"
-    return request.accept_languages.best_match(languages) or "en"
+    """The user's preferred language, else the browser's, among those the registry speaks."""
+    languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    if current_user.is_authenticated and current_user.preferred_language in languages:
+        return current_user.preferred_language
+    return request.accept_languages.best_match(languages) or languages[0]
 
 
 @event.listens_for(Engine, "connect")

@@ -123,7 +123,7 @@ def _write_audit_events(session, _flush_context):
                 "actor_label": label,
                 "action": action,
                 "entity_type": _entity_type(obj),
-                "entity_id": inspect(obj).identity[0] if inspect(obj).identity else None,
+                "entity_id": getattr(obj, "id", None),
                 "before": before,
                 "after": after,
                 "at": now,

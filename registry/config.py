@@ -3,6 +3,7 @@
 import hashlib
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 #: Every environment variable the registry reads, with its meaning (the README mirrors this list).
@@ -98,11 +99,14 @@ def load(instance_path: str) -> dict:
         "SECURITY_TRACKABLE": False,
         "SECURITY_EMAIL_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "registry@localhost"),
         "SECURITY_CLI_USERS_NAME": False,
+        "SECURITY_JOIN_USER_ROLES": False,
+        # No DNS look-ups when checking addresses: the registry must work offline.
+        "SECURITY_EMAIL_VALIDATOR_ARGS": {"check_deliverability": False},  # one role per user, a column (see RoleName)
         "SECURITY_CLI_ROLES_NAME": False,
         "SECURITY_POST_LOGIN_VIEW": "main.home",
         "SECURITY_POST_LOGOUT_VIEW": "main.home",
         "SECURITY_POST_CHANGE_VIEW": "main.home",
-        "SECURITY_RESET_PASSWORD_WITHIN": "2 hours",
+        "SECURITY_RESET_PASSWORD_WITHIN": timedelta(hours=2),
         "SECURITY_EMAIL_SUBJECT_PASSWORD_RESET": "Reset your Pledge Registry password",
         "SECURITY_EMAIL_SUBJECT_PASSWORD_NOTICE": "Your Pledge Registry password was reset",
         "SECURITY_EMAIL_SUBJECT_PASSWORD_CHANGE_NOTICE": "Your Pledge Registry password changed",

@@ -8,7 +8,6 @@ import time
 from email.message import EmailMessage
 
 from flask import current_app, render_template
-from flask_security.mail_util import MailUtil
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
@@ -103,13 +102,3 @@ def deliver_outbox(retry_failed: bool = False) -> int:
         delivered += message.status in (OutboxStatus.sent, OutboxStatus.logged)
         db.session.commit()
     return delivered
-
-
-class OutboxMailUtil(MailUtil):
-    """Flask-Security's mail hook: its messages (password reset …) go through the outbox too."""
-
-    def send_mail(self, template, subject, recipient, sender, body, html, **kwargs):
-        """Queue the rendered text body and commit so that delivery starts."""
-        to = recipient[1] if isinstance(recipient, tuple) else recipient
-        queue_email(to, subject, body or "")
-        db.session.commit()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Flask
-from flask_babel import format_datetime
+from flask_babel import format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -33,5 +33,5 @@ def utc_datetime(value: datetime | None) -> str:
 
 def init_app(app: Flask) -> None:
     """Register the context processor and filters."""
-    app.context_processor(lambda: {"navigation": navigation})
+    app.context_processor(lambda: {"navigation": navigation, "get_locale": get_locale})
     app.jinja_env.filters["utc"] = utc_datetime

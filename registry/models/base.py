@@ -48,7 +48,18 @@ def enum_column(enum_cls, **kwargs):
 
 
 class TimestampMixin:
-    """`id`, `created_at` and `updated_at` on every table."""
+    """`id`, `created_at` and `updated_at` on every table; scalar defaults apply at construction.
+
+    SQLAlchemy fills column defaults only on INSERT, so a new `Signature()` would have no
+    status until flushed and its state machine could not start; applying them here fixes that.
+    """
+
+    def __init__(self, **kwargs):
+        for attr in sa.inspect(type(self)).column_attrs:
+            default = attr.columns[0].default
+            if attr.key not in kwargs and default is not None and default.is_scalar:
+                kwargs[attr.key] = default.arg
+        super().__init__(**kwargs)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)

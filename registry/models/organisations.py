@@ -73,14 +73,14 @@ class Organisation(Audited, TimestampMixin, db.Model):
             return self.name
         if self.visibility is Visibility.hidden:
             return None
-        kind = (
-            gettext("refugee-led organisation")
-            if self.is_refugee_led
-            else self.stakeholder_type.label.lower()
+        region = self.region.label if self.region else gettext("an undisclosed region")
+        if self.is_refugee_led:
+            return gettext("A refugee-led organisation in %(region)s", region=region)
+        return gettext(
+            "An organisation in %(region)s (%(kind)s)",
+            region=region,
+            kind=self.stakeholder_type.label,
         )
-        if self.region:
-            return gettext("A %(kind)s in %(region)s", kind=kind, region=self.region.label)
-        return gettext("A %(kind)s", kind=kind)
 
     def __repr__(self) -> str:
         return f"<Organisation {self.id} {self.name!r}>"

@@ -1,0 +1,211 @@
+"""Fixtures: one migrated database per run (SQLite, or PostgreSQL via TEST_DATABASE_URL),
+emptied after every test; an app, a client, factories, and a real SMTP server on loopback."""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import socket
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from app import create_app
+from registry.audit import acting_as
+from registry.extensions import db as _db
+from registry.models import Organisation, Role, StakeholderType, User, Visibility
+from registry.seed import seed_all, seed_vocabularies
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    """TEST_DATABASE_URL (an empty PostgreSQL database in CI) or a fresh SQLite file."""
+    return os.environ.get("TEST_DATABASE_URL") or (
+        f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    )
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    """The app on a database migrated from empty through the real Alembic migrations."""
+    from flask_migrate import downgrade, upgrade
+
+    instance = tmp_path_factory.mktemp("instance")
+    os.environ["INSTANCE_PATH"] = str(instance)
+    application = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "JOBS_MODE": "sync",
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": False,
+            "MAIL_SERVER": None,
+            "MAIL_RETRY_DELAY": 0,
+            "SERVER_NAME": "registry.test",
+        }
+    )
+    with application.app_context():
+        if database_url.startswith("postgresql"):
+            # Start from an empty schema even if a previous run was interrupted.
+            _db.session.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+            _db.session.commit()
+        upgrade()
+    application.test_client_class = IsolatedClient
+    yield application
+    with application.app_context():
+        _db.session.remove()
+        downgrade(revision="base")
+
+
+def _empty_all_tables() -> None:
+    tables = list(reversed(_db.metadata.sorted_tables))
+    if _db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        _db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            _db.session.execute(table.delete())
+    _db.session.commit()
+
+
+@pytest.fixture(autouse=True)
+def db(app):
+    """An app context and a database holding only the seeded vocabularies, per test."""
+    with app.app_context():
+        with acting_as(label="test-setup"):
+            seed_vocabularies()
+            _db.session.commit()
+        yield _db
+        _db.session.rollback()
+        _db.session.remove()
+        _empty_all_tables()
+
+
+class IsolatedClient(FlaskClient):
+    """A test client whose requests get their own app context, `g` and database session,
+    as in production, although the test itself holds an app context open."""
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def pledge(db):
+    """The seeded Digital Protection pledge with its open signature window."""
+    with acting_as(label="test-setup"):
+        created = seed_all()
+        db.session.commit()
+    return created
+
+
+@pytest.fixture
+def make_org(db):
+    counter = iter(range(1, 10_000))
+
+    def make(**fields) -> Organisation:
+        n = next(counter)
+        values = {
+            "name": f"Organisation {n}",
+            "stakeholder_type": StakeholderType.national_ngo,
+            "country": "KEN",
+            "visibility": Visibility.public,
+        } | fields
+        with acting_as(label="test-setup"):
+            organisation = Organisation(**values)
+            db.session.add(organisation)
+            db.session.commit()
+        return organisation
+
+    return make
+
+
+@pytest.fixture
+def make_user(db, make_org):
+    counter = iter(range(1, 10_000))
+
+    def make(role: Role = Role.stakeholder, organisation=None, email=None, **fields) -> User:
+        from registry import operations
+
+        n = next(counter)
+        if organisation is None and role is Role.stakeholder:
+            organisation = make_org()
+        with acting_as(label="test-setup"):
+            user = operations.create_user(
+                email or f"user{n}@example.org",
+                fields.pop("name", f"User {n}"),
+                PASSWORD,
+                role,
+                organisation,
+            )
+            db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def login_as(client):
+    """Log `user` in through the real login form."""
+
+    def login(user: User, password: str = PASSWORD):
+        response = client.post(
+            "/account/login", data={"email": user.email, "password": password}
+        )
+        assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+        return response
+
+    return login
+
+
+@dataclass
+class Mailbox:
+    """Messages received by the test SMTP server."""
+
+    messages: list = field(default_factory=list)
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+        from email import message_from_bytes, policy
+
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+    def wait_for(self, count: int, timeout: float = 5.0) -> list:
+        deadline = time.monotonic() + timeout
+        while len(self.messages) < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return self.messages
+
+
+@pytest.fixture
+def smtp(app, monkeypatch) -> Mailbox:
+    """A real SMTP server (aiosmtpd) on loopback that the app sends to."""
+    mailbox = Mailbox()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+    monkeypatch.setitem(app.config, "MAIL_PORT", controller.port)
+    yield mailbox
+    controller.stop()
+
+
+def body_of(message) -> str:
+    """The text body of a received e-mail."""
+    return message.get_body(preferencelist=("plain",)).get_content()
+
+
+ROOT = Path(__file__).resolve().parent.parent
