@@ -16,7 +16,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask import has_request_context, request
 from sqlalchemy import event, inspect
-from sqlalchemy.orm import RelationshipDirection, Session
+from sqlalchemy.orm import Mapper, RelationshipDirection, Session
 
 from registry.models import Audited, AuditEvent, utcnow
 
@@ -99,6 +99,16 @@ def _changes(obj) -> tuple[dict, dict]:
 
 def _entity_type(obj) -> str:
     return type(obj).__name__
+
+
+@event.listens_for(Mapper, "mapper_configured")
+def _load_old_values(mapper, class_):
+    """Audited columns keep their old value when changed (else "before" would be empty for a
+    record whose attributes expired at the last commit)."""
+    if issubclass(class_, Audited):
+        for attr in mapper.column_attrs:
+            if attr.key not in class_.__audit_exclude__:
+                mapper.class_manager[attr.key].impl.active_history = True
 
 
 @event.listens_for(Session, "before_flush")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextvars
 import os
 import socket
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,8 @@ from registry.models import Organisation, Role, StakeholderType, User, Visibilit
 from registry.seed import seed_all, seed_vocabularies
 
 PASSWORD = "correct horse battery staple"
+# Never touch the developer's own instance folder (secret key, database).
+os.environ["INSTANCE_PATH"] = tempfile.mkdtemp(prefix="registry-test-")
 
 
 @pytest.fixture(scope="session")
@@ -37,8 +40,6 @@ def app(database_url, tmp_path_factory):
     """The app on a database migrated from empty through the real Alembic migrations."""
     from flask_migrate import downgrade, upgrade
 
-    instance = tmp_path_factory.mktemp("instance")
-    os.environ["INSTANCE_PATH"] = str(instance)
     application = create_app(
         {
             "TESTING": True,
@@ -174,6 +175,7 @@ class Mailbox:
     """Messages received by the test SMTP server."""
 
     messages: list = field(default_factory=list)
+    port: int = 0
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
         from email import message_from_bytes, policy
@@ -195,6 +197,7 @@ def smtp(app, monkeypatch) -> Mailbox:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
+    mailbox.port = port
     controller = Controller(mailbox, hostname="127.0.0.1", port=port)
     controller.start()
     monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
