@@ -1,4 +1,4 @@
-"""Entry point: `create_app` factory; `python app.py` serves the registry on its embedded default."""
+"""Entry point: the `create_app` factory; `python app.py` serves the embedded default."""
 
 from __future__ import annotations
 

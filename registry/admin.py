@@ -41,7 +41,9 @@ def change_role(user_id: int):
             flash(str(exc), "danger")
         else:
             db.session.commit()
-            flash(_("%(email)s is now %(role)s.", email=user.email, role=user.role.label), "success")
+            flash(
+                _("%(email)s is now %(role)s.", email=user.email, role=user.role.label), "success"
+            )
     else:
         flash(_("Choose a role."), "danger")
     return redirect(url_for("admin.users"))
@@ -59,8 +61,10 @@ def toggle_active(user_id: int):
             flash(str(exc), "danger")
         else:
             db.session.commit()
-            message = _("%(email)s can log in again.") if user.active else _(
-                "%(email)s is deactivated and logged out everywhere."
+            message = (
+                _("%(email)s can log in again.")
+                if user.active
+                else _("%(email)s is deactivated and logged out everywhere.")
             )
             flash(message % {"email": user.email}, "success")
     return redirect(url_for("admin.users"))

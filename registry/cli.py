@@ -1,4 +1,4 @@
-"""`flask --app app registry …` commands. Each exits non-zero with a one-line reason on bad input."""
+"""`flask --app app registry …` commands; each exits non-zero with a one-line reason."""
 
 from __future__ import annotations
 

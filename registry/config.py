@@ -25,6 +25,7 @@ ENVIRONMENT = {
     "PORT": "port for `python app.py`; default 5000",
     "RATELIMIT_STORAGE_URI": "flask-limiter storage; default REDIS_URL or memory",
     "LOG_LEVEL": "logging level; default INFO",
+    "INSTANCE_PATH": "folder for the secret key and SQLite database; default instance/",
 }
 
 
@@ -53,9 +54,10 @@ def load(instance_path: str) -> dict:
     instance.mkdir(parents=True, exist_ok=True)
     secret_key = os.environ.get("SECRET_KEY") or _instance_secret(instance)
     redis_url = os.environ.get("REDIS_URL") or None
-    salt = os.environ.get("SECURITY_PASSWORD_SALT") or hashlib.sha256(
-        ("salt:" + secret_key).encode()
-    ).hexdigest()
+    salt = (
+        os.environ.get("SECURITY_PASSWORD_SALT")
+        or hashlib.sha256(("salt:" + secret_key).encode()).hexdigest()
+    )
     return {
         "SECRET_KEY": secret_key,
         "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL")
@@ -101,7 +103,9 @@ def load(instance_path: str) -> dict:
         "SECURITY_CLI_USERS_NAME": False,
         "SECURITY_JOIN_USER_ROLES": False,
         # No DNS look-ups when checking addresses: the registry must work offline.
-        "SECURITY_EMAIL_VALIDATOR_ARGS": {"check_deliverability": False},  # one role per user, a column (see RoleName)
+        "SECURITY_EMAIL_VALIDATOR_ARGS": {
+            "check_deliverability": False
+        },  # one role per user, a column (see RoleName)
         "SECURITY_CLI_ROLES_NAME": False,
         "SECURITY_POST_LOGIN_VIEW": "main.home",
         "SECURITY_POST_LOGOUT_VIEW": "main.home",

@@ -314,6 +314,13 @@ COUNTRY_LANGUAGES = {
 # Where commitments are carried out: countries hosting displaced people (not HQ countries).
 FOCUS_COUNTRIES = list(COUNTRY_LANGUAGES)
 
+
+def _neighbours(country: str) -> list[str]:
+    """The other focus countries in the same UNHCR region."""
+    region = region_for(country)
+    return [c for c in FOCUS_COUNTRIES if c != country and region_for(c) is region]
+
+
 # --- Commitment themes -------------------------------------------------------------------------
 
 
@@ -482,22 +489,23 @@ THEMES = {
     ),
 }  # fmt: skip
 
+# Themes each kind of organisation picks from, without repeating one within a signature.
 THEMES_BY_TYPE = {
-    ST.state: ["policy", "scams", "literacy"],
-    ST.un_entity: ["policy", "listening", "toolkit", "grants"],
-    ST.international_organisation: ["policy", "research", "grants"],
+    ST.state: ["policy", "scams", "literacy", "committees", "research"],
+    ST.un_entity: ["policy", "listening", "toolkit", "grants", "research"],
+    ST.international_organisation: ["policy", "research", "grants", "toolkit", "smuggling"],
     ST.international_ngo: ["listening", "literacy", "toolkit", "grants", "smuggling"],
     ST.national_ngo: ["listening", "literacy", "committees", "smuggling", "scams"],
     ST.refugee_led_organisation: ["committees", "literacy", "listening", "scams", "channel"],
-    ST.faith_based_organisation: ["committees", "literacy", "policy"],
+    ST.faith_based_organisation: ["committees", "literacy", "policy", "scams", "listening"],
     ST.technology_company: ["escalation", "codesign", "moderation", "channel", "advisory"],
-    ST.private_sector: ["scams", "literacy", "grants"],
-    ST.media_outlet: ["factcheck", "journalists", "channel"],
-    ST.media_development: ["journalists", "factcheck", "research"],
-    ST.academia: ["research", "listening", "toolkit"],
-    ST.philanthropic_foundation: ["grants", "research"],
-    ST.local_authority: ["committees", "literacy", "policy"],
-    ST.other: ["moderation", "literacy", "committees"],
+    ST.private_sector: ["scams", "literacy", "grants", "codesign", "research"],
+    ST.media_outlet: ["factcheck", "journalists", "channel", "listening", "scams"],
+    ST.media_development: ["journalists", "factcheck", "research", "toolkit", "grants"],
+    ST.academia: ["research", "listening", "toolkit", "policy", "moderation"],
+    ST.philanthropic_foundation: ["grants", "research", "policy", "toolkit", "literacy"],
+    ST.local_authority: ["committees", "literacy", "policy", "scams", "listening"],
+    ST.other: ["moderation", "literacy", "committees", "factcheck", "channel"],
 }
 GLOBAL_TYPES = {
     ST.un_entity,
@@ -890,12 +898,13 @@ class DemoLoader:
             signature = signatures.get(org.id)
             if signature is None:
                 signature = self._signature(org, status, _rng(ref + ":signature"))
-            low, high = COMMITMENTS_PER_STATUS[status]
-            for _ in range(_rng(ref + ":commitments").randint(low, high)):
+            rng = _rng(ref + ":commitments")
+            themes = THEMES_BY_TYPE[org.stakeholder_type]
+            for theme in rng.sample(themes, rng.randint(*COMMITMENTS_PER_STATUS[status])):
                 number += 1
                 c_ref = f"demo-c-{number:06d}"
                 if c_ref not in commitment_refs:
-                    self._commitment(signature, org, status, c_ref)
+                    self._commitment(signature, org, THEMES[theme], c_ref)
         db.session.flush()
 
     def _signature(self, org: Organisation, status: SignatureStatus, rng) -> Signature:
@@ -933,9 +942,8 @@ class DemoLoader:
         self.created["signatures"] += 1
         return signature
 
-    def _commitment(self, signature, org, status, ref) -> None:
+    def _commitment(self, signature, org, theme: Theme, ref: str) -> None:
         rng = _rng(ref)
-        theme = THEMES[rng.choice(THEMES_BY_TYPE[org.stakeholder_type])]
         countries, level = self._reach(rng, org)
         languages = _language(countries, org.country)
         values = {
@@ -990,8 +998,7 @@ class DemoLoader:
         if level is GeographicLevel.global_:
             return [], level
         if level is GeographicLevel.regional:
-            region = region_for(home)
-            same = [c for c in FOCUS_COUNTRIES if region_for(c) is region and c != home]
+            same = _neighbours(home)
             return [home, *rng.sample(same, min(len(same), rng.randint(1, 3)))], level
         return [home], level
 
@@ -1213,6 +1220,7 @@ class ScaleLoader:
         self.pledge_id = pledge.id
         self.windows = [(w.id, w.opens_at, w.closes_at, w.is_open(self.now)) for w in windows]
         self.outcome_ids = [o.id for o in pledge.key_outcomes]
+        self.neighbours = {c: _neighbours(c) for c in FOCUS_COUNTRIES}
         self.term_ids = {
             kind: {code: term.id for code, term in terms.items()}
             for kind, terms in _terms().items()
@@ -1342,8 +1350,9 @@ class ScaleLoader:
             signature_id = signature_ids[org_ids[self._org_ref(i)]]
             accepted = _scale_signature_status(i) is SignatureStatus.accepted
             first, count = _commitments_for(i)
-            for k in range(first, first + count):
-                row, links, updates = self._commitment(rng, k, kind, country, accepted)
+            themes = rng.sample(THEMES_BY_TYPE[kind], count)
+            for k, theme in zip(range(first, first + count), themes, strict=True):
+                row, links, updates = self._commitment(rng, k, THEMES[theme], country, accepted)
                 row["signature_id"] = signature_id
                 commitment_rows.append(row)
                 pending.append((row["external_ref"], links, updates))
@@ -1373,18 +1382,13 @@ class ScaleLoader:
         self._insert(CommitmentCountry.__table__, links["country"])
         self._insert(ProgressUpdate.__table__, update_rows)
 
-    def _commitment(self, rng, k: int, kind, country: str, accepted: bool):
+    def _commitment(self, rng, k: int, theme: Theme, country: str, accepted: bool):
         """One commitment row, its association values and its progress update rows."""
-        theme_key = rng.choice(THEMES_BY_TYPE[kind])
-        theme = THEMES[theme_key]
         level = rng.choice(list(GeographicLevel))
         home = country if country in FOCUS_COUNTRIES else rng.choice(FOCUS_COUNTRIES)
         countries = [] if level is GeographicLevel.global_ else [home]
         if level is GeographicLevel.regional:
-            region = region_for(home)
-            countries += [
-                c for c in rng.sample(FOCUS_COUNTRIES, 6) if c != home and region_for(c) is region
-            ][:2]
+            countries += rng.sample(self.neighbours[home], 2)
         languages = _language(countries, country)
         values = {
             "place": _place(level, countries, country),
@@ -1480,7 +1484,12 @@ def _parse_scale(value: str | None) -> int | None:
 
 
 def _summary(created: Counter, labels: list[tuple[str, str]]) -> str:
-    parts = [f"{created[key]:,} {label}" for key, label in labels if created[key]]
+    """'3 organisations, 1 progress window, …' for the counts that are not zero."""
+    parts = [
+        f"{created[key]:,} {label if created[key] != 1 else label.removesuffix('s')}"
+        for key, label in labels
+        if created[key]
+    ]
     return ", ".join(parts)
 
 

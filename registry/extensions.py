@@ -29,6 +29,8 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
+
+
 class OutboxMailUtil(MailUtil):
     """Flask-Security's mail hook: its messages (password reset …) go through the outbox too."""
 

@@ -67,9 +67,7 @@ class EnumSelectField(SelectField):
 class OrganisationFieldsMixin:
     """The organisation profile fields shared by registration and profile editing."""
 
-    org_name = StringField(
-        _l("Organisation name"), validators=[DataRequired(), Length(max=300)]
-    )
+    org_name = StringField(_l("Organisation name"), validators=[DataRequired(), Length(max=300)])
     acronym = StringField(_l("Acronym"), validators=[Optional(), Length(max=40)])
     stakeholder_type = EnumSelectField(
         _l("Type of organisation"),
@@ -84,7 +82,8 @@ class OrganisationFieldsMixin:
         description=_l("Where the organisation is based; its UNHCR region follows from it."),
     )
     website = StringField(
-        _l("Website"), validators=[Optional(), Length(max=500), http_url],
+        _l("Website"),
+        validators=[Optional(), Length(max=500), http_url],
         description=_l("For example https://example.org"),
     )
     is_refugee_led = BooleanField(_l("The organisation is led by refugees or displaced people"))

@@ -60,7 +60,9 @@ def can_act_for(organisation_id: int | None, user=None) -> bool:
     user = user or current_user
     if is_staff(user):
         return True
-    return bool(user.is_authenticated and organisation_id and user.organisation_id == organisation_id)
+    return bool(
+        user.is_authenticated and organisation_id and user.organisation_id == organisation_id
+    )
 
 
 def get_organisation_or_404(organisation_id: int) -> Organisation:

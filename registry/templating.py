@@ -21,7 +21,9 @@ NAVIGATION = [
 def navigation() -> list[tuple[str, str]]:
     """The menu entries the current user may use."""
     role = current_user.role if current_user.is_authenticated else None
-    return [(endpoint, label) for endpoint, label, roles in NAVIGATION if not roles or role in roles]
+    return [
+        (endpoint, label) for endpoint, label, roles in NAVIGATION if not roles or role in roles
+    ]
 
 
 def utc_datetime(value: datetime | None) -> str:

@@ -161,9 +161,7 @@ def login_as(client):
     """Log `user` in through the real login form."""
 
     def login(user: User, password: str = PASSWORD):
-        response = client.post(
-            "/account/login", data={"email": user.email, "password": password}
-        )
+        response = client.post("/account/login", data={"email": user.email, "password": password})
         assert response.status_code == 302, response.get_data(as_text=True)[:2000]
         return response
 

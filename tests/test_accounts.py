@@ -116,12 +116,16 @@ def test_password_reset_through_real_smtp(client, make_user, smtp):
     response = client.post(path, data={"password": new_password, "password_confirm": new_password})
     assert response.status_code == 302
     client.post("/account/logout")
-    assert client.post(
-        "/account/login", data={"email": user.email, "password": PASSWORD}
-    ).status_code == 200
-    assert client.post(
-        "/account/login", data={"email": user.email, "password": new_password}
-    ).status_code == 302
+    assert (
+        client.post("/account/login", data={"email": user.email, "password": PASSWORD}).status_code
+        == 200
+    )
+    assert (
+        client.post(
+            "/account/login", data={"email": user.email, "password": new_password}
+        ).status_code
+        == 302
+    )
 
 
 def test_reset_for_unknown_email_sends_nothing(client, smtp):

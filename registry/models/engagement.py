@@ -99,7 +99,9 @@ class EngagementRecord(Audited, TimestampMixin, db.Model):
 
     def _move(self, to: EngagementStage, now: datetime) -> None:
         if (self.stage, to) not in self.TRANSITIONS[self.kind]:
-            raise InvalidTransition(f"{self.kind.name} cannot go from {self.stage.name} to {to.name}")
+            raise InvalidTransition(
+                f"{self.kind.name} cannot go from {self.stage.name} to {to.name}"
+            )
         self.stage, self.stage_changed_at = to, now
 
     def convert(self, by: User | None, now: datetime) -> EngagementRecord:

@@ -1,7 +1,6 @@
 """Enumerations of the domain, stored by name; values are English labels marked for translation."""
 
 from registry.geo import Region
-
 from registry.i18n import N_, LabelledEnum
 
 __all__ = [

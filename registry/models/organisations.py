@@ -40,9 +40,7 @@ class Organisation(Audited, TimestampMixin, db.Model):
     )
     users: Mapped[list[User]] = relationship(back_populates="organisation")
     signatures: Mapped[list[Signature]] = relationship(back_populates="organisation")
-    engagement_records: Mapped[list[EngagementRecord]] = relationship(
-        back_populates="organisation"
-    )
+    engagement_records: Mapped[list[EngagementRecord]] = relationship(back_populates="organisation")
 
     @validates("stakeholder_type")
     def _refugee_led_type(self, _key, value: StakeholderType) -> StakeholderType:

@@ -191,7 +191,9 @@ class Signature(Audited, TimestampMixin, db.Model):
         (SignatureStatus.submitted, SignatureStatus.changes_requested),
         (SignatureStatus.changes_requested, SignatureStatus.submitted),
     }
-    FINAL = frozenset({SignatureStatus.accepted, SignatureStatus.rejected, SignatureStatus.withdrawn})
+    FINAL = frozenset(
+        {SignatureStatus.accepted, SignatureStatus.rejected, SignatureStatus.withdrawn}
+    )
     EDITABLE = frozenset({SignatureStatus.draft, SignatureStatus.changes_requested})
 
     pledge_id: Mapped[int] = mapped_column(sa.ForeignKey("pledges.id"), index=True)
@@ -208,7 +210,9 @@ class Signature(Audited, TimestampMixin, db.Model):
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    decided_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
     version: Mapped[int] = mapped_column(nullable=False)
 
     __mapper_args__ = {"version_id_col": version}
