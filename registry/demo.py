@@ -516,7 +516,8 @@ GLOBAL_TYPES = {
     ST.media_development,
     ST.academia,
 }
-POPULATIONS_BY_REGION_EXTRA = {"IRQ": "idps", "UKR": "idps", "SDN": "idps", "COL": "idps"}
+# Countries with large internally displaced populations: their commitments also reach IDPs.
+IDP_COUNTRIES = {"IRQ", "UKR", "SDN", "COL", "SSD", "SOM", "SYR", "YEM", "COD", "ETH"}
 
 CHALLENGES = [
     "Moderation in the languages spoken by the community remains slow.",
@@ -778,10 +779,6 @@ def _terms() -> dict[VocabularyKind, dict[str, VocabularyTerm]]:
     return terms
 
 
-def _today() -> datetime:
-    return utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
-
-
 # --- The small, realistic demo (through the ORM, audited) -------------------------------------
 
 
@@ -953,9 +950,8 @@ class DemoLoader:
         start = date(2024, 1, 1) + timedelta(days=rng.randint(0, 540))
         others = ["asylum_seekers", "host_communities", "stateless", "returnees"]
         populations = ["refugees", *rng.sample(others, rng.randint(0, 2))]
-        extra = POPULATIONS_BY_REGION_EXTRA.get(countries[0] if countries else "")
-        if extra:
-            populations.append(extra)
+        if countries and countries[0] in IDP_COUNTRIES:
+            populations.append("idps")
         areas = list(theme.action_areas[: rng.randint(1, len(theme.action_areas))])
         risks = rng.sample(theme.risks, rng.randint(1, len(theme.risks)))
         commitment = Commitment(
@@ -1004,8 +1000,13 @@ class DemoLoader:
 
     def _progress(self, commitment: Commitment, theme: Theme, values, rng) -> None:
         """Updates in the windows this commitment reported in; the verified ones set its status."""
+        org = commitment.signature.organisation
+        domain = _domain(org.name, org.acronym)
+        by = self.stakeholder if org is self.stakeholder.organisation else None
         for cycle, window in enumerate(self.windows):
-            opens_at, closes_at = window.opens_at, window.closes_at
+            # An admin may have cleared a bound of an existing window: assume a 60-day cycle.
+            closes_at = window.closes_at or self.now
+            opens_at = window.opens_at or closes_at - timedelta(days=60)
             is_open = window.is_open(self.now)
             if rng.random() > (0.6 if is_open else 0.75) or commitment.start_date > (
                 closes_at.date()
@@ -1024,8 +1025,6 @@ class DemoLoader:
                 if actual is not None
                 else ""
             )
-            org = commitment.signature.organisation
-            domain = _domain(org.name, org.acronym)
             update = ProgressUpdate(
                 commitment=commitment,
                 window=window,
@@ -1043,8 +1042,6 @@ class DemoLoader:
             self.created["progress updates"] += 1
             end = min(closes_at, self.now)
             submitted_at = _between(rng, opens_at, end)
-            by = self.stakeholder if commitment.signature.organisation is (
-                self.stakeholder.organisation) else None  # fmt: skip
             if state is ReviewState.draft:
                 continue
             update.submit(by, submitted_at)
@@ -1258,15 +1255,19 @@ class ScaleLoader:
         )
 
     def _chunk(self, indexes: list[int]) -> None:
-        now = self.now
-        stamp = {"created_at": now, "updated_at": now}
+        """Organisations `indexes` with their contact, signature, commitments and updates."""
         rngs = {i: random.Random(self.seed * 1_000_003 + i) for i in indexes}
-        countries = list(COUNTRY_LANGUAGES)
-        org_rows, plans = [], {}
+        organisations = self._insert_organisations(indexes, rngs)
+        signature_ids = self._insert_signatures(indexes, rngs, organisations)
+        self._insert_commitments(indexes, rngs, organisations, signature_ids)
+
+    def _insert_organisations(self, indexes, rngs) -> dict[int, tuple[int, StakeholderType, str]]:
+        """Insert the organisations; returns index -> (id, stakeholder type, country)."""
+        rows, plans = [], {}
         for i in indexes:
             rng = rngs[i]
             kind = rng.choices(SCALE_TYPES, SCALE_TYPE_WEIGHTS)[0]
-            country = rng.choice(countries)
+            country = rng.choice(FOCUS_COUNTRIES)
             refugee_led = kind is ST.refugee_led_organisation or (
                 kind in (ST.media_outlet, ST.national_ngo, ST.other) and rng.random() < 0.15
             )
@@ -1275,7 +1276,7 @@ class ScaleLoader:
                 visibility = "hidden"
             region = region_for(country)
             name = _scale_org_name(rng, kind, country)
-            org_rows.append(
+            rows.append(
                 {
                     "name": name,
                     "acronym": None,
@@ -1292,33 +1293,38 @@ class ScaleLoader:
                     "is_refugee_led": refugee_led,
                     "visibility": visibility,
                     "external_ref": self._org_ref(i),
-                    **stamp,
+                    "created_at": self.now,
+                    "updated_at": self.now,
                 }
             )
             plans[i] = (kind, country)
-        self._insert(Organisation.__table__, org_rows)
-        org_ids = self._ids(
+        self._insert(Organisation.__table__, rows)
+        ids = self._ids(
             Organisation.id, Organisation.external_ref, [self._org_ref(i) for i in indexes]
         )
+        return {i: (ids[self._org_ref(i)], *plans[i]) for i in indexes}
 
-        contact_rows, signature_rows = [], []
+    def _insert_signatures(self, indexes, rngs, organisations) -> dict[int, int]:
+        """Insert one contact and one signature per organisation; returns index -> signature id."""
+        contacts, signatures = [], []
         for i in indexes:
-            rng, org_id = rngs[i], org_ids[self._org_ref(i)]
+            rng, org_id = rngs[i], organisations[i][0]
             person, role = rng.choice(PEOPLE), rng.choice(ROLES)
-            contact_rows.append(
+            contacts.append(
                 {
                     "organisation_id": org_id,
                     "name": person,
                     "role": role,
                     "email": f"{_slug(person).replace('-', '.')}@org{i + 1}.example.org",
                     "phone": None,
-                    **stamp,
+                    "created_at": self.now,
+                    "updated_at": self.now,
                 }
             )
             status = _scale_signature_status(i)
             submitted_at = _between(rng, _utc(2023, 12, 13), _utc(2025, 6, 30))
-            decided = status is not SignatureStatus.submitted
-            signature_rows.append(
+            decided_at = submitted_at + timedelta(days=rng.randint(3, 30))
+            signatures.append(
                 {
                     "pledge_id": self.pledge_id,
                     "organisation_id": org_id,
@@ -1331,55 +1337,55 @@ class ScaleLoader:
                     else None,
                     "submitted_at": submitted_at,
                     "submitted_by_id": None,
-                    "decided_at": submitted_at + timedelta(days=rng.randint(3, 30))
-                    if decided
-                    else None,
+                    "decided_at": None if status is SignatureStatus.submitted else decided_at,
                     "decided_by_id": None,
                     "version": 1,
-                    **stamp,
+                    "created_at": self.now,
+                    "updated_at": self.now,
                 }
             )
-        self._insert(Contact.__table__, contact_rows)
-        self._insert(Signature.__table__, signature_rows)
-        signature_ids = self._ids(Signature.id, Signature.organisation_id, list(org_ids.values()))
+        self._insert(Contact.__table__, contacts)
+        self._insert(Signature.__table__, signatures)
+        ids = self._ids(
+            Signature.id, Signature.organisation_id, [organisations[i][0] for i in indexes]
+        )
+        return {i: ids[organisations[i][0]] for i in indexes}
 
-        commitment_rows, pending = [], []
+    def _insert_commitments(self, indexes, rngs, organisations, signature_ids) -> None:
+        """Insert the commitments, their vocabulary and country links and progress updates."""
+        rows, pending = [], []
         for i in indexes:
             rng = rngs[i]
-            kind, country = plans[i]
-            signature_id = signature_ids[org_ids[self._org_ref(i)]]
+            _, kind, country = organisations[i]
             accepted = _scale_signature_status(i) is SignatureStatus.accepted
             first, count = _commitments_for(i)
             themes = rng.sample(THEMES_BY_TYPE[kind], count)
             for k, theme in zip(range(first, first + count), themes, strict=True):
                 row, links, updates = self._commitment(rng, k, THEMES[theme], country, accepted)
-                row["signature_id"] = signature_id
-                commitment_rows.append(row)
+                row["signature_id"] = signature_ids[i]
+                rows.append(row)
                 pending.append((row["external_ref"], links, updates))
-        self._insert(Commitment.__table__, commitment_rows)
-        commitment_ids = self._ids(
-            Commitment.id, Commitment.external_ref, [ref for ref, _, _ in pending]
-        )
+        self._insert(Commitment.__table__, rows)
+        ids = self._ids(Commitment.id, Commitment.external_ref, [ref for ref, _, _ in pending])
 
-        links: dict[str, list[dict]] = {
-            "action": [],
-            "risk": [],
-            "population": [],
-            "country": [],
+        tables = {
+            "action": commitment_action_areas,
+            "risk": commitment_risks,
+            "population": commitment_target_populations,
+            "country": CommitmentCountry.__table__,
         }
+        link_rows: dict[str, list[dict]] = {key: [] for key in tables}
         update_rows = []
-        for ref, commitment_links, updates in pending:
-            cid = commitment_ids[ref]
-            for key, values in commitment_links.items():
+        for ref, links, updates in pending:
+            commitment_id = ids[ref]
+            for key, values in links.items():
                 column = "country" if key == "country" else "term_id"
-                links[key].extend({"commitment_id": cid, column: v} for v in values)
+                link_rows[key].extend({"commitment_id": commitment_id, column: v} for v in values)
             for update in updates:
-                update["commitment_id"] = cid
+                update["commitment_id"] = commitment_id
                 update_rows.append(update)
-        self._insert(commitment_action_areas, links["action"])
-        self._insert(commitment_risks, links["risk"])
-        self._insert(commitment_target_populations, links["population"])
-        self._insert(CommitmentCountry.__table__, links["country"])
+        for key, table in tables.items():
+            self._insert(table, link_rows[key])
         self._insert(ProgressUpdate.__table__, update_rows)
 
     def _commitment(self, rng, k: int, theme: Theme, country: str, accepted: bool):
@@ -1417,7 +1423,7 @@ class ScaleLoader:
             "updated_at": self.now,
         }
         term_ids = self.term_ids
-        populations = {"refugees", rng.choice(["asylum_seekers", "host_communities", "idps"])}
+        populations = ["refugees", rng.choice(["asylum_seekers", "host_communities", "idps"])]
         links = {
             "action": [term_ids[VocabularyKind.action_area][c] for c in theme.action_areas],
             "risk": [term_ids[VocabularyKind.risk][c] for c in theme.risks[:2]],

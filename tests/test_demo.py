@@ -182,3 +182,14 @@ def test_scale_load_next_to_the_demo(app, db, demo):
     assert len(labels) == len(set(labels)) == 3  # the demo's windows are reused
     assert run(app).output.startswith("Demo data already loaded")
     assert db.session.scalar(select(func.count(Contact.id))) > demo_organisations
+
+
+def test_scale_one_is_the_size_of_all_grf_pledges(app, db):
+    result = run(app, "--scale", "1")
+
+    assert result.exit_code == 0, result.output
+    counts = row_counts(db)
+    assert counts["organisations"] == counts["signatures"] == 1000
+    assert counts["commitments"] == 3700
+    assert 9000 <= counts["progress_updates"] <= 10_000
+    assert "Scale 1: created 1,000 organisations" in result.output
