@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-import registry.demo
-from registry.demo import COORDINATOR, DEMO_PASSWORD, STAKEHOLDER
+import registry.demo.scale
+from registry.demo.content import COORDINATOR, DEMO_PASSWORD, STAKEHOLDER
 from registry.models import (
     AuditEvent,
     Commitment,
@@ -138,7 +138,7 @@ def test_bad_scale_is_refused_in_one_line(app, db, value):
 
 
 def test_scale_bulk_load_has_expected_counts_and_is_idempotent(app, db, monkeypatch):
-    monkeypatch.setattr(registry.demo, "CHUNK_ORGANISATIONS", 4)  # several chunks
+    monkeypatch.setattr(registry.demo.scale, "CHUNK_ORGANISATIONS", 4)  # several chunks
 
     # 1% of scale 1: 10 organisations, 37 commitments, 100 progress updates.
     result = run(app, "--scale", "1", "--fraction", "0.01")
