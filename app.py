@@ -79,9 +79,9 @@ def _sqlite_pragmas(dbapi_connection, _record):
 
 
 def _register_blueprints(app: Flask) -> None:
-    from registry import admin, auth, main, pledges
+    from registry import admin, auth, coordinate, main, pledges
 
-    for module in (main, auth, admin, pledges):
+    for module in (main, auth, admin, pledges, coordinate):
         app.register_blueprint(module.bp)
 
 

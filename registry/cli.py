@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import sys
+from datetime import date
 
 import click
 from flask import Flask
 from flask.cli import AppGroup
+from sqlalchemy import select
 
 from registry import operations
 from registry.audit import acting_as
 from registry.extensions import db
-from registry.models import Role
+from registry.models import Pledge, Role, SubmissionWindow, WindowKind, utcnow
 
 registry_cli = AppGroup("registry", help="Pledge & Partnership Registry commands.")
 
@@ -64,6 +66,81 @@ def outbox(retry_failed: bool) -> None:
     from registry.mail import deliver_outbox
 
     click.echo(f"Delivered {deliver_outbox(retry_failed=retry_failed)} message(s).")
+
+
+window_cli = AppGroup("window", help="Open or close a pledge's submission window.")
+registry_cli.add_command(window_cli)
+
+
+def window_target(slug: str | None, kind: str | None) -> tuple[Pledge, WindowKind]:
+    """The pledge and window kind named on the command line, or a one-line refusal."""
+    if not slug:
+        fail("--pledge SLUG is required")
+    # Checked here rather than with click.Choice, whose usage error exits 2 on several lines.
+    if kind not in WindowKind.__members__:
+        fail(f"unknown kind {kind!r}; choose signature or progress")
+    pledge = db.session.scalar(select(Pledge).where(Pledge.slug == slug))
+    if pledge is None:
+        fail(f"no pledge with slug {slug!r}")
+    return pledge, WindowKind[kind]
+
+
+def describe_window(window: SubmissionWindow) -> str:
+    """One line saying whether the window is open, and until or from when."""
+    now = utcnow()
+
+    def at(value) -> str:
+        return value.strftime("%Y-%m-%d %H:%M UTC")
+
+    name = f"{window.pledge.slug} {window.kind.name} window ({window.label})"
+    if window.is_open(now):
+        until = f"until {at(window.closes_at)}" if window.closes_at else "with no closing date"
+        return f"{name} is open {until}."
+    if window.reopens_at(now):
+        return f"{name} is closed; it opens on {at(window.reopens_at(now))}."
+    return f"{name} is closed: {window.closed_message}"
+
+
+@window_cli.command("open")
+@click.option("--pledge", "slug", metavar="SLUG", help="The pledge's slug (required).")
+@click.option("--kind", help="signature or progress (required).")
+@click.option("--until", metavar="YYYY-MM-DD", help="Last day (UTC) the form takes input.")
+def open_window(slug: str | None, kind: str | None, until: str | None) -> None:
+    """Open a pledge's window of KIND now (creating it if there is none)."""
+    pledge, window_kind = window_target(slug, kind)
+    until_day = None
+    if until:
+        try:
+            until_day = date.fromisoformat(until)
+        except ValueError:
+            fail(f"--until {until!r} is not a date like 2027-03-31")
+        if until_day < utcnow().date():
+            fail(f"--until {until} is in the past")
+    with acting_as(label="cli"):
+        try:
+            window = operations.open_window(pledge, window_kind, until=until_day)
+        except operations.OperationError as exc:
+            db.session.rollback()
+            fail(str(exc))
+        db.session.commit()
+    click.echo(describe_window(window))
+
+
+@window_cli.command("close")
+@click.option("--pledge", "slug", metavar="SLUG", help="The pledge's slug (required).")
+@click.option("--kind", help="signature or progress (required).")
+@click.option("--message", help="Shown to visitors while closed (default: the standard one).")
+def close_window(slug: str | None, kind: str | None, message: str | None) -> None:
+    """Close a pledge's window of KIND now, whatever its dates say."""
+    pledge, window_kind = window_target(slug, kind)
+    with acting_as(label="cli"):
+        try:
+            window = operations.close_window(pledge, window_kind, message=message)
+        except operations.OperationError as exc:
+            db.session.rollback()
+            fail(str(exc))
+        db.session.commit()
+    click.echo(describe_window(window))
 
 
 def init_app(app: Flask) -> None:

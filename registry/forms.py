@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    EmailField,
+    PasswordField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 from registry.geo import country_choices, is_country
@@ -150,3 +160,51 @@ class UserActiveForm(BaseForm):
     """Admin: deactivate or reactivate a user (a button)."""
 
     submit = SubmitField(_l("Apply"))
+
+
+# The browser's date+time input sends "2027-03-31T23:59"; the registry reads it as UTC.
+UTC_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+
+
+class WindowScheduleForm(BaseForm):
+    """Coordinator: when a submission window opens and closes, its name and closed message."""
+
+    opens_at = DateTimeLocalField(
+        _l("Opens at (UTC)"),
+        validators=[Optional()],
+        format=UTC_INPUT_FORMATS,
+        tz=UTC,
+        description=_l("Date and time in UTC; leave empty to accept input from now on."),
+    )
+    closes_at = DateTimeLocalField(
+        _l("Closes at (UTC)"),
+        validators=[Optional()],
+        format=UTC_INPUT_FORMATS,
+        tz=UTC,
+        description=_l("Date and time in UTC; leave empty to keep the form open."),
+    )
+    label = StringField(
+        _l("Name"),
+        validators=[DataRequired(), Length(max=300)],
+        description=_l('For example "High-Level Officials Meeting 2025 progress review".'),
+    )
+    closed_message = TextAreaField(
+        _l("Message shown while closed"),
+        validators=[Optional(), Length(max=2000)],
+        description=_l("Leave empty for: This form is closed to new submissions."),
+    )
+    submit = SubmitField(_l("Save schedule"))
+
+    def validate_closes_at(self, field) -> None:
+        """The window must close after it opens."""
+        if field.data and self.opens_at.data and field.data <= self.opens_at.data:
+            raise ValidationError(_l("The closing time must be after the opening time."))
+
+    def schedule_data(self) -> dict:
+        """The fields as `schedule_window` arguments (times are timezone-aware UTC)."""
+        return {
+            "opens_at": self.opens_at.data,
+            "closes_at": self.closes_at.data,
+            "label": self.label.data,
+            "closed_message": self.closed_message.data,
+        }

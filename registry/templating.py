@@ -14,6 +14,7 @@ from registry.models import Role
 # (endpoint, label, roles that see it; None = everyone)
 NAVIGATION = [
     ("pledges.index", _l("Pledges"), None),
+    ("coordinate.windows", _l("Windows"), {Role.coordinator, Role.admin}),
     ("admin.users", _l("Users"), {Role.admin}),
 ]
 
