@@ -1,0 +1,288 @@
+"""Public pledge pages: signatories as their visibility allows, counts, the form's state."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import event
+
+from registry.models import (
+    Signature,
+    SignatureStatus,
+    StakeholderType,
+    SubmissionWindow,
+    Visibility,
+    WindowKind,
+    utcnow,
+)
+from registry.pledges import form_state, signature_window
+
+URL = "/pledges/digital-protection"
+
+
+@pytest.fixture
+def sign(db, pledge):
+    """Give `organisation` a signature on the seeded pledge with `status` (accepted by default)."""
+
+    def make(organisation, status=SignatureStatus.accepted) -> Signature:
+        signature = Signature(pledge=pledge, organisation=organisation, status=status)
+        db.session.add(signature)
+        db.session.commit()
+        return signature
+
+    return make
+
+
+def page(client, url: str = URL) -> str:
+    response = client.get(url)
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+@contextmanager
+def counting_statements(engine):
+    """Count the SQL statements sent to `engine` inside the block."""
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def test_accepted_public_signatory_is_named_with_acronym_and_country(client, make_org, sign):
+    sign(make_org(name="Lumen Media Trust", acronym="LMT", country="UGA"))
+    html = page(client)
+    assert "Lumen Media Trust" in html
+    assert "LMT" in html
+    assert "Uganda" in html
+    assert "1 organisation has signed this pledge." in html
+
+
+def test_anonymised_signatory_is_described_never_named(client, make_org, sign):
+    organisation = make_org(
+        name="Zawadi Refugee Voices",
+        acronym="ZRVX",
+        stakeholder_type=StakeholderType.refugee_led_organisation,
+        country="KEN",
+        visibility=Visibility.anonymised,
+        description="Runs a WhatsApp rumour-tracking line.",
+    )
+    sign(organisation)
+    html = page(client)
+    assert "A refugee-led organisation in East and Horn of Africa and the Great Lakes" in html
+    assert "Zawadi" not in html
+    assert "ZRVX" not in html
+    assert "rumour-tracking" not in html
+    assert "1 organisation has signed this pledge." in html
+
+
+def test_hidden_signatories_are_counted_not_named(client, make_org, sign):
+    sign(make_org(name="Visible Org"))
+    for n in range(3):
+        sign(make_org(name=f"Secret Shelter {n}", acronym=f"SSX{n}", visibility=Visibility.hidden))
+    html = page(client)
+    assert "Secret Shelter" not in html
+    assert "SSX" not in html
+    assert "and 3 more signatories who are not listed" in html
+    assert "4 organisations have signed this pledge." in html
+
+
+def test_only_hidden_signatories(client, make_org, sign):
+    sign(make_org(name="Secret Shelter", visibility=Visibility.hidden))
+    html = page(client)
+    assert "Secret Shelter" not in html
+    assert "1 signatory is not listed." in html
+
+
+@pytest.mark.parametrize(
+    "status",
+    [
+        SignatureStatus.draft,
+        SignatureStatus.submitted,
+        SignatureStatus.rejected,
+        SignatureStatus.changes_requested,
+        SignatureStatus.withdrawn,
+    ],
+)
+def test_signatures_not_accepted_are_neither_listed_nor_counted(client, make_org, sign, status):
+    sign(make_org(name="Accepted Org"))
+    sign(make_org(name="Pending Org", visibility=Visibility.public), status=status)
+    sign(make_org(name="Pending Hidden", visibility=Visibility.hidden), status=status)
+    html = page(client)
+    assert "Accepted Org" in html
+    assert "Pending Org" not in html
+    assert "1 organisation has signed this pledge." in html
+    assert "more signator" not in html
+
+
+def test_counts_by_stakeholder_type_and_region(client, pledge, make_org, sign):
+    from registry.queries import signatory_counts
+
+    specs = [
+        (StakeholderType.technology_company, "USA", Visibility.public),
+        (StakeholderType.technology_company, "IRL", Visibility.hidden),
+        (StakeholderType.refugee_led_organisation, "KEN", Visibility.anonymised),
+        (StakeholderType.refugee_led_organisation, "UGA", Visibility.hidden),
+        (StakeholderType.refugee_led_organisation, "KEN", Visibility.public),
+        (StakeholderType.academia, "DEU", Visibility.public),
+    ]
+    for kind, country, visibility in specs:
+        sign(make_org(stakeholder_type=kind, country=country, visibility=visibility))
+    sign(make_org(stakeholder_type=StakeholderType.state), status=SignatureStatus.submitted)
+
+    counts = signatory_counts(pledge)
+    assert counts["total"] == 6
+    assert counts["hidden"] == 2
+    assert dict(counts["by_stakeholder_type"]) == {
+        StakeholderType.refugee_led_organisation: 3,
+        StakeholderType.technology_company: 2,
+        StakeholderType.academia: 1,
+    }
+    by_region = {region.name: count for region, count in counts["by_region"]}
+    assert by_region == {"east_horn_great_lakes": 3, "europe": 2, "americas": 1}
+    # Largest first.
+    assert counts["by_stakeholder_type"][0] == (StakeholderType.refugee_led_organisation, 3)
+
+    html = page(client)
+    assert "Signatories by stakeholder type" in html
+    assert '<th scope="row">Refugee-led organisation</th><td class="text-end">3</td>' in html
+    assert '<th scope="row">Technology company</th><td class="text-end">2</td>' in html
+    assert '<th scope="row">Europe</th><td class="text-end">2</td>' in html
+    assert '<th scope="row">State</th>' not in html
+    assert '<th scope="row">Total</th><td class="text-end">6</td>' in html
+
+
+def test_co_leads_by_public_name_hidden_omitted(client, db, pledge, make_org):
+    pledge.co_leads = [
+        make_org(name="Agency Named"),
+        make_org(
+            name="Agency Described",
+            acronym="ADX",
+            stakeholder_type=StakeholderType.international_ngo,
+            country="JOR",
+            visibility=Visibility.anonymised,
+        ),
+        make_org(name="Agency Hidden", visibility=Visibility.hidden),
+    ]
+    db.session.commit()
+    html = page(client)
+    assert "Agency Named" in html
+    assert "An organisation in Middle East and North Africa (International NGO)" in html
+    assert "Agency Described" not in html
+    assert "ADX" not in html
+    assert "Agency Hidden" not in html
+
+
+def test_key_outcomes_in_order(client, pledge):
+    html = page(client)
+    titles = [outcome.title for outcome in pledge.key_outcomes]
+    positions = [html.index(title) for title in titles]
+    assert positions == sorted(positions)
+
+
+def _only_window(pledge) -> SubmissionWindow:
+    """The seeded pledge's one signature window."""
+    return next(w for w in pledge.windows if w.kind is WindowKind.signature)
+
+
+def test_open_window_with_end_says_until_when(client, db, pledge):
+    window = _only_window(pledge)
+    window.closes_at = datetime(2099, 3, 31, 23, 59, tzinfo=UTC)
+    db.session.commit()
+    html = page(client)
+    assert "Open for signatures until 31 March 2099, 23:59 UTC" in html
+
+
+def test_future_window_says_when_it_opens(client, db, pledge):
+    window = _only_window(pledge)
+    window.opens_at = utcnow() + timedelta(days=30)
+    db.session.commit()
+    html = page(client)
+    assert "Opens on " in html
+    assert window.opens_at.strftime("%Y") in html
+    assert "Open for signatures" not in html
+
+
+def test_manually_closed_window_shows_its_message(client, db, pledge):
+    window = _only_window(pledge)
+    window.is_manually_closed = True
+    window.closed_message = "Signatures resume after the <b>HLOM</b>."
+    db.session.commit()
+    html = page(client)
+    assert "Signatures resume after the &lt;b&gt;HLOM&lt;/b&gt;." in html
+    assert "<b>HLOM</b>" not in html
+    assert "Open for signatures" not in html
+
+
+def test_signature_window_helper_prefers_open_then_next(db, pledge):
+    now = utcnow()
+    current = _only_window(pledge)
+    upcoming = SubmissionWindow(
+        kind=WindowKind.signature, label="Next", opens_at=now + timedelta(days=60)
+    )
+    pledge.windows.append(upcoming)
+    db.session.commit()
+    assert signature_window(pledge) is current
+    current.is_manually_closed = True
+    assert signature_window(pledge) is upcoming
+    assert form_state(upcoming, now).is_open is False
+    assert form_state(None, now).message == "This form is closed to new submissions."
+
+
+def test_index_lists_signatory_count_and_form_state(client, db, pledge, make_org, sign):
+    for n in range(2):
+        sign(make_org(name=f"Public {n}"))
+    sign(make_org(visibility=Visibility.hidden))
+    sign(make_org(), status=SignatureStatus.submitted)
+    _only_window(pledge).closes_at = datetime(2099, 3, 31, 23, 59, tzinfo=UTC)
+    db.session.commit()
+    html = page(client, "/pledges")
+    assert pledge.title in html
+    assert "3 signatories" in html
+    assert "Open for signatures until 31 March 2099, 23:59 UTC" in html
+
+
+def _sign_many(make_org, sign, count: int, offset: int) -> None:
+    visibilities = [Visibility.public, Visibility.anonymised, Visibility.hidden]
+    for n in range(count):
+        sign(
+            make_org(
+                name=f"Many {offset + n}",
+                visibility=visibilities[n % 3],
+                country=["KEN", "USA", "DEU"][n % 3],
+            )
+        )
+
+
+@pytest.mark.parametrize("url", [URL, "/pledges"])
+def test_statement_count_does_not_grow_with_signatories(client, db, make_org, sign, pledge, url):
+    pledge.co_leads = [make_org(name="Co-lead")]
+    db.session.commit()
+    _sign_many(make_org, sign, 3, offset=0)
+    with counting_statements(db.engine) as few:
+        page(client, url)
+    _sign_many(make_org, sign, 27, offset=3)
+    with counting_statements(db.engine) as many:
+        html = page(client, url)
+    assert "30" in html
+    assert len(few) == len(many), many
+    assert len(many) <= 12, many
+
+
+def test_organisation_name_is_escaped(client, make_org, sign):
+    sign(make_org(name="<script>alert(1)</script>", acronym="<i>x</i>"))
+    html = page(client)
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "&lt;i&gt;x&lt;/i&gt;" in html
+
+
+def test_unknown_pledge_is_404(client, pledge):
+    assert client.get("/pledges/no-such-pledge").status_code == 404
