@@ -53,6 +53,8 @@ def _init_extensions(app: Flask) -> None:
     bootstrap.init_app(app)
     limiter.init_app(app)
     security.init_app(app, SQLAlchemyUserDatastore(db, User, RoleName))
+    # Password guessing and reset floods: every account form POST is limited per address.
+    limiter.limit("10/minute;50/hour", methods=["POST"])(app.blueprints["security"])
     jobs.init_app(app)
 
 

@@ -54,9 +54,11 @@ def change_role(user_id: int):
 def toggle_active(user_id: int):
     """Deactivate a user (ending their sessions) or reactivate them."""
     user = _get_user_or_404(user_id)
-    if UserActiveForm().validate_on_submit():
+    form = UserActiveForm()
+    if form.validate_on_submit():
         try:
-            operations.set_active(user, not user.active, by=current_user)
+            # The button says which state it asks for, so a double click cannot undo itself.
+            operations.set_active(user, form.active.data == "1", by=current_user)
         except operations.OperationError as exc:
             flash(str(exc), "danger")
         else:

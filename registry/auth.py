@@ -3,6 +3,7 @@
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_security import login_user
+from sqlalchemy.exc import IntegrityError
 
 from registry import operations
 from registry.extensions import db, limiter
@@ -26,7 +27,11 @@ def register():
             db.session.rollback()
             form.add_error(exc)
         else:
-            db.session.commit()
+            try:
+                db.session.commit()
+            except IntegrityError:  # the same form posted twice at once
+                db.session.rollback()
+                return redirect(url_for("security.login"))
             login_user(user, authn_via=["register"])
             db.session.commit()
             flash(_("Welcome! Your organisation is registered."), "success")

@@ -70,9 +70,7 @@ def open_window(window_id: int):
     """Open a window now, keeping a closing time that is still ahead."""
     window = _get_window_or_404(window_id)
     if BaseForm().validate_on_submit():
-        now = utcnow()
-        until = window.closes_at if window.closes_at and window.closes_at > now else None
-        operations.open_window(window.pledge, window.kind, until=until, now=now, window=window)
+        operations.open_window(window.pledge, window.kind, window=window)
         db.session.commit()
         flash(_("%(label)s: %(state)s.", label=window.label, state=_state(window)), "success")
     return redirect(url_for("coordinate.windows"))

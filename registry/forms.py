@@ -11,13 +11,22 @@ from wtforms import (
     BooleanField,
     DateTimeLocalField,
     EmailField,
+    HiddenField,
     PasswordField,
     SelectField,
     StringField,
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
+from wtforms.validators import (
+    AnyOf,
+    DataRequired,
+    Email,
+    EqualTo,
+    Length,
+    Optional,
+    ValidationError,
+)
 
 from registry.geo import country_choices, is_country
 from registry.models import Role, StakeholderType, Visibility
@@ -157,8 +166,9 @@ class UserRoleForm(BaseForm):
 
 
 class UserActiveForm(BaseForm):
-    """Admin: deactivate or reactivate a user (a button)."""
+    """Admin: deactivate or reactivate a user (a button that says which)."""
 
+    active = HiddenField(validators=[AnyOf(["0", "1"])])
     submit = SubmitField(_l("Apply"))
 
 

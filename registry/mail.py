@@ -35,7 +35,10 @@ def queue_template(to: str, subject: str, template: str, **context) -> OutboxMes
 @event.listens_for(Session, "after_commit")
 def _deliver_after_commit(session):
     if session.info.pop("outbox_pending", False):
-        jobs.enqueue("registry.mail:deliver_outbox")
+        try:
+            jobs.enqueue("registry.mail:deliver_outbox")
+        except Exception:  # e.g. Redis down: the change is saved, the mail waits in the outbox
+            log.exception("could not start e-mail delivery; `registry outbox` will send it")
 
 
 @event.listens_for(Session, "after_rollback")
@@ -63,7 +66,9 @@ def _deliver_one(message: OutboxMessage) -> None:
     """Try a message until it goes or attempts run out; the row keeps the last error."""
     cfg = current_app.config
     if not cfg["MAIL_SERVER"]:
-        log.info("e-mail to %s: %s\n%s", message.to, message.subject, message.body)
+        # The body may hold a password-reset link: it stays in the outbox, and in DEBUG logs.
+        log.info("e-mail %s to %s: %s (no MAIL_SERVER)", message.id, message.to, message.subject)
+        log.debug("e-mail %s body:\n%s", message.id, message.body)
         message.status, message.sent_at = OutboxStatus.logged, utcnow()
         return
     while message.attempts < cfg["MAIL_MAX_ATTEMPTS"]:

@@ -133,8 +133,8 @@ def set_active(user: User, active: bool, by: User | None = None) -> User:
 
 
 def end_of_day(day: date) -> datetime:
-    """The last minute of `day` in UTC: a form open "until 31 March" takes input all that day."""
-    return datetime.combine(day, time(23, 59), tzinfo=UTC)
+    """The end of `day` in UTC: a form open "until 31 March" takes input all that day."""
+    return datetime.combine(day, time(23, 59, 59, 999999), tzinfo=UTC)
 
 
 def find_window(pledge: Pledge, kind: WindowKind, now: datetime | None = None):
@@ -173,6 +173,8 @@ def open_window(
     window.is_manually_closed = False
     if window.opens_at is None or window.opens_at > now:
         window.opens_at = now
+    if closes_at is None and window.closes_at is not None and window.closes_at > now:
+        closes_at = window.closes_at  # opening never drops a closing date still ahead
     window.closes_at = closes_at
     db.session.flush()
     return window

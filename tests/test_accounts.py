@@ -165,7 +165,8 @@ def test_admin_changes_role_and_deactivates(app, db, make_user, login_as, client
     client.post(f"/admin/users/{target.id}/role", data={"role": "coordinator"})
     db.session.expire_all()
     assert db.session.get(User, target.id).role is Role.coordinator
-    client.post(f"/admin/users/{target.id}/active", data={})
+    client.post(f"/admin/users/{target.id}/active", data={"active": "0"})
+    client.post(f"/admin/users/{target.id}/active", data={"active": "0"})  # double click
     db.session.expire_all()
     assert not db.session.get(User, target.id).active
     # The deactivated user's session ended and they cannot log in again.
@@ -180,7 +181,7 @@ def test_admin_cannot_lock_themselves_out(db, make_user, login_as, client):
     admin = make_user(role=Role.admin)
     login_as(admin)
     client.post(f"/admin/users/{admin.id}/role", data={"role": "stakeholder"})
-    client.post(f"/admin/users/{admin.id}/active", data={})
+    client.post(f"/admin/users/{admin.id}/active", data={"active": "0"})
     db.session.expire_all()
     admin = db.session.get(User, admin.id)
     assert admin.role is Role.admin and admin.active

@@ -42,7 +42,8 @@ def test_open_window_creates_one_when_the_pledge_has_none(db, pledge):
         db.session.commit()
     assert window.kind is WindowKind.progress and window.pledge is pledge
     assert window.is_open(NOW)
-    assert window.closes_at == datetime(2026, 3, 31, 23, 59, tzinfo=UTC)
+    assert window.closes_at == datetime(2026, 3, 31, 23, 59, 59, 999999, tzinfo=UTC)
+    assert window.is_open(datetime(2026, 3, 31, 23, 59, 30, tzinfo=UTC))  # all of the last day
     assert not window.is_open(datetime(2026, 4, 1, tzinfo=UTC))
     [event] = window_events(db, window.id)
     assert event.action == "create" and event.actor_label == "test"
@@ -249,6 +250,11 @@ def test_cli_open_and_close(app, db, pledge):
     db.session.expire_all()
     assert not window.is_open(utcnow())
     assert window_events(db, window.id)[-1].actor_label == "cli"
+
+    # Reopening without --until keeps the closing date that is still ahead.
+    result = run(app, "open", "--pledge", pledge.slug, "--kind", "progress")
+    assert result.exit_code == 0, result.output
+    assert f"is open until {until} 23:59 UTC" in result.output
 
 
 @pytest.mark.parametrize(
