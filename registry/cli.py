@@ -23,6 +23,18 @@ def fail(message: str) -> None:
     raise click.ClickException(message)
 
 
+def apply(operation, *args, **kwargs):
+    """Run an operation on behalf of the shell and commit, or roll back and exit with its reason."""
+    with acting_as(label="cli"):
+        try:
+            result = operation(*args, **kwargs)
+        except operations.OperationError as exc:
+            db.session.rollback()
+            fail(str(exc))
+        db.session.commit()
+    return result
+
+
 def read_password() -> str:
     """A password from a hidden prompt, or the first line of stdin when it is not a terminal."""
     if sys.stdin.isatty():
@@ -47,15 +59,14 @@ def create_user(email: str, role: str, name: str | None, organisation_id: int | 
     if organisation_id and organisation is None:
         fail(f"no organisation with id {organisation_id}")
     password = read_password()
-    with acting_as(label="cli"):
-        try:
-            user = operations.create_user(
-                email, name or email.split("@")[0], password, Role[role], organisation
-            )
-        except operations.OperationError as exc:
-            db.session.rollback()
-            fail(str(exc))
-        db.session.commit()
+    user = apply(
+        operations.create_user,
+        email,
+        name or email.split("@")[0],
+        password,
+        Role[role],
+        organisation,
+    )
     click.echo(f"Created {user.role.name} {user.email}.")
 
 
@@ -116,13 +127,7 @@ def open_window(slug: str | None, kind: str | None, until: str | None) -> None:
             fail(f"--until {until!r} is not a date like 2027-03-31")
         if until_day < utcnow().date():
             fail(f"--until {until} is in the past")
-    with acting_as(label="cli"):
-        try:
-            window = operations.open_window(pledge, window_kind, until=until_day)
-        except operations.OperationError as exc:
-            db.session.rollback()
-            fail(str(exc))
-        db.session.commit()
+    window = apply(operations.open_window, pledge, window_kind, until=until_day)
     click.echo(describe_window(window))
 
 
@@ -133,13 +138,7 @@ def open_window(slug: str | None, kind: str | None, until: str | None) -> None:
 def close_window(slug: str | None, kind: str | None, message: str | None) -> None:
     """Close a pledge's window of KIND now, whatever its dates say."""
     pledge, window_kind = window_target(slug, kind)
-    with acting_as(label="cli"):
-        try:
-            window = operations.close_window(pledge, window_kind, message=message)
-        except operations.OperationError as exc:
-            db.session.rollback()
-            fail(str(exc))
-        db.session.commit()
+    window = apply(operations.close_window, pledge, window_kind, message=message)
     click.echo(describe_window(window))
 
 
