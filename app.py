@@ -81,9 +81,29 @@ def _sqlite_pragmas(dbapi_connection, _record):
 
 
 def _register_blueprints(app: Flask) -> None:
-    from registry import admin, auth, coordinate, main, pledges
+    from registry import (
+        admin,
+        auth,
+        coordinate,
+        invitations,
+        main,
+        membership,
+        organisations,
+        pledges,
+        signing,
+    )
 
-    for module in (main, auth, admin, pledges, coordinate):
+    for module in (
+        main,
+        auth,
+        admin,
+        pledges,
+        signing,
+        organisations,
+        coordinate,
+        invitations,
+        membership,
+    ):
         app.register_blueprint(module.bp)
 
 

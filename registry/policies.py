@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort
+from flask import abort, session
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
+from werkzeug.exceptions import Forbidden
 
 from registry.extensions import db, security
-from registry.models import Organisation, Role, Signature
+from registry.models import Invitation, Organisation, Role, Signature, utcnow
 
 ANYONE_LOGGED_IN = (Role.stakeholder, Role.coordinator, Role.admin)
 STAFF = (Role.coordinator, Role.admin)
@@ -89,3 +91,58 @@ def own_signatures():
     if not is_staff():
         query = query.where(Signature.organisation_id == current_user.organisation_id)
     return query
+
+
+class WindowClosed(Forbidden):
+    """A write refused because the form is closed; the page shows the form's own message."""
+
+    show_to_user = True
+
+
+INVITATIONS_SESSION_KEY = "invitations"
+
+
+def usable_invitation(window, organisation=None, now=None):
+    """The invitation held in this browser session that lets the current user into `window`."""
+    ids = session.get(INVITATIONS_SESSION_KEY) or []
+    if window is None or not ids or not current_user.is_authenticated:
+        return None
+    now = now or utcnow()
+    invitations = db.session.scalars(
+        select(Invitation).where(Invitation.id.in_(ids), Invitation.window_id == window.id)
+    )
+    for invitation in invitations:
+        org_matches = organisation is not None and invitation.organisation_id == organisation.id
+        email_matches = bool(invitation.email) and invitation.email == current_user.email
+        if invitation.is_usable(now) and (org_matches or email_matches):
+            return invitation
+    return None
+
+
+def closed_message(window, now=None) -> str:
+    """What a closed form says: its message, and when it reopens if that is known."""
+    if window is None:
+        return gettext("This form is closed to new submissions.")
+    now = now or utcnow()
+    message = window.display_closed_message()
+    if reopens := window.reopens_at(now):
+        from registry.templating import utc_datetime
+
+        message += " " + gettext("It opens on %(date)s.", date=utc_datetime(reopens))
+    return message
+
+
+def require_open_window(pledge, kind, organisation=None, now=None):
+    """Allow a write only while the pledge's `kind` window is open or an invitation lets the
+    user in; otherwise refuse with 403 and the form's closed message. Returns the invitation
+    used, if any."""
+    from registry.queries import current_window
+
+    now = now or utcnow()
+    window = current_window(pledge, kind, now)
+    if window is not None and window.is_open(now):
+        return None
+    invitation = usable_invitation(window, organisation, now)
+    if invitation is None:
+        raise WindowClosed(closed_message(window, now))
+    return invitation

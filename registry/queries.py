@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -39,8 +41,16 @@ def all_pledges() -> list[Pledge]:
 
 def signature_window(pledge: Pledge) -> SubmissionWindow | None:
     """The pledge's current signature window: the open one, else the next, else the latest."""
-    windows = [w for w in pledge.windows if w.kind is WindowKind.signature]
-    now = utcnow()
+    return current_window(pledge, WindowKind.signature)
+
+
+def current_window(
+    pledge: Pledge, kind: WindowKind, now: datetime | None = None
+) -> SubmissionWindow | None:
+    """The pledge's window of `kind` that matters now: the open one, else the next, else the
+    latest."""
+    windows = [w for w in pledge.windows if w.kind is kind]
+    now = now or utcnow()
     for window in windows:
         if window.is_open(now):
             return window

@@ -14,7 +14,10 @@ from registry.models import Role
 # (endpoint, label, roles that see it; None = everyone)
 NAVIGATION = [
     ("pledges.index", _l("Pledges"), None),
+    ("organisations.mine", _l("My organisation"), {Role.stakeholder}),
     ("coordinate.windows", _l("Windows"), {Role.coordinator, Role.admin}),
+    ("invitations.index", _l("Invitations"), {Role.coordinator, Role.admin}),
+    ("membership.requests", _l("Join requests"), {Role.coordinator, Role.admin}),
     ("admin.users", _l("Users"), {Role.admin}),
 ]
 

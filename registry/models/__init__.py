@@ -5,7 +5,7 @@ from .base import Audited, InvalidTransition, utcnow
 from .engagement import EngagementRecord
 from .enums import *  # noqa: F403 - the enums are part of the model's public names
 from .enums import __all__ as _enum_names
-from .organisations import Contact, Organisation
+from .organisations import Contact, JoinRequest, Organisation
 from .pledges import (
     DEFAULT_CLOSED_MESSAGE,
     Commitment,
@@ -30,6 +30,7 @@ __all__ = [
     "EngagementRecord",
     "InvalidTransition",
     "Invitation",
+    "JoinRequest",
     "KeyOutcome",
     "Organisation",
     "OutboxMessage",

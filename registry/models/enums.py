@@ -9,6 +9,7 @@ __all__ = [
     "EngagementKind",
     "EngagementStage",
     "GeographicLevel",
+    "JoinRequestStatus",
     "OutboxStatus",
     "Region",
     "ReportStatus",
@@ -50,6 +51,12 @@ class Visibility(LabelledEnum):
     public = N_("Public: named in public pages and reports")
     anonymised = N_("Anonymised: described by type and region, never by name")
     hidden = N_("Hidden: only counted in totals")
+
+
+class JoinRequestStatus(LabelledEnum):
+    pending = N_("Waiting for a coordinator")
+    approved = N_("Approved")
+    declined = N_("Declined")
 
 
 class WindowKind(LabelledEnum):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -11,8 +12,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from registry.extensions import db
 from registry.geo import region_for
 
-from .base import Audited, TimestampMixin, enum_column
-from .enums import Region, StakeholderType, Visibility
+from .base import Audited, InvalidTransition, TimestampMixin, UTCDateTime, enum_column
+from .enums import JoinRequestStatus, Region, StakeholderType, Visibility
 
 if TYPE_CHECKING:
     from .accounts import User
@@ -82,6 +83,43 @@ class Organisation(Audited, TimestampMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<Organisation {self.id} {self.name!r}>"
+
+
+class JoinRequest(Audited, TimestampMixin, db.Model):
+    """A user asking to join an existing organisation instead of registering a copy of it."""
+
+    __tablename__ = "join_requests"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[JoinRequestStatus] = enum_column(
+        JoinRequestStatus, default=JoinRequestStatus.pending, index=True
+    )
+    message: Mapped[str | None] = mapped_column(sa.Text)
+    decided_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    organisation: Mapped[Organisation] = relationship()
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+    def _decide(self, to: JoinRequestStatus, by: User | None, now: datetime) -> None:
+        if self.status is not JoinRequestStatus.pending:
+            raise InvalidTransition(f"join request already {self.status.name}")
+        self.status, self.decided_by, self.decided_at = to, by, now
+
+    def approve(self, by: User | None, now: datetime) -> None:
+        """Approve: the user becomes a member of the organisation."""
+        self._decide(JoinRequestStatus.approved, by, now)
+        self.user.organisation = self.organisation
+
+    def decline(self, by: User | None, now: datetime) -> None:
+        """Decline: the user stays without an organisation."""
+        self._decide(JoinRequestStatus.declined, by, now)
 
 
 class Contact(Audited, TimestampMixin, db.Model):

@@ -310,9 +310,14 @@ class Commitment(Audited, TimestampMixin, db.Model):
     )
     progress_percent: Mapped[int | None]
     external_ref: Mapped[str | None] = mapped_column(sa.String(100), unique=True)
+    # The token of the form that created it: a form posted twice creates one commitment.
+    submission_token: Mapped[str | None] = mapped_column(sa.String(64))
     version: Mapped[int] = mapped_column(nullable=False)
 
     __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        sa.UniqueConstraint("signature_id", "submission_token", name="uq_commitments_token"),
+    )
 
     signature: Mapped[Signature] = relationship(back_populates="commitments")
     key_outcome: Mapped[KeyOutcome | None] = relationship()

@@ -14,6 +14,7 @@ from registry.models import (
     WindowKind,
     utcnow,
 )
+from registry.queries import current_window
 
 from .base import OperationError
 
@@ -32,14 +33,8 @@ def end_of_day(day: date) -> datetime:
 
 
 def find_window(pledge: Pledge, kind: WindowKind, now: datetime | None = None):
-    """The pledge's window of `kind` that matters now: an open one, else the latest scheduled."""
-    now = now or utcnow()
-    windows = [w for w in pledge.windows if w.kind is kind]
-    if not windows:
-        return None
-    earliest = datetime.min.replace(tzinfo=UTC)
-    windows.sort(key=lambda w: (w.is_open(now), w.opens_at or earliest, w.id or 0))
-    return windows[-1]
+    """The pledge's window of `kind` that matters now (see `queries.current_window`)."""
+    return current_window(pledge, kind, now)
 
 
 def open_window(
