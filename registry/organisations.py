@@ -1,7 +1,10 @@
-"""A stakeholder's own organisation: profile, signatures and their review state."""
+"""A stakeholder's own organisation: its profile, signatures and their review state."""
 
 from flask import Blueprint, render_template
+from flask_login import current_user
 
+from registry import queries
+from registry.forms import SubmitSignatureForm
 from registry.policies import login_required
 
 bp = Blueprint("organisations", __name__)
@@ -10,5 +13,12 @@ bp = Blueprint("organisations", __name__)
 @bp.get("/my-organisation")
 @login_required
 def mine():
-    """The current user's organisation (to be built)."""
-    return render_template("errors/error.html", code=200, message="My organisation")
+    """The user's organisation with each signature's status and the reviewers' comments."""
+    organisation = current_user.organisation
+    signatures = queries.signatures_of(organisation) if organisation else []
+    return render_template(
+        "organisations/mine.html",
+        organisation=organisation,
+        signatures=signatures,
+        withdraw_form=SubmitSignatureForm(),
+    )

@@ -15,6 +15,8 @@ from registry.models import (
     SignatureStatus,
     SubmissionWindow,
     Visibility,
+    VocabularyKind,
+    VocabularyTerm,
     WindowKind,
     utcnow,
 )
@@ -115,3 +117,50 @@ def signatory_totals() -> dict[int, int]:
         .group_by(Signature.pledge_id)
     )
     return {pledge_id: count for pledge_id, count in rows}
+
+
+def signature_of(pledge: Pledge, organisation: Organisation) -> Signature | None:
+    """The organisation's signature of the pledge, if it has started one."""
+    return db.session.scalar(
+        select(Signature).where(
+            Signature.pledge_id == pledge.id, Signature.organisation_id == organisation.id
+        )
+    )
+
+
+def vocabulary_terms() -> dict[str, list]:
+    """Active vocabulary terms by kind name, in their order (for form choices)."""
+    terms = db.session.scalars(
+        select(VocabularyTerm)
+        .where(VocabularyTerm.is_active.is_(True))
+        .order_by(VocabularyTerm.kind, VocabularyTerm.position)
+    )
+    grouped: dict[str, list] = {kind.name: [] for kind in VocabularyKind}
+    for term in terms:
+        grouped[term.kind.name].append(term)
+    return grouped
+
+
+def partner_choices(exclude_id: int | None = None) -> list[Organisation]:
+    """Organisations a commitment can name as co-implementers (public ones, by name)."""
+    return list(
+        db.session.scalars(
+            select(Organisation)
+            .where(
+                Organisation.visibility == Visibility.public, Organisation.id != (exclude_id or 0)
+            )
+            .order_by(Organisation.name)
+        )
+    )
+
+
+def signatures_of(organisation: Organisation) -> list[Signature]:
+    """Every signature of an organisation, newest first, with its pledge."""
+    return list(
+        db.session.scalars(
+            select(Signature)
+            .where(Signature.organisation_id == organisation.id)
+            .options(selectinload(Signature.pledge), selectinload(Signature.commitments))
+            .order_by(Signature.created_at.desc())
+        )
+    )

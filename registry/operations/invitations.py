@@ -2,4 +2,158 @@
 
 from __future__ import annotations
 
-__all__: list[str] = []
+import secrets
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from flask import current_app, has_request_context, url_for
+from flask_babel import gettext
+from sqlalchemy import select
+
+from registry.extensions import db
+from registry.mail import queue_template
+from registry.models import (
+    InvalidTransition,
+    Invitation,
+    Organisation,
+    SubmissionWindow,
+    User,
+    WindowKind,
+    utcnow,
+)
+from registry.templating import utc_datetime
+
+from .base import OperationError
+
+__all__ = [
+    "create_invitation",
+    "find_invitation",
+    "invitation_link",
+    "invitation_refusal",
+    "use_invitation",
+]
+
+
+def invitation_link(token: str) -> str:
+    """The absolute address of an invitation; from BASE_URL when there is no request (CLI)."""
+    if has_request_context():
+        return url_for("invitations.accept", token=token, _external=True)
+    base = urlsplit(current_app.config["BASE_URL"])
+    urls = current_app.url_map.bind(
+        base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "http"
+    )
+    return urls.build("invitations.accept", {"token": token}, force_external=True)
+
+
+def _recipients(organisation: Organisation | None, email: str | None) -> list[str]:
+    """Who receives the invitation: the address, or every active user of the organisation."""
+    if email:
+        return [email]
+    addresses = db.session.scalars(
+        select(User.email)
+        .where(User.organisation_id == organisation.id, User.active.is_(True))
+        .order_by(User.id)
+    ).all()
+    if not addresses:
+        raise OperationError(
+            gettext(
+                "This organisation has no user to send the invitation to; "
+                "invite an e-mail address instead."
+            ),
+            field="organisation",
+        )
+    return list(addresses)
+
+
+def _subject(window: SubmissionWindow) -> str:
+    if window.kind is WindowKind.progress:
+        return gettext("Invitation to report progress on “%(pledge)s”", pledge=window.pledge.title)
+    return gettext("Invitation to sign “%(pledge)s”", pledge=window.pledge.title)
+
+
+def create_invitation(
+    window: SubmissionWindow,
+    *,
+    organisation: Organisation | None = None,
+    email: str | None = None,
+    by: User | None = None,
+    days: int = 14,
+    now: datetime | None = None,
+) -> tuple[Invitation, str]:
+    """Invite one organisation or address into `window` and e-mail the link; returns the
+    invitation and its token, which is never stored (only its hash is)."""
+    # Stored case-folded, as user e-mails are, so the invitee's login matches it.
+    email = (email or "").strip().casefold() or None
+    if organisation is None and email is None:
+        raise OperationError(
+            gettext("Choose an organisation or enter an e-mail address to invite."),
+            field="email",
+        )
+    if organisation is not None and email is not None:
+        raise OperationError(
+            gettext("Invite an organisation or an e-mail address, not both."), field="email"
+        )
+    if days < 1:
+        raise OperationError(
+            gettext("An invitation must be valid for at least one day."), field="days"
+        )
+    recipients = _recipients(organisation, email)
+    now = now or utcnow()
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation(
+        window=window,
+        organisation=organisation,
+        email=email,
+        token_hash=Invitation.hash_token(token),
+        expires_at=now + timedelta(days=days),
+        created_by_id=by.id if by is not None else None,
+    )
+    db.session.add(invitation)
+    db.session.flush()
+    link = invitation_link(token)
+    for to in recipients:
+        queue_template(
+            to,
+            _subject(window),
+            "invitation",
+            invitation=invitation,
+            window=window,
+            pledge=window.pledge,
+            inviter=by,
+            link=link,
+        )
+    return invitation, token
+
+
+def find_invitation(token: str) -> Invitation | None:
+    """The invitation a link's token belongs to, or None."""
+    if not token:
+        return None
+    return db.session.scalars(
+        select(Invitation).where(Invitation.token_hash == Invitation.hash_token(token))
+    ).first()
+
+
+def invitation_refusal(invitation: Invitation, now: datetime | None = None) -> str | None:
+    """Why an invitation can no longer be used, in words fit for its holder; None if usable."""
+    now = now or utcnow()
+    if invitation.used_at is not None:
+        return gettext("This invitation has already been used.")
+    if now >= invitation.expires_at:
+        return gettext(
+            "This invitation expired on %(date)s.", date=utc_datetime(invitation.expires_at)
+        )
+    return None
+
+
+def use_invitation(invitation: Invitation, now: datetime | None = None) -> Invitation:
+    """Spend an invitation (when the invitee submits); refused once used or expired."""
+    now = now or utcnow()
+    try:
+        invitation.use(now)
+    except InvalidTransition as exc:
+        raise OperationError(
+            invitation_refusal(invitation, now) or gettext("This invitation cannot be used.")
+        ) from exc
+    db.session.flush()
+    return invitation
