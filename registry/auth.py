@@ -4,9 +4,10 @@ Before a new organisation is created, the registry looks for one with the same n
 the person can then ask to join it (a coordinator approves) instead of registering a copy.
 """
 
-from flask import Blueprint, flash, make_response, redirect, render_template, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_security import login_user
+from flask_security.utils import validate_redirect_url
 from sqlalchemy.exc import IntegrityError
 from wtforms.widgets import PasswordInput
 
@@ -48,6 +49,12 @@ def _save(form: RegistrationForm, matches: list):
         return None
 
 
+def _next_url() -> str | None:
+    """Where to go after registering (e.g. back to an invitation), only ever within the site."""
+    target = request.args.get("next")
+    return target if target and validate_redirect_url(target) else None
+
+
 def _match_rows(matches: list) -> list[dict]:
     """What the warning may say about each match: non-public organisations are never named."""
     return [
@@ -78,7 +85,7 @@ def register():
                     flash(_("Your request to join was sent to the coordinators."), "success")
                 else:
                     flash(_("Welcome! Your organisation is registered."), "success")
-                return redirect(url_for("main.home"))
+                return redirect(_next_url() or url_for("main.home"))
     if matches:
         # The join buttons post the whole form again, so the password the person has just
         # typed is kept in the page (never cached) rather than asked for a second time.

@@ -212,3 +212,14 @@ def test_create_user_cli_errors(app, make_user, args, stdin, message):
     assert result.exit_code == 1
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert len(lines) == 1 and message in lines[0]
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [("/invitations/abc", "/invitations/abc"), ("https://evil.example.com/", "/")],
+)
+def test_registration_follows_next_within_the_site_only(client, db, target, expected):
+    response = client.post(f"/account/register?next={target}", data=REGISTRATION)
+    assert response.status_code == 302
+    location = urlsplit(response.headers["Location"])
+    assert location.netloc in ("", "registry.test") and location.path == expected
