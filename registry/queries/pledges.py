@@ -21,6 +21,19 @@ from registry.models import (
     utcnow,
 )
 
+__all__ = [
+    "pledge_by_slug",
+    "all_pledges",
+    "signature_window",
+    "current_window",
+    "accepted_signatories",
+    "signatory_counts",
+    "signatory_totals",
+    "signature_of",
+    "vocabulary_terms",
+    "partner_choices",
+    "signatures_of",
+]
 
 def pledge_by_slug(slug: str) -> Pledge | None:
     """The pledge with `slug`, its key outcomes, co-leads and windows loaded up front."""

@@ -1,0 +1,250 @@
+"""The commitments tracker's query: filters, search, sort and pagination in one place.
+
+The tracker page, the exports and the dashboard's links all speak the same URL parameters
+(`CommitmentFilters.from_args` / `to_args`), so a figure on the dashboard links to exactly the
+list behind it and an export contains exactly the rows on screen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from datetime import date
+
+from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy.orm import contains_eager, selectinload
+
+from registry.extensions import db
+from registry.geo import is_country
+from registry.models import (
+    Commitment,
+    CommitmentCountry,
+    CommitmentStatus,
+    Organisation,
+    Pledge,
+    ProgressUpdate,
+    Region,
+    ReviewState,
+    Signature,
+    StakeholderType,
+    SubmissionWindow,
+    VocabularyTerm,
+    utcnow,
+)
+from registry.models.pledges import commitment_action_areas, commitment_risks
+
+__all__ = [
+    "REPORTING_STATUSES",
+    "SORTS",
+    "CommitmentFilters",
+    "Page",
+    "commitment_page",
+    "commitment_select",
+    "reporting_statuses",
+]
+
+REPORTING_STATUSES = ("reported", "due", "overdue")
+SORTS = {
+    "title": Commitment.title,
+    "organisation": Organisation.name,
+    "status": Commitment.status,
+    "target_date": Commitment.target_date,
+    "updated": Commitment.updated_at,
+    "id": Commitment.id,
+}
+PER_PAGE_CHOICES = (10, 25, 50, 100)
+
+
+@dataclass
+class CommitmentFilters:
+    """What the tracker shows; every field is a URL parameter of the same name."""
+
+    pledge: str | None = None
+    status: str | None = None
+    stakeholder_type: str | None = None
+    region: str | None = None
+    country: str | None = None
+    risk: str | None = None
+    action_area: str | None = None
+    key_outcome: int | None = None
+    window: int | None = None
+    reporting_status: str | None = None
+    target_passed: bool = False
+    q: str | None = None
+    sort: str = "updated"
+    direction: str = "desc"
+    page: int = 1
+    per_page: int = 25
+
+    @classmethod
+    def from_args(cls, args) -> CommitmentFilters:
+        """Parse request arguments; values that mean nothing are dropped, never an error."""
+
+        def name_in(value, enum_cls):
+            return value if value in enum_cls.__members__ else None
+
+        def integer(value, default=None, low=1):
+            try:
+                number = int(value)
+            except (TypeError, ValueError):
+                return default
+            return number if number >= low else default
+
+        country = (args.get("country") or "").upper() or None
+        reporting = args.get("reporting_status")
+        per_page = integer(args.get("per_page"), 25)
+        return cls(
+            pledge=(args.get("pledge") or None),
+            status=name_in(args.get("status"), CommitmentStatus),
+            stakeholder_type=name_in(args.get("stakeholder_type"), StakeholderType),
+            region=name_in(args.get("region"), Region),
+            country=country if country and is_country(country) else None,
+            risk=(args.get("risk") or None),
+            action_area=(args.get("action_area") or None),
+            key_outcome=integer(args.get("key_outcome")),
+            window=integer(args.get("window")),
+            reporting_status=reporting if reporting in REPORTING_STATUSES else None,
+            target_passed=args.get("target_passed") in ("1", "true", "on", "yes"),
+            q=(args.get("q") or "").strip()[:200] or None,
+            sort=args.get("sort") if args.get("sort") in SORTS else "updated",
+            direction="asc" if args.get("direction") == "asc" else "desc",
+            page=integer(args.get("page"), 1),
+            per_page=per_page if per_page in PER_PAGE_CHOICES else 25,
+        )
+
+    def to_args(self, **changes) -> dict:
+        """The non-default values as URL parameters (for links, saved filters, exports)."""
+        values = asdict(self) | changes
+        defaults = {f.name: f.default for f in fields(self)}
+        return {
+            key: ("1" if value is True else value)
+            for key, value in values.items()
+            if value not in (None, False, "") and value != defaults[key]
+        }
+
+
+@dataclass
+class Page:
+    """One page of commitments and where it sits in the whole list."""
+
+    rows: list[Commitment]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        """How many pages the list has (at least 1)."""
+        return max(1, -(-self.total // self.per_page))
+
+
+def _reported(window_id: int):
+    """Criterion: the commitment has a (non-draft) update in the window."""
+    return exists().where(
+        ProgressUpdate.commitment_id == Commitment.id,
+        ProgressUpdate.window_id == window_id,
+        ProgressUpdate.review_state != ReviewState.draft,
+    )
+
+
+def commitment_select(filters: CommitmentFilters, today: date | None = None) -> Select:
+    """A select of the commitments the filters allow, joined to signature and organisation."""
+    query = select(Commitment).join(Commitment.signature).join(Signature.organisation)
+    if filters.pledge:
+        query = query.join(Signature.pledge).where(Pledge.slug == filters.pledge)
+    if filters.status:
+        query = query.where(Commitment.status == CommitmentStatus[filters.status])
+    if filters.stakeholder_type:
+        query = query.where(
+            Organisation.stakeholder_type == StakeholderType[filters.stakeholder_type]
+        )
+    if filters.region:
+        query = query.where(Organisation.region == Region[filters.region])
+    if filters.country:
+        query = query.where(
+            exists().where(
+                CommitmentCountry.commitment_id == Commitment.id,
+                CommitmentCountry.country == filters.country,
+            )
+        )
+    for code, link in (
+        (filters.risk, commitment_risks),
+        (filters.action_area, commitment_action_areas),
+    ):
+        if code:
+            query = query.where(
+                exists()
+                .where(link.c.commitment_id == Commitment.id)
+                .where(link.c.term_id == VocabularyTerm.id, VocabularyTerm.code == code)
+            )
+    if filters.key_outcome:
+        query = query.where(Commitment.key_outcome_id == filters.key_outcome)
+    if filters.target_passed:
+        query = query.where(
+            Commitment.target_date < (today or utcnow().date()),
+            Commitment.status.in_([CommitmentStatus.planning, CommitmentStatus.in_progress]),
+        )
+    if filters.window and filters.reporting_status:
+        query = _reporting_filter(query, filters)
+    if filters.q:
+        pattern = f"%{filters.q.lower()}%"
+        query = query.where(
+            or_(
+                func.lower(Commitment.title).like(pattern),
+                func.lower(Commitment.description).like(pattern),
+                func.lower(Organisation.name).like(pattern),
+            )
+        )
+    return query
+
+
+def _reporting_filter(query: Select, filters: CommitmentFilters) -> Select:
+    """Reported / due (window open, no update) / overdue (window closed, no update)."""
+    if filters.reporting_status == "reported":
+        return query.where(_reported(filters.window))
+    window = db.session.get(SubmissionWindow, filters.window)
+    if window is None:
+        return query.where(False)
+    is_open = window.is_open(utcnow())
+    if (filters.reporting_status == "due") != is_open:
+        return query.where(False)
+    return query.where(~_reported(filters.window))
+
+
+def commitment_page(filters: CommitmentFilters) -> Page:
+    """One page of the filtered, sorted commitments, in a fixed number of SQL statements."""
+    base = commitment_select(filters)
+    total = db.session.scalar(select(func.count()).select_from(base.subquery()))
+    column = SORTS[filters.sort]
+    order = column.asc() if filters.direction == "asc" else column.desc()
+    tie = Commitment.id.asc() if filters.direction == "asc" else Commitment.id.desc()
+    page = min(filters.page, max(1, -(-total // filters.per_page)))
+    rows = db.session.scalars(
+        base.options(
+            contains_eager(Commitment.signature).contains_eager(Signature.organisation),
+            selectinload(Commitment.risks),
+            selectinload(Commitment.action_areas),
+            selectinload(Commitment.country_links),
+            selectinload(Commitment.key_outcome),
+        )
+        .order_by(order, tie)
+        .limit(filters.per_page)
+        .offset((page - 1) * filters.per_page)
+    ).all()
+    return Page(rows=list(rows), total=total, page=page, per_page=filters.per_page)
+
+
+def reporting_statuses(commitment_ids: list[int], window: SubmissionWindow) -> dict[int, str]:
+    """reported / due / overdue for each commitment in a progress window (one statement)."""
+    if not commitment_ids:
+        return {}
+    reported = set(
+        db.session.scalars(
+            select(ProgressUpdate.commitment_id).where(
+                ProgressUpdate.window_id == window.id,
+                ProgressUpdate.commitment_id.in_(commitment_ids),
+                ProgressUpdate.review_state != ReviewState.draft,
+            )
+        )
+    )
+    missing = "due" if window.is_open(utcnow()) else "overdue"
+    return {cid: "reported" if cid in reported else missing for cid in commitment_ids}
