@@ -83,14 +83,20 @@ def _sqlite_pragmas(dbapi_connection, _record):
 def _register_blueprints(app: Flask) -> None:
     from registry import (
         admin,
+        auditlog,
         auth,
+        commitments,
         coordinate,
+        dashboard,
+        engagements,
         invitations,
         main,
         membership,
         organisations,
         pledges,
+        review,
         signing,
+        transfer,
     )
 
     for module in (
@@ -103,6 +109,12 @@ def _register_blueprints(app: Flask) -> None:
         coordinate,
         invitations,
         membership,
+        review,
+        commitments,
+        engagements,
+        dashboard,
+        transfer,
+        auditlog,
     ):
         app.register_blueprint(module.bp)
 

@@ -15,9 +15,15 @@ from registry.models import Role
 NAVIGATION = [
     ("pledges.index", _l("Pledges"), None),
     ("organisations.mine", _l("My organisation"), {Role.stakeholder}),
+    ("dashboard.index", _l("Dashboard"), {Role.coordinator, Role.admin}),
+    ("review.queue", _l("Review"), {Role.coordinator, Role.admin}),
+    ("commitments.index", _l("Commitments"), {Role.coordinator, Role.admin}),
+    ("engagements.index", _l("Partners & targets"), {Role.coordinator, Role.admin}),
     ("coordinate.windows", _l("Windows"), {Role.coordinator, Role.admin}),
     ("invitations.index", _l("Invitations"), {Role.coordinator, Role.admin}),
     ("membership.requests", _l("Join requests"), {Role.coordinator, Role.admin}),
+    ("transfer.import_page", _l("Import"), {Role.coordinator, Role.admin}),
+    ("auditlog.index", _l("Audit log"), {Role.coordinator, Role.admin}),
     ("admin.users", _l("Users"), {Role.admin}),
 ]
 

@@ -1,6 +1,6 @@
 """SQLAlchemy models of the registry (DESIGN §2), re-exported from one place."""
 
-from .accounts import User
+from .accounts import SavedFilter, User
 from .base import Audited, InvalidTransition, utcnow
 from .engagement import EngagementRecord
 from .enums import *  # noqa: F403 - the enums are part of the model's public names
@@ -37,6 +37,7 @@ __all__ = [
     "Pledge",
     "ProgressUpdate",
     "ReportRun",
+    "SavedFilter",
     "Signature",
     "SubmissionWindow",
     "User",

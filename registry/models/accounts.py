@@ -84,3 +84,17 @@ class User(Audited, TimestampMixin, UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role.name if self.role else '-'}>"
+
+
+class SavedFilter(TimestampMixin, db.Model):
+    """A named set of list filters a user keeps (e.g. "Overdue in East Africa")."""
+
+    __tablename__ = "saved_filters"
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "area", "name", name="uq_saved_filters_user_area_name"),
+    )
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    area: Mapped[str] = mapped_column(sa.String(40))
+    name: Mapped[str] = mapped_column(sa.String(100))
+    query: Mapped[dict] = mapped_column(sa.JSON, default=dict)

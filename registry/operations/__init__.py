@@ -8,9 +8,13 @@ message fit to show them. One module per area; everything is re-exported here, s
 
 from .accounts import *  # noqa: F403
 from .base import OperationError
+from .engagements import *  # noqa: F403
 from .invitations import *  # noqa: F403
 from .membership import *  # noqa: F403
+from .organisations import *  # noqa: F403
 from .signatures import *  # noqa: F403
+from .tracker import *  # noqa: F403
+from .transfer import *  # noqa: F403
 from .windows import *  # noqa: F403
 
 __all__ = ["OperationError"]
