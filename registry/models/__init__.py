@@ -17,7 +17,7 @@ from .pledges import (
     Signature,
     SubmissionWindow,
 )
-from .system import AuditEvent, OutboxMessage, ReportRun
+from .system import AuditEvent, OutboxMessage, Reminder, ReportRun
 from .vocabulary import VocabularyTerm
 
 __all__ = [
@@ -36,6 +36,7 @@ __all__ = [
     "OutboxMessage",
     "Pledge",
     "ProgressUpdate",
+    "Reminder",
     "ReportRun",
     "SavedFilter",
     "Signature",

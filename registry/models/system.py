@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, deferred, mapped_column
@@ -51,6 +51,26 @@ class ReportRun(TimestampMixin, db.Model):
     )
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Reminder(TimestampMixin, db.Model):
+    """A progress reminder sent to one organisation for one window on one day (never twice)."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "window_id", "organisation_id", "sent_on", name="uq_reminders_window_org_day"
+        ),
+    )
+
+    window_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("submission_windows.id", ondelete="CASCADE"), index=True
+    )
+    organisation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    sent_on: Mapped[date]
+    commitment_count: Mapped[int] = mapped_column(default=0)
 
 
 class OutboxMessage(TimestampMixin, db.Model):
