@@ -18,6 +18,7 @@ NAVIGATION = [
     ("dashboard.index", _l("Dashboard"), {Role.coordinator, Role.admin}),
     ("review.queue", _l("Review"), {Role.coordinator, Role.admin}),
     ("commitments.index", _l("Commitments"), {Role.coordinator, Role.admin}),
+    ("progress.queue", _l("Progress"), {Role.coordinator, Role.admin}),
     ("engagements.index", _l("Partners & targets"), {Role.coordinator, Role.admin}),
     ("coordinate.windows", _l("Windows"), {Role.coordinator, Role.admin}),
     ("invitations.index", _l("Invitations"), {Role.coordinator, Role.admin}),

@@ -25,12 +25,17 @@ from registry.geo import country_choices, is_country
 from registry.models import StakeholderType, Visibility
 
 
+def http_url_text(value: str) -> None:
+    """Raise unless `value` is an http or https address (never javascript:, data: or file:)."""
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValidationError(_l("Enter a web address starting with http:// or https://"))
+
+
 def http_url(_form, field) -> None:
-    """Only http and https addresses (never javascript:, data: or file:)."""
+    """Validator: only http and https addresses."""
     if field.data:
-        parts = urlsplit(field.data.strip())
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValidationError(_l("Enter a web address starting with http:// or https://"))
+        http_url_text(field.data)
 
 
 def iso_country(_form, field) -> None:

@@ -12,6 +12,7 @@ from .engagements import *  # noqa: F403
 from .invitations import *  # noqa: F403
 from .membership import *  # noqa: F403
 from .organisations import *  # noqa: F403
+from .progress import *  # noqa: F403
 from .signatures import *  # noqa: F403
 from .tracker import *  # noqa: F403
 from .transfer import *  # noqa: F403

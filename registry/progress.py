@@ -1,0 +1,262 @@
+"""Progress reporting: signatories report on their commitments; coordinators verify and remind.
+
+Every progress write by a stakeholder is refused by the server (403) outside an open progress
+window, unless an invitation held in the session lets the organisation in.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from registry import operations, queries
+from registry.extensions import db
+from registry.forms.base import BaseForm
+from registry.forms.progress import ProgressUpdateForm, RemindForm, ReturnUpdateForm
+from registry.models import (
+    Commitment,
+    Pledge,
+    ProgressUpdate,
+    ReviewState,
+    Role,
+    SubmissionWindow,
+    WindowKind,
+    utcnow,
+)
+from registry.pledges import get_pledge_or_404
+from registry.policies import (
+    STAFF,
+    closed_message,
+    require_open_window,
+    role_required,
+    usable_invitation,
+)
+from registry.queries import progress as progress_queries
+from registry.signing import Refused
+
+bp = Blueprint("progress", __name__)
+stakeholder_only = role_required(Role.stakeholder)
+
+
+def _context(slug: str):
+    """The pledge, the user's organisation and the progress window that matters now."""
+    pledge = get_pledge_or_404(slug)
+    organisation = current_user.organisation
+    if organisation is None:
+        raise Refused(_("Your account is not linked to an organisation yet."))
+    window = queries.current_window(pledge, WindowKind.progress)
+    if window is None:
+        raise Refused(_("There is no progress reporting cycle for this pledge yet."))
+    return pledge, organisation, window
+
+
+def _can_write(window, organisation) -> bool:
+    return window.is_open(utcnow()) or usable_invitation(window, organisation) is not None
+
+
+def _own_row(pledge, organisation, window, commitment_id: int):
+    """The reporting row of one of the organisation's tracked commitments, else 404."""
+    rows = progress_queries.reporting_rows(pledge, window, organisation)
+    row = next((r for r in rows if r.commitment.id == commitment_id), None)
+    if row is None:
+        abort(404)
+    return row
+
+
+@bp.get("/report/<slug>")
+@stakeholder_only
+def overview(slug: str):
+    """The organisation's commitments with their reporting status in the current window."""
+    pledge, organisation, window = _context(slug)
+    rows = progress_queries.reporting_rows(pledge, window, organisation)
+    return render_template(
+        "progress/overview.html",
+        pledge=pledge,
+        window=window,
+        rows=rows,
+        overall=progress_queries.organisation_status(rows) if rows else None,
+        can_write=_can_write(window, organisation),
+        closed=closed_message(window),
+    )
+
+
+@bp.route("/report/<slug>/commitments/<int:commitment_id>", methods=["GET", "POST"])
+@stakeholder_only
+def edit(slug: str, commitment_id: int):
+    """Report on one commitment: save a draft or submit it for verification."""
+    pledge, organisation, window = _context(slug)
+    row = _own_row(pledge, organisation, window, commitment_id)
+    form = ProgressUpdateForm()
+    if form.validate_on_submit():
+        invitation = require_open_window(pledge, WindowKind.progress, organisation)
+        try:
+            operations.save_progress_update(
+                row.commitment,
+                window,
+                form.update_data(),
+                current_user,
+                form.submitting,
+                invitation,
+            )
+        except operations.OperationError as exc:
+            db.session.rollback()
+            form.add_error(exc)
+        else:
+            db.session.commit()
+            flash(_("Update submitted.") if form.submitting else _("Draft saved."), "success")
+            return redirect(url_for("progress.overview", slug=slug))
+    elif not form.is_submitted() and row.update is not None:
+        form.load(row.update)
+    elif not form.is_submitted():
+        form.status.data = row.commitment.status.name
+    return render_template(
+        "progress/edit.html",
+        pledge=pledge,
+        window=window,
+        row=row,
+        form=form,
+        can_write=_can_write(window, organisation)
+        and (row.update is None or row.update.is_editable),
+        closed=closed_message(window),
+    )
+
+
+def _all_forms(rows) -> list[tuple]:
+    forms = []
+    for row in rows:
+        form = ProgressUpdateForm(prefix=f"c{row.commitment.id}")
+        if not form.is_submitted() and row.update is not None:
+            form.load(row.update)
+        forms.append((row, form))
+    return forms
+
+
+@bp.route("/report/<slug>/all", methods=["GET", "POST"])
+@stakeholder_only
+def edit_all(slug: str):
+    """Report on every commitment of the organisation on one page (rows left empty are skipped)."""
+    pledge, organisation, window = _context(slug)
+    rows = progress_queries.reporting_rows(pledge, window, organisation)
+    forms = _all_forms(rows)
+    if request.method == "POST":
+        invitation = require_open_window(pledge, WindowKind.progress, organisation)
+        filled = [(row, f) for row, f in forms if f.status.data and _editable(row)]
+        if all(f.validate() for _row, f in filled) and filled:
+            submit = request.form.get("action") == "submit"
+            for row, f in filled:
+                operations.save_progress_update(
+                    row.commitment, window, f.update_data(), current_user, submit, invitation
+                )
+            db.session.commit()
+            flash(_("%(count)d update(s) saved.", count=len(filled)), "success")
+            return redirect(url_for("progress.overview", slug=slug))
+        if not filled:
+            flash(_("Fill in at least one commitment."), "warning")
+    return render_template(
+        "progress/edit_all.html",
+        pledge=pledge,
+        window=window,
+        forms=forms,
+        can_write=_can_write(window, organisation),
+        closed=closed_message(window),
+    )
+
+
+def _editable(row) -> bool:
+    return row.update is None or row.update.is_editable
+
+
+@bp.get("/coordinate/progress")
+@role_required(*STAFF)
+def queue():
+    """Submitted updates waiting for verification, oldest first, and the reminder form."""
+    updates = db.session.scalars(
+        select(ProgressUpdate)
+        .where(ProgressUpdate.review_state == ReviewState.submitted)
+        .options(
+            selectinload(ProgressUpdate.commitment).selectinload(Commitment.signature),
+            selectinload(ProgressUpdate.window),
+        )
+        .order_by(ProgressUpdate.submitted_at, ProgressUpdate.id)
+    ).all()
+    remind_form = RemindForm()
+    remind_form.window.choices = _open_progress_windows()
+    return render_template(
+        "progress/queue.html",
+        updates=updates,
+        return_form=ReturnUpdateForm(),
+        remind_form=remind_form,
+    )
+
+
+def _open_progress_windows() -> list[tuple[int, str]]:
+    windows = db.session.scalars(
+        select(SubmissionWindow)
+        .join(SubmissionWindow.pledge)
+        .where(SubmissionWindow.kind == WindowKind.progress)
+        .order_by(Pledge.title, SubmissionWindow.id)
+    )
+    now = utcnow()
+    return [(w.id, f"{w.pledge.title} — {w.label}") for w in windows if w.is_open(now)]
+
+
+def _update_or_404(update_id: int) -> ProgressUpdate:
+    return db.session.get(ProgressUpdate, update_id) or abort(404)
+
+
+@bp.post("/coordinate/progress/<int:update_id>/verify")
+@role_required(*STAFF)
+def verify(update_id: int):
+    """Verify an update: it now counts for the commitment's status and progress."""
+    update = _update_or_404(update_id)
+    if BaseForm().validate_on_submit():  # the CSRF check
+        try:
+            operations.verify_progress_update(update, current_user)
+        except operations.OperationError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+        else:
+            db.session.commit()
+            flash(_("Update verified."), "success")
+    return redirect(url_for("progress.queue"))
+
+
+@bp.post("/coordinate/progress/<int:update_id>/return")
+@role_required(*STAFF)
+def return_update(update_id: int):
+    """Return an update to its reporter with a comment (e-mailed)."""
+    update = _update_or_404(update_id)
+    form = ReturnUpdateForm()
+    if not form.validate_on_submit():
+        flash(_("Say what needs changing before returning the update."), "danger")
+        return redirect(url_for("progress.queue"))
+    try:
+        operations.return_progress_update(update, current_user, form.comment.data)
+    except operations.OperationError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+    else:
+        db.session.commit()
+        flash(_("Update returned with your comment."), "success")
+    return redirect(url_for("progress.queue"))
+
+
+@bp.post("/coordinate/progress/remind")
+@role_required(*STAFF)
+def remind():
+    """Remind every organisation with due commitments in a window (once a day at most)."""
+    form = RemindForm()
+    form.window.choices = _open_progress_windows()
+    if form.validate_on_submit():
+        window = db.session.get(SubmissionWindow, form.window.data)
+        sent = operations.send_reminders(
+            window, progress_queries.due_by_organisation(window.pledge, window)
+        )
+        db.session.commit()
+        flash(_("Reminders sent to %(count)d organisation(s).", count=len(sent)), "success")
+    else:
+        flash(_("Choose an open progress window."), "danger")
+    return redirect(url_for("progress.queue"))

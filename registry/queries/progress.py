@@ -1,0 +1,153 @@
+"""Read-only queries of progress reporting: what is due, reporting status, roll-up per outcome."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from registry.extensions import db
+from registry.models import (
+    Commitment,
+    CommitmentStatus,
+    Organisation,
+    Pledge,
+    ProgressUpdate,
+    ReviewState,
+    Signature,
+    SignatureStatus,
+    SubmissionWindow,
+    WindowKind,
+    utcnow,
+)
+
+__all__ = [
+    "ReportingRow",
+    "due_by_organisation",
+    "organisation_status",
+    "progress_windows",
+    "reporting_rows",
+    "rollup_by_key_outcome",
+]
+
+#: Commitments that are still expected to report.
+ACTIVE = (CommitmentStatus.planning, CommitmentStatus.in_progress)
+
+
+@dataclass
+class ReportingRow:
+    """A commitment, its update in the window (if any) and its reporting status."""
+
+    commitment: Commitment
+    update: ProgressUpdate | None
+    status: str  # reported | due | overdue
+
+
+def progress_windows(pledge: Pledge) -> list[SubmissionWindow]:
+    """The pledge's progress windows, newest first."""
+    windows = [w for w in pledge.windows if w.kind is WindowKind.progress]
+    return sorted(windows, key=lambda w: (w.opens_at or w.created_at, w.id), reverse=True)
+
+
+def _tracked(pledge: Pledge):
+    """Criteria: commitments of the pledge's accepted signatures."""
+    return (Signature.pledge_id == pledge.id, Signature.status == SignatureStatus.accepted)
+
+
+def reporting_rows(
+    pledge: Pledge, window: SubmissionWindow, organisation: Organisation | None = None
+) -> list[ReportingRow]:
+    """Every tracked commitment (of one organisation, or all) with its update and status."""
+    query = (
+        select(Commitment)
+        .join(Commitment.signature)
+        .where(*_tracked(pledge))
+        .options(selectinload(Commitment.signature).selectinload(Signature.organisation))
+        .order_by(Signature.organisation_id, Commitment.id)
+    )
+    if organisation is not None:
+        query = query.where(Signature.organisation_id == organisation.id)
+    commitments = db.session.scalars(query).all()
+    updates = {
+        u.commitment_id: u
+        for u in db.session.scalars(
+            select(ProgressUpdate).where(
+                ProgressUpdate.window_id == window.id,
+                ProgressUpdate.commitment_id.in_([c.id for c in commitments] or [0]),
+            )
+        )
+    }
+    missing = "due" if window.is_open(utcnow()) else "overdue"
+    rows = []
+    for commitment in commitments:
+        update = updates.get(commitment.id)
+        reported = update is not None and update.review_state is not ReviewState.draft
+        rows.append(ReportingRow(commitment, update, "reported" if reported else missing))
+    return rows
+
+
+def organisation_status(rows: list[ReportingRow]) -> str:
+    """An organisation's status in a window: reported only when every commitment reported."""
+    statuses = {row.status for row in rows}
+    for status in ("overdue", "due"):
+        if status in statuses:
+            return status
+    return "reported"
+
+
+def due_by_organisation(pledge: Pledge, window: SubmissionWindow) -> dict:
+    """Organisations with active commitments not yet reported in an open window, and those."""
+    due: dict[Organisation, list[Commitment]] = defaultdict(list)
+    if not window.is_open(utcnow()):
+        return due
+    for row in reporting_rows(pledge, window):
+        if row.status == "due" and row.commitment.status in ACTIVE:
+            due[row.commitment.signature.organisation].append(row.commitment)
+    return dict(due)
+
+
+def rollup_by_key_outcome(
+    pledge: Pledge, window: SubmissionWindow | None, highlights: int = 3
+) -> list[dict]:
+    """Per key outcome: commitments, status mix, share reported in the window, latest highlights
+    from verified updates. The figures the pledge lead used to compile by hand."""
+    rows = reporting_rows(pledge, window) if window is not None else None
+    commitments = (
+        [r.commitment for r in rows]
+        if rows is not None
+        else db.session.scalars(
+            select(Commitment).join(Commitment.signature).where(*_tracked(pledge))
+        ).all()
+    )
+    reported = {r.commitment.id for r in rows or [] if r.status == "reported"}
+    verified = db.session.scalars(
+        select(ProgressUpdate)
+        .where(
+            ProgressUpdate.commitment_id.in_([c.id for c in commitments] or [0]),
+            ProgressUpdate.review_state == ReviewState.verified,
+            ProgressUpdate.achievements.is_not(None),
+        )
+        .options(
+            selectinload(ProgressUpdate.commitment)
+            .selectinload(Commitment.signature)
+            .selectinload(Signature.organisation)
+        )
+        .order_by(ProgressUpdate.reviewed_at.desc(), ProgressUpdate.id.desc())
+    ).all()
+    result = []
+    for outcome in pledge.key_outcomes:
+        mine = [c for c in commitments if c.key_outcome_id == outcome.id]
+        ids = {c.id for c in mine}
+        result.append(
+            {
+                "key_outcome": outcome,
+                "commitments": len(mine),
+                "status_mix": {s.name: n for s, n in Counter(c.status for c in mine).items()},
+                "reported": len(ids & reported),
+                "share_reported": (len(ids & reported) / len(mine)) if mine and rows else None,
+                "highlights": [u for u in verified if u.commitment_id in ids][:highlights],
+            }
+        )
+    return result
