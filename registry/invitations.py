@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
-from werkzeug.routing import BuildError
 
 from registry import operations
 from registry.extensions import db
@@ -89,14 +88,9 @@ def _is_invitee(invitation: Invitation) -> bool:
 
 
 def _form_url(window: SubmissionWindow) -> str:
-    """Where an invitee goes: the pledge form for signatures, else the pledge page."""
-    slug = window.pledge.slug
-    if window.kind is WindowKind.signature:
-        try:
-            return url_for("signing.start", slug=slug)
-        except BuildError:  # the pledge form is not there yet
-            pass
-    return url_for("pledges.detail", slug=slug)
+    """Where an invitee goes: the pledge form, or the progress report of the pledge."""
+    endpoint = "signing.start" if window.kind is WindowKind.signature else "progress.overview"
+    return url_for(endpoint, slug=window.pledge.slug)
 
 
 @bp.get("/invitations/<token>")

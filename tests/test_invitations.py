@@ -204,7 +204,7 @@ def test_someone_else_is_told_the_link_is_not_theirs(
         assert INVITATIONS_SESSION_KEY not in session
 
 
-def test_progress_invitation_goes_to_the_pledge_page(client, db, pledge, make_user, login_as):
+def test_progress_invitation_goes_to_the_progress_report(client, db, pledge, make_user, login_as):
     with acting_as(label="test-setup"):
         window = operations.open_window(pledge, WindowKind.progress, label="HLOM 2025")
         operations.close_window(pledge, WindowKind.progress, window=window)
@@ -213,7 +213,7 @@ def test_progress_invitation_goes_to_the_pledge_page(client, db, pledge, make_us
     _invitation, token = invite(db, window, organisation=user.organisation)
     login_as(user)
     response = client.get(f"/invitations/{token}")
-    assert response.headers["Location"] == f"/pledges/{pledge.slug}"
+    assert response.headers["Location"] == f"/report/{pledge.slug}"
 
 
 def test_unknown_link_is_404_with_a_clear_message(client, db, pledge):
