@@ -99,8 +99,8 @@ def edit(slug: str, commitment_id: int):
                 form.update_data(),
                 current_user,
                 form.submitting,
-                invitation,
             )
+            _spend(invitation, pledge, window, organisation)
         except operations.OperationError as exc:
             db.session.rollback()
             form.add_error(exc)
@@ -148,8 +148,9 @@ def edit_all(slug: str):
             submit = request.form.get("action") == "submit"
             for row, f in filled:
                 operations.save_progress_update(
-                    row.commitment, window, f.update_data(), current_user, submit, invitation
+                    row.commitment, window, f.update_data(), current_user, submit
                 )
+            _spend(invitation, pledge, window, organisation)
             db.session.commit()
             flash(_("%(count)d update(s) saved.", count=len(filled)), "success")
             return redirect(url_for("progress.overview", slug=slug))
@@ -163,6 +164,13 @@ def edit_all(slug: str):
         can_write=_can_write(window, organisation),
         closed=closed_message(window),
     )
+
+
+def _spend(invitation, pledge, window, organisation) -> None:
+    """Spend a late reporter's invitation once all the organisation's commitments reported."""
+    if invitation is not None:
+        rows = progress_queries.reporting_rows(pledge, window, organisation)
+        operations.spend_invitation_when_reported(invitation, rows)
 
 
 def _editable(row) -> bool:

@@ -12,6 +12,7 @@ from registry.models import (
     AuditEvent,
     Commitment,
     CommitmentStatus,
+    Invitation,
     ProgressUpdate,
     Reminder,
     ReviewState,
@@ -22,6 +23,7 @@ from registry.models import (
     WindowKind,
     utcnow,
 )
+from registry.policies import INVITATIONS_SESSION_KEY
 from registry.queries import progress as progress_queries
 from tests.conftest import body_of
 
@@ -338,3 +340,25 @@ def test_rollup_equals_counting_the_rows(db, pledge, reporter, window, make_org,
     assert sum(r["commitments"] for r in rollup) == 6
     highlights = [u for r in rollup for u in r["highlights"]]
     assert [u.achievements for u in highlights] == ["fulfilled 100"]
+
+
+def test_an_invitation_lets_a_late_reporter_report_everything_once(
+    client, db, pledge, reporter, window, login_as
+):
+    user, signature = reporter
+    with acting_as(label="test"):
+        operations.close_window(pledge, WindowKind.progress)
+        invitation, _token = operations.create_invitation(window, organisation=user.organisation)
+        db.session.commit()
+    login_as(user)
+    with client.session_transaction() as session:
+        session[INVITATIONS_SESSION_KEY] = [invitation.id]
+    first, second = signature.commitments
+    for commitment in (first, second):
+        url = f"{REPORT}/commitments/{commitment.id}"
+        assert client.post(url, data=UPDATE | {"submit_update": "y"}).status_code == 302
+        db.session.expire_all()
+        spent = db.session.get(Invitation, invitation.id).used_at is not None
+        assert spent is (commitment is second)  # spent once everything is reported
+    response = client.post(f"{REPORT}/commitments/{first.id}", data=UPDATE | {"save_draft": "y"})
+    assert response.status_code == 403  # and then no longer lets anyone in

@@ -31,6 +31,7 @@ __all__ = [
     "return_progress_update",
     "save_progress_update",
     "send_reminders",
+    "spend_invitation_when_reported",
     "verify_progress_update",
 ]
 
@@ -59,7 +60,6 @@ def save_progress_update(
     data: dict,
     by: User,
     submit: bool = False,
-    invitation: Invitation | None = None,
     now: datetime | None = None,
 ) -> ProgressUpdate:
     """Save the commitment's update for the window as a draft, or submit it for verification."""
@@ -75,12 +75,19 @@ def save_progress_update(
     if submit and update.review_state is not ReviewState.submitted:
         try:
             update.submit(by, now)
-            if invitation is not None and invitation.used_at is None:
-                invitation.use(now)
         except InvalidTransition as exc:
             raise OperationError(gettext("This update cannot be submitted now.")) from exc
     db.session.flush()
     return update
+
+
+def spend_invitation_when_reported(
+    invitation: Invitation | None, rows: list, now: datetime | None = None
+) -> None:
+    """A late reporter's invitation is spent once every one of its commitments is reported."""
+    if invitation is not None and all(row.status == "reported" for row in rows):
+        invitation.use(now or utcnow())
+        db.session.flush()
 
 
 def refresh_commitment_progress(commitment: Commitment) -> Commitment:
