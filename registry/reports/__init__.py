@@ -1,0 +1,1 @@
+"""Reports: charts (shared with the web dashboard), and later the WeasyPrint PDF rendering."""

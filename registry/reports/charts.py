@@ -1,0 +1,147 @@
+"""Charts as vector SVG (pygal), the same on the web dashboard and in the PDF reports.
+
+Each function takes a figure as `{label: count}` and returns an SVG string with no script and
+no XML declaration, ready to embed inline in HTML or in a WeasyPrint page. Labels are text
+nodes and attributes written by the XML serialiser, so user-entered titles are escaped.
+"""
+
+from __future__ import annotations
+
+import pygal
+from flask_babel import gettext
+from pygal.style import Style
+
+# Okabe & Ito (2008), distinguishable with every common colour-vision deficiency;
+# the strongest contrasts first, yellow late because it is faint on white.
+OKABE_ITO = (
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#D55E00",
+    "#CC79A7",
+    "#56B4E9",
+    "#000000",
+    "#F0E442",
+)
+FONT_FAMILY = (
+    "system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', 'DejaVu Sans', Arial, sans-serif"
+)
+STYLE = Style(
+    background="#ffffff",
+    plot_background="#ffffff",
+    foreground="#212529",
+    foreground_strong="#212529",
+    foreground_subtle="#6c757d",
+    opacity="1",
+    opacity_hover="0.85",
+    colors=OKABE_ITO,
+    font_family=FONT_FAMILY,
+    label_font_size=14,
+    major_label_font_size=14,
+    value_font_size=14,
+    value_label_font_size=14,
+    title_font_size=18,
+    legend_font_size=14,
+    tooltip_font_size=14,
+    no_data_font_size=18,
+)
+WIDTH = 800
+
+
+def _without_scripts(root):
+    """xml_filter: drop every <script> pygal writes (its config blob carries the labels)."""
+    for parent in list(root.iter()):
+        for child in list(parent):
+            if isinstance(child.tag, str) and child.tag.rsplit("}", 1)[-1] == "script":
+                parent.remove(child)
+    return root
+
+
+def _accessible(title: str):
+    """xml_filter: mark the SVG as one image named by its title for screen readers."""
+
+    def apply(root):
+        root.set("role", "img")
+        root.set("aria-label", title)
+        return root
+
+    return apply
+
+
+def _config(title: str, height: int, **options) -> pygal.Config:
+    return pygal.Config(
+        js=[],
+        disable_xml_declaration=True,
+        style=STYLE,
+        title=title,
+        width=WIDTH,
+        height=height,
+        explicit_size=False,
+        print_values=True,
+        print_zeroes=False,
+        tooltip_fancy_mode=False,
+        no_data_text=gettext("No data yet"),
+        value_formatter=lambda value: f"{value:g}",
+        **options,
+    )
+
+
+def _render(chart, title: str) -> str:
+    chart.add_xml_filter(_without_scripts)
+    chart.add_xml_filter(_accessible(title))
+    return chart.render(is_unicode=True)
+
+
+def _point(count: int | float, link: str | None) -> dict:
+    point = {"value": count}
+    if link:
+        point["xlink"] = {"href": link, "target": "_self"}
+    return point
+
+
+def _integer_ticks(top: float, most: int = 6) -> list[int]:
+    """Whole-number axis ticks from 0 to at least `top` (counts have no fractions)."""
+    step = max(1, -(-int(top) // (most - 1)))
+    return list(range(0, max(int(top), 1) + step, step))
+
+
+def bar_chart(
+    title: str, data: dict[str, int | float], links: dict[str, str | None] | None = None
+) -> str:
+    """A horizontal bar chart, one bar per label, each bar linking to `links[label]` if set."""
+    links = links or {}
+    config = _config(
+        title,
+        height=140 + 44 * max(len(data), 1),
+        show_legend=False,
+        print_values_position="top",
+        truncate_label=40,
+        show_x_guides=True,
+        show_y_guides=False,
+        y_labels=_integer_ticks(max(data.values(), default=0)),
+    )
+    chart = pygal.HorizontalBar(config)
+    # pygal draws the first label at the bottom; reverse so the table and chart read alike.
+    labels = list(data)[::-1]
+    chart.x_labels = labels
+    chart.add(title, [_point(data[label], links.get(label)) for label in labels])
+    return _render(chart, title)
+
+
+def pie_chart(
+    title: str, data: dict[str, int | float], links: dict[str, str | None] | None = None
+) -> str:
+    """A pie chart, one slice per label (keep to eight or fewer: the palette has eight)."""
+    links = links or {}
+    config = _config(
+        title,
+        height=420,
+        legend_at_bottom=True,
+        legend_at_bottom_columns=2,
+        truncate_legend=40,
+        inner_radius=0.4,
+    )
+    chart = pygal.Pie(config)
+    for label, count in data.items():
+        chart.add(label, [_point(count, links.get(label))])
+    return _render(chart, title)
