@@ -7,7 +7,9 @@ from flask_babel import gettext as _
 from werkzeug.routing import BuildError
 
 from registry import queries
+from registry.models import WindowKind
 from registry.policies import STAFF, role_required
+from registry.queries import progress as progress_queries
 from registry.queries.commitments import CommitmentFilters
 from registry.queries.dashboard import dashboard_figures
 from registry.reports.charts import bar_chart, pie_chart
@@ -97,6 +99,7 @@ def index():
     pledge = next((p for p in pledges if p.slug == slug), None)
     slug = pledge.slug if pledge else None
     figures = dashboard_figures(pledge)
+    rollups = [(p, _rollup(p)) for p in ([pledge] if pledge else pledges)]
     return render_template(
         "dashboard/index.html",
         pledges=pledges,
@@ -106,4 +109,11 @@ def index():
         panels=_panels(figures, slug),
         link=link,
         commitments_link=commitments_link,
+        rollups=rollups,
     )
+
+
+def _rollup(pledge):
+    """The pledge's roll-up per key outcome in its current progress window (issue 5)."""
+    window = queries.current_window(pledge, WindowKind.progress)
+    return window, progress_queries.rollup_by_key_outcome(pledge, window)

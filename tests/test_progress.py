@@ -362,3 +362,11 @@ def test_an_invitation_lets_a_late_reporter_report_everything_once(
         assert spent is (commitment is second)  # spent once everything is reported
     response = client.post(f"{REPORT}/commitments/{first.id}", data=UPDATE | {"save_draft": "y"})
     assert response.status_code == 403  # and then no longer lets anyone in
+
+
+def test_rollup_is_on_the_dashboard(client, db, pledge, reporter, window, make_user, login_as):
+    login_as(make_user(role=Role.coordinator))
+    page = client.get("/coordinate/dashboard?pledge=digital-protection").get_data(as_text=True)
+    assert "Roll-up per key outcome" in page and "Reporting in HLOM 2025 review" in page
+    for outcome in pledge.key_outcomes:
+        assert outcome.title in page
