@@ -97,6 +97,25 @@ def window_target(slug: str | None, kind: str | None) -> tuple[Pledge, WindowKin
     return pledge, WindowKind[kind]
 
 
+@registry_cli.command("remind")
+@click.option("--pledge", "slug", metavar="SLUG", help="The pledge's slug (required).")
+def remind(slug: str | None) -> None:
+    """E-mail every organisation with due commitments in the pledge's open progress window.
+
+    One e-mail per organisation listing its due commitments; never twice on the same day for
+    the same window, so it is safe to run from cron.
+    """
+    from registry.queries import current_window
+    from registry.queries.progress import due_by_organisation
+
+    pledge, kind = window_target(slug, "progress")
+    window = current_window(pledge, kind)
+    if window is None or not window.is_open(utcnow()):
+        fail(f"the pledge {pledge.slug!r} has no open progress window")
+    sent = apply(operations.send_reminders, window, due_by_organisation(pledge, window))
+    click.echo(f"Reminded {len(sent)} organisation(s) for {window.label!r}.")
+
+
 def describe_window(window: SubmissionWindow) -> str:
     """One line saying whether the window is open, and until or from when."""
     now = utcnow()

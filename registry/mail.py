@@ -7,7 +7,7 @@ import smtplib
 import time
 from email.message import EmailMessage
 
-from flask import current_app, render_template
+from flask import current_app, has_request_context, render_template
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
@@ -28,8 +28,17 @@ def queue_email(to: str, subject: str, body: str) -> OutboxMessage:
 
 
 def queue_template(to: str, subject: str, template: str, **context) -> OutboxMessage:
-    """Queue a message whose body is rendered from `templates/email/<template>.txt`."""
-    return queue_email(to, subject, render_template(f"email/{template}.txt", **context))
+    """Queue a message whose body is rendered from `templates/email/<template>.txt`.
+
+    Outside a request (the shell, a job) links are built against BASE_URL.
+    """
+    name = f"email/{template}.txt"
+    if has_request_context():
+        return queue_email(to, subject, render_template(name, **context))
+    app = current_app._get_current_object()
+    with app.test_request_context(base_url=app.config["BASE_URL"]):
+        body = render_template(name, **context)
+    return queue_email(to, subject, body)
 
 
 @event.listens_for(Session, "after_commit")

@@ -370,3 +370,24 @@ def test_rollup_is_on_the_dashboard(client, db, pledge, reporter, window, make_u
     assert "Roll-up per key outcome" in page and "Reporting in HLOM 2025 review" in page
     for outcome in pledge.key_outcomes:
         assert outcome.title in page
+
+
+def test_remind_from_the_shell_is_safe_to_repeat(app, db, pledge, reporter, window, smtp):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["registry", "remind", "--pledge", pledge.slug])
+    second = runner.invoke(args=["registry", "remind", "--pledge", pledge.slug])
+    assert first.exit_code == 0 and "Reminded 1 organisation(s)" in first.output
+    assert second.exit_code == 0 and "Reminded 0 organisation(s)" in second.output
+    [message] = smtp.wait_for(1)
+    assert "://registry.test/report/digital-protection/commitments/" in body_of(message)
+
+
+@pytest.mark.parametrize(
+    ("args", "reason"),
+    [([], "--pledge"), (["--pledge", "nope"], "no pledge"), (["--pledge", "{slug}"], "no open")],
+)
+def test_remind_bad_input(app, db, pledge, args, reason):
+    args = [a.replace("{slug}", pledge.slug) for a in args]
+    result = app.test_cli_runner().invoke(args=["registry", "remind", *args])
+    assert result.exit_code == 1
+    assert len(result.output.strip().splitlines()) == 1 and reason in result.output
