@@ -10,12 +10,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from datetime import date
 
-from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy import Select, case, exists, func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from registry.extensions import db
 from registry.geo import is_country
 from registry.models import (
+    AuditEvent,
     Commitment,
     CommitmentCountry,
     CommitmentStatus,
@@ -24,9 +25,12 @@ from registry.models import (
     ProgressUpdate,
     Region,
     ReviewState,
+    SavedFilter,
     Signature,
+    SignatureStatus,
     StakeholderType,
     SubmissionWindow,
+    VocabularyKind,
     VocabularyTerm,
     utcnow,
 )
@@ -37,16 +41,26 @@ __all__ = [
     "SORTS",
     "CommitmentFilters",
     "Page",
+    "commitment_detail",
+    "commitment_history",
     "commitment_page",
     "commitment_select",
     "reporting_statuses",
+    "saved_filters",
+    "tracker_pledges",
 ]
 
 REPORTING_STATUSES = ("reported", "due", "overdue")
 SORTS = {
     "title": Commitment.title,
     "organisation": Organisation.name,
-    "status": Commitment.status,
+    # The lifecycle order, not the alphabetical order of the stored names.
+    "status": case(
+        *(
+            (Commitment.status == status, position)
+            for position, status in enumerate(CommitmentStatus)
+        )
+    ),
     "target_date": Commitment.target_date,
     "updated": Commitment.updated_at,
     "id": Commitment.id,
@@ -146,11 +160,23 @@ def _reported(window_id: int):
     )
 
 
+def _like_pattern(text: str) -> str:
+    """A case-insensitive LIKE pattern matching `text` anywhere, its wildcards taken literally."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 def commitment_select(filters: CommitmentFilters, today: date | None = None) -> Select:
-    """A select of the commitments the filters allow, joined to signature and organisation."""
-    query = select(Commitment).join(Commitment.signature).join(Signature.organisation)
+    """A select of the commitments the filters allow, joined to signature, organisation and
+    pledge."""
+    query = (
+        select(Commitment)
+        .join(Commitment.signature)
+        .join(Signature.organisation)
+        .join(Signature.pledge)
+    )
     if filters.pledge:
-        query = query.join(Signature.pledge).where(Pledge.slug == filters.pledge)
+        query = query.where(Pledge.slug == filters.pledge)
     if filters.status:
         query = query.where(Commitment.status == CommitmentStatus[filters.status])
     if filters.stakeholder_type:
@@ -166,19 +192,25 @@ def commitment_select(filters: CommitmentFilters, today: date | None = None) -> 
                 CommitmentCountry.country == filters.country,
             )
         )
-    for code, link in (
-        (filters.risk, commitment_risks),
-        (filters.action_area, commitment_action_areas),
+    for code, link, kind in (
+        (filters.risk, commitment_risks, VocabularyKind.risk),
+        (filters.action_area, commitment_action_areas, VocabularyKind.action_area),
     ):
         if code:
+            # Codes are unique per vocabulary only, so the kind is part of the match.
             query = query.where(
                 exists()
                 .where(link.c.commitment_id == Commitment.id)
-                .where(link.c.term_id == VocabularyTerm.id, VocabularyTerm.code == code)
+                .where(
+                    link.c.term_id == VocabularyTerm.id,
+                    VocabularyTerm.kind == kind,
+                    VocabularyTerm.code == code,
+                )
             )
     if filters.key_outcome:
         query = query.where(Commitment.key_outcome_id == filters.key_outcome)
     if filters.target_passed:
+        # "Target date passed" is what coordinators chase: past due and not finished.
         query = query.where(
             Commitment.target_date < (today or utcnow().date()),
             Commitment.status.in_([CommitmentStatus.planning, CommitmentStatus.in_progress]),
@@ -186,65 +218,152 @@ def commitment_select(filters: CommitmentFilters, today: date | None = None) -> 
     if filters.window and filters.reporting_status:
         query = _reporting_filter(query, filters)
     if filters.q:
-        pattern = f"%{filters.q.lower()}%"
+        pattern = _like_pattern(filters.q)
         query = query.where(
             or_(
-                func.lower(Commitment.title).like(pattern),
-                func.lower(Commitment.description).like(pattern),
-                func.lower(Organisation.name).like(pattern),
+                func.lower(Commitment.title).like(pattern, escape="\\"),
+                func.lower(Commitment.description).like(pattern, escape="\\"),
+                func.lower(Organisation.name).like(pattern, escape="\\"),
             )
         )
     return query
 
 
+def _expected_in(window: SubmissionWindow):
+    """Criterion: the commitment is expected to report in `window` (the window's pledge, an
+    accepted signature — drafts and rejected signatures are not chased)."""
+    return (Signature.pledge_id == window.pledge_id) & (
+        Signature.status == SignatureStatus.accepted
+    )
+
+
 def _reporting_filter(query: Select, filters: CommitmentFilters) -> Select:
     """Reported / due (window open, no update) / overdue (window closed, no update)."""
-    if filters.reporting_status == "reported":
-        return query.where(_reported(filters.window))
     window = db.session.get(SubmissionWindow, filters.window)
     if window is None:
         return query.where(False)
+    if filters.reporting_status == "reported":
+        return query.where(_expected_in(window), _reported(window.id))
     is_open = window.is_open(utcnow())
     if (filters.reporting_status == "due") != is_open:
         return query.where(False)
-    return query.where(~_reported(filters.window))
+    return query.where(_expected_in(window), ~_reported(window.id))
 
 
-def commitment_page(filters: CommitmentFilters) -> Page:
-    """One page of the filtered, sorted commitments, in a fixed number of SQL statements."""
-    base = commitment_select(filters)
-    total = db.session.scalar(select(func.count()).select_from(base.subquery()))
+def _page_ids(base: Select, filters: CommitmentFilters, page: int) -> list[int]:
+    """The ids of one page, in order.
+
+    Only (sort key, id) goes through the sort of the whole filtered list; whole rows are loaded
+    afterwards for the page alone (a "deferred join": 2-10x faster on a deep page in SQLite)."""
     column = SORTS[filters.sort]
     order = column.asc() if filters.direction == "asc" else column.desc()
     tie = Commitment.id.asc() if filters.direction == "asc" else Commitment.id.desc()
-    page = min(filters.page, max(1, -(-total // filters.per_page)))
-    rows = db.session.scalars(
-        base.options(
-            contains_eager(Commitment.signature).contains_eager(Signature.organisation),
-            selectinload(Commitment.risks),
-            selectinload(Commitment.action_areas),
-            selectinload(Commitment.country_links),
-            selectinload(Commitment.key_outcome),
+    return list(
+        db.session.scalars(
+            base.with_only_columns(Commitment.id)
+            .order_by(order, tie)
+            .limit(filters.per_page)
+            .offset((page - 1) * filters.per_page)
         )
-        .order_by(order, tie)
-        .limit(filters.per_page)
-        .offset((page - 1) * filters.per_page)
-    ).all()
-    return Page(rows=list(rows), total=total, page=page, per_page=filters.per_page)
+    )
+
+
+def commitment_page(filters: CommitmentFilters) -> Page:
+    """One page of the filtered, sorted commitments with signature, organisation, pledge and key
+    outcome loaded: three SQL statements whatever the page size."""
+    base = commitment_select(filters)
+    # A separate COUNT: SQLite computes `count(*) OVER ()` far slower than a plain count.
+    total = db.session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    page = min(filters.page, max(1, -(-total // filters.per_page)))
+    ids = _page_ids(base, filters, page) if total else []
+    rows = []
+    if ids:
+        loaded = db.session.scalars(
+            select(Commitment)
+            .join(Commitment.signature)
+            .join(Signature.organisation)
+            .join(Signature.pledge)
+            .outerjoin(Commitment.key_outcome)
+            .where(Commitment.id.in_(ids))
+            .options(
+                contains_eager(Commitment.signature).contains_eager(Signature.organisation),
+                contains_eager(Commitment.signature).contains_eager(Signature.pledge),
+                contains_eager(Commitment.key_outcome),
+            )
+        ).all()
+        by_id = {c.id: c for c in loaded}
+        rows = [by_id[i] for i in ids if i in by_id]
+    return Page(rows=rows, total=total, page=page, per_page=filters.per_page)
 
 
 def reporting_statuses(commitment_ids: list[int], window: SubmissionWindow) -> dict[int, str]:
-    """reported / due / overdue for each commitment in a progress window (one statement)."""
+    """reported / due / overdue for each commitment in a progress window (one statement);
+    commitments not expected to report in it (another pledge, signature not accepted) map to
+    None."""
     if not commitment_ids:
         return {}
-    reported = set(
+    rows = db.session.execute(
+        select(Commitment.id, _expected_in(window), _reported(window.id))
+        .join(Commitment.signature)
+        .where(Commitment.id.in_(commitment_ids))
+    ).all()
+    missing = "due" if window.is_open(utcnow()) else "overdue"
+    statuses = {}
+    for commitment_id, expected, reported in rows:
+        if not expected:
+            statuses[commitment_id] = None
+        else:
+            statuses[commitment_id] = "reported" if reported else missing
+    return statuses
+
+
+def tracker_pledges() -> list[Pledge]:
+    """Every pledge with its key outcomes and windows (the tracker's filter choices)."""
+    return list(
         db.session.scalars(
-            select(ProgressUpdate.commitment_id).where(
-                ProgressUpdate.window_id == window.id,
-                ProgressUpdate.commitment_id.in_(commitment_ids),
-                ProgressUpdate.review_state != ReviewState.draft,
-            )
+            select(Pledge)
+            .options(selectinload(Pledge.key_outcomes), selectinload(Pledge.windows))
+            .order_by(Pledge.title)
         )
     )
-    missing = "due" if window.is_open(utcnow()) else "overdue"
-    return {cid: "reported" if cid in reported else missing for cid in commitment_ids}
+
+
+def saved_filters(user_id: int, area: str = "commitments") -> list[SavedFilter]:
+    """A user's saved filters of one list, by name."""
+    return list(
+        db.session.scalars(
+            select(SavedFilter)
+            .where(SavedFilter.user_id == user_id, SavedFilter.area == area)
+            .order_by(SavedFilter.name)
+        )
+    )
+
+
+def commitment_detail(commitment_id: int) -> Commitment | None:
+    """One commitment with everything its page shows, progress updates by window."""
+    return db.session.scalar(
+        select(Commitment)
+        .where(Commitment.id == commitment_id)
+        .options(
+            selectinload(Commitment.signature).selectinload(Signature.organisation),
+            selectinload(Commitment.signature).selectinload(Signature.pledge),
+            selectinload(Commitment.key_outcome),
+            selectinload(Commitment.risks),
+            selectinload(Commitment.action_areas),
+            selectinload(Commitment.target_populations),
+            selectinload(Commitment.country_links),
+            selectinload(Commitment.co_implementers),
+            selectinload(Commitment.progress_updates).selectinload(ProgressUpdate.window),
+        )
+    )
+
+
+def commitment_history(commitment_id: int) -> list[AuditEvent]:
+    """The audit events of one commitment, newest first."""
+    return list(
+        db.session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.entity_type == "Commitment", AuditEvent.entity_id == commitment_id)
+            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        )
+    )
