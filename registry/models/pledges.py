@@ -317,6 +317,10 @@ class Commitment(Audited, TimestampMixin, db.Model):
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
         sa.UniqueConstraint("signature_id", "submission_token", name="uq_commitments_token"),
+        # The tracker sorts by these; with the id as tie-breaker a deep page is an index walk.
+        sa.Index("ix_commitments_updated_at_id", "updated_at", "id"),
+        sa.Index("ix_commitments_target_date_id", "target_date", "id"),
+        sa.Index("ix_commitments_title_id", "title", "id"),
     )
 
     signature: Mapped[Signature] = relationship(back_populates="commitments")
