@@ -164,17 +164,21 @@ def close_window(slug: str | None, kind: str | None, message: str | None) -> Non
 
 @registry_cli.command("import")
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--kind", help="organisations or commitments (default: guessed from the header).")
+@click.option(
+    "--kind",
+    help="organisations, commitments or progress (default: guessed from the header).",
+)
 @click.option("--dry-run", is_flag=True, help="Check every row and write nothing.")
 @click.option(
     "--allow-duplicates", is_flag=True, help="Create probable duplicate organisations anyway."
 )
 def import_file(file: str, kind: str | None, dry_run: bool, allow_duplicates: bool) -> None:
-    """Import organisations or commitments from a .csv or .xlsx FILE: every row or none."""
+    """Import organisations, commitments or progress reports from a .csv or .xlsx FILE: every row
+    or none. A header with commitment_external_ref (or commitment_id) and window is progress."""
     from pathlib import Path
 
     if kind is not None and kind not in operations.IMPORT_KINDS:
-        fail(f"unknown kind {kind!r}; choose organisations or commitments")
+        fail(f"unknown kind {kind!r}; choose {', '.join(operations.IMPORT_KINDS)}")
     path = Path(file)
     if not path.is_file():
         fail(f"no file {file}")

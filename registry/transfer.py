@@ -1,5 +1,5 @@
-"""Moving data in and out: exports of every list (CSV/XLSX) and imports of organisations and
-commitments (upload → dry run → confirm → one transaction)."""
+"""Moving data in and out: exports of every list (CSV/XLSX) and imports of organisations,
+commitments and progress reports (upload → dry run → confirm → one transaction)."""
 
 from __future__ import annotations
 
@@ -34,7 +34,12 @@ from registry.audit import record
 from registry.extensions import db
 from registry.forms.transfer import ImportConfirmForm, ImportUploadForm
 from registry.models import utcnow
-from registry.operations.transfer import IMPORT_COLUMNS, IMPORT_KINDS, REQUIRED_COLUMNS
+from registry.operations.transfer import (
+    IMPORT_COLUMNS,
+    IMPORT_KINDS,
+    ONE_OF_COLUMNS,
+    REQUIRED_COLUMNS,
+)
 from registry.policies import STAFF, role_required
 
 bp = Blueprint("transfer", __name__)
@@ -43,6 +48,11 @@ SESSION_KEY = "transfer_import"
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 UPLOAD_LIFETIME = 24 * 3600  # seconds an unconfirmed upload is kept
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+KIND_LABELS = {
+    "organisations": _l("Organisations"),
+    "commitments": _l("Commitments"),
+    "progress": _l("Progress reports"),
+}
 
 #: What each import column holds; the template page and the XLSX templates show this.
 COLUMN_HELP = {
@@ -91,6 +101,32 @@ COLUMN_HELP = {
             "(blank), submitted or accepted. An existing signature is never changed."
         ),
     },
+    "progress": {
+        "commitment_external_ref": _l(
+            "external_ref of the commitment reported on (this or commitment_id is required)."
+        ),
+        "commitment_id": _l("The commitment's id in the registry, instead of its external_ref."),
+        "window": _l(
+            "Label or id of a progress window of the commitment's pledge (required), "
+            "e.g. HLOM 2025 review."
+        ),
+        "status": _l("planning, in_progress, fulfilled or discontinued (required)."),
+        "progress_percent": _l(
+            "Whole number from 0 to 100; blank means not reported (which is not 0 %). "
+            "fulfilled needs 100 or blank."
+        ),
+        "actual_value": _l("The indicator's value reached, a number."),
+        "achievements": _l("Free text, up to 5000 characters."),
+        "challenges": _l("Free text, up to 5000 characters."),
+        "next_steps": _l("Free text, up to 5000 characters."),
+        "evidence_links": _l(
+            "Up to 10 addresses starting with http:// or https://, separated by ;"
+        ),
+        "review_state": _l(
+            "submitted (blank) or verified; verified updates set the commitment's status and "
+            "progress, and can no longer be changed."
+        ),
+    },
 }
 
 
@@ -123,13 +159,24 @@ def _kept_upload(pending: dict) -> Path | None:
     return path if path.is_file() else None
 
 
+def _upload_form() -> ImportUploadForm:
+    """The upload form offering every import kind."""
+    form = ImportUploadForm()
+    # The choices follow IMPORT_KINDS, so a new kind of import needs no change to the form.
+    form.kind.choices = [(kind, KIND_LABELS[kind]) for kind in IMPORT_KINDS]
+    return form
+
+
 def _import_page(form: ImportUploadForm | None = None, status: int = 200):
     return (
         render_template(
             "transfer/import.html",
-            form=form or ImportUploadForm(),
+            form=form or _upload_form(),
+            import_kinds=IMPORT_KINDS,
+            kind_labels=KIND_LABELS,
             columns=IMPORT_COLUMNS,
             required=REQUIRED_COLUMNS,
+            one_of=ONE_OF_COLUMNS,
             help=COLUMN_HELP,
             kinds=exporting.KINDS,
             max_mb=_max_bytes() / 1024 / 1024,
@@ -169,7 +216,7 @@ def import_page():
 @role_required(*STAFF)
 def check_import():
     """Dry run: read the upload, show what importing each row would do; writes nothing."""
-    form = ImportUploadForm()
+    form = _upload_form()
     if not form.validate_on_submit():
         return _import_page(form, 400)
     upload, limit = form.file.data, _max_bytes()
@@ -230,7 +277,7 @@ def confirm_import():
 @bp.get("/coordinate/import/template/<kind>.<fmt>")
 @role_required(*STAFF)
 def template(kind: str, fmt: str):
-    """An empty import file: the header row with every column, external_ref first."""
+    """An empty import file: the header row with every column, the row's key first."""
     if kind not in IMPORT_KINDS or fmt not in exporting.FORMATS:
         abort(404)
     columns = IMPORT_COLUMNS[kind]
@@ -246,6 +293,8 @@ def template(kind: str, fmt: str):
     notes.append(["column", "required", "meaning"])
     for column in columns:
         required = "yes" if column in REQUIRED_COLUMNS[kind] else ""
+        if column in ONE_OF_COLUMNS.get(kind, ()):
+            required = "one of " + " or ".join(ONE_OF_COLUMNS[kind])
         notes.append([column, required, str(COLUMN_HELP[kind][column])])
     return _send_workbook(workbook.save, name)
 

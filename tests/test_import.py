@@ -215,9 +215,9 @@ def test_an_error_on_row_500_of_1000_writes_nothing_and_names_the_row(app, db, t
 
 def test_a_failure_while_writing_rolls_back_every_row(app, db, tmp_path, monkeypatch):
     """All rows valid, but the database refuses row 500 (e.g. a concurrent import)."""
-    from registry.operations import transfer
+    from registry.operations.importing import organisations as organisation_import
 
-    real, calls = transfer.create_organisation, []
+    real, calls = organisation_import.create_organisation, []
 
     def flaky(**fields):
         calls.append(fields["external_ref"])
@@ -225,7 +225,7 @@ def test_a_failure_while_writing_rolls_back_every_row(app, db, tmp_path, monkeyp
             raise IntegrityError("INSERT", {}, Exception("duplicate external_ref"))
         return real(**fields)
 
-    monkeypatch.setattr(transfer, "create_organisation", flaky)
+    monkeypatch.setattr(organisation_import, "create_organisation", flaky)
     path = tmp_path / "orgs.csv"
     path.write_bytes(to_csv([org_row(n) for n in range(1, 1001)]))
     before = table_counts(db)
@@ -473,7 +473,8 @@ def test_templates_list_every_column_with_external_ref_first(client, staff):
         response = client.get(f"/coordinate/import/template/{kind}.csv")
         assert response.status_code == 200
         assert response.get_data(as_text=True).strip().split(",") == columns
-        assert columns[0] == "external_ref"
+        # Progress rows are keyed by their commitment's external_ref (and window).
+        assert columns[0] == ("commitment_external_ref" if kind == "progress" else "external_ref")
         workbook = load_workbook(
             io.BytesIO(client.get(f"/coordinate/import/template/{kind}.xlsx").data)
         )

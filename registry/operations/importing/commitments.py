@@ -1,0 +1,325 @@
+"""Importing commitments: rows keyed by external_ref, placed in their organisation's signature of
+the pledge (created when missing, with the status the file gives it)."""
+
+from __future__ import annotations
+
+from flask_babel import gettext
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from registry.extensions import db
+from registry.models import (
+    Commitment,
+    CommitmentStatus,
+    GeographicLevel,
+    Organisation,
+    Pledge,
+    Signature,
+    VocabularyKind,
+    VocabularyTerm,
+    utcnow,
+)
+
+from . import cells
+from .base import ImportRow, RowOutcome, by_refs, check_ref
+
+#: Signature statuses an import may give a signature it creates (older data was often accepted).
+IMPORT_SIGNATURE_STATUSES = ("draft", "submitted", "accepted")
+
+TERM_COLUMNS = {
+    "risks": VocabularyKind.risk,
+    "action_areas": VocabularyKind.action_area,
+    "target_populations": VocabularyKind.target_population,
+}
+
+
+COMMITMENT_PARSERS = {
+    "title": lambda c, v: cells.text(c, v, 300, required=True),
+    "description": lambda c, v: v or "",
+    "key_outcome": lambda c, v: cells.whole_number(c, v),
+    "status": lambda c, v: cells.choice(c, v, CommitmentStatus),
+    "geographic_level": lambda c, v: cells.choice(c, v, GeographicLevel),
+    "countries": cells.list_of(cells.country),
+    "risks": lambda c, v: cells.split(v.lower()),
+    "action_areas": lambda c, v: cells.split(v.lower()),
+    "target_populations": lambda c, v: cells.split(v.lower()),
+    "languages": lambda c, v: cells.split(v),
+    "start_date": cells.iso_date,
+    "target_date": cells.iso_date,
+    "indicator_text": lambda c, v: cells.text(c, v),
+    "indicator_unit": lambda c, v: cells.text(c, v, 100),
+    "indicator_baseline": cells.number,
+    "indicator_target": cells.number,
+    "signature_status": lambda c, v: v.lower() or None,
+}
+
+
+class _CommitmentContext:
+    """Everything commitment rows refer to, loaded in a few statements."""
+
+    def __init__(self, rows: list[ImportRow]):
+        self.organisations = by_refs(
+            Organisation, {r.values.get("organisation_external_ref", "") for r in rows}
+        )
+        self.commitments = by_refs(
+            Commitment,
+            {r.values.get("external_ref", "") for r in rows},
+            selectinload(Commitment.signature).selectinload(Signature.organisation),
+            selectinload(Commitment.signature).selectinload(Signature.pledge),
+            selectinload(Commitment.risks),
+            selectinload(Commitment.action_areas),
+            selectinload(Commitment.target_populations),
+            selectinload(Commitment.country_links),
+        )
+        self.pledges = {
+            p.slug: p
+            for p in db.session.scalars(select(Pledge).options(selectinload(Pledge.key_outcomes)))
+        }
+        self.terms = {
+            (t.kind, t.code.lower()): t for t in db.session.scalars(select(VocabularyTerm))
+        }
+        org_ids = [o.id for o in self.organisations.values()]
+        self.signatures = {
+            (s.pledge_id, s.organisation_id): s
+            for s in db.session.scalars(
+                select(Signature).where(Signature.organisation_id.in_(org_ids or [0]))
+            )
+        }
+        # Signatures this import will create: (pledge id, organisation id) -> (status, row)
+        self.new_signatures: dict[tuple[int, int], tuple[str, int]] = {}
+
+
+def _resolve_commitment(row: ImportRow, parsed: dict, ctx: _CommitmentContext, errors: list):
+    """Check references (organisation, pledge, key outcome, terms); returns (org, pledge)."""
+    org_ref = row.values.get("organisation_external_ref", "")
+    organisation = ctx.organisations.get(org_ref)
+    if not org_ref:
+        errors.append(("organisation_external_ref", gettext("is required")))
+    elif organisation is None:
+        errors.append(
+            (
+                "organisation_external_ref",
+                gettext(
+                    "no organisation has the external_ref “%(ref)s” (import organisations first)",
+                    ref=org_ref,
+                ),
+            )
+        )
+    slug = row.values.get("pledge", "")
+    pledge = ctx.pledges.get(slug)
+    if not slug:
+        errors.append(("pledge", gettext("is required")))
+    elif pledge is None:
+        errors.append(("pledge", gettext("no pledge has the slug “%(slug)s”", slug=slug)))
+    number = parsed.get("key_outcome")
+    if pledge is not None and number is not None:
+        if not 1 <= number <= len(pledge.key_outcomes):
+            errors.append(
+                (
+                    "key_outcome",
+                    gettext(
+                        "choose 1 to %(n)d (the pledge's key outcomes)", n=len(pledge.key_outcomes)
+                    ),
+                )
+            )
+        else:
+            parsed["key_outcome_id"] = pledge.key_outcomes[number - 1].id
+    if "key_outcome" in parsed:
+        parsed.setdefault("key_outcome_id", None)
+        del parsed["key_outcome"]
+    for column, kind in TERM_COLUMNS.items():
+        if column not in parsed:
+            continue
+        unknown = [code for code in parsed[column] if (kind, code) not in ctx.terms]
+        if unknown:
+            valid = sorted(code for k, code in ctx.terms if k is kind)
+            errors.append(
+                (
+                    column,
+                    gettext(
+                        "unknown code(s) %(codes)s; use %(valid)s",
+                        codes=", ".join(unknown),
+                        valid=", ".join(valid),
+                    ),
+                )
+            )
+        else:
+            parsed[column] = [ctx.terms[(kind, code)] for code in dict.fromkeys(parsed[column])]
+    if "countries" in parsed:
+        parsed["countries"] = list(dict.fromkeys(parsed["countries"]))
+    start, target = parsed.get("start_date"), parsed.get("target_date")
+    if start and target and target < start:
+        errors.append(("target_date", gettext("is before the start date")))
+    status = parsed.get("signature_status")
+    if status is not None and status not in IMPORT_SIGNATURE_STATUSES:
+        errors.append(
+            (
+                "signature_status",
+                gettext(
+                    "“%(value)s” is not one of %(names)s",
+                    value=status,
+                    names=", ".join(IMPORT_SIGNATURE_STATUSES),
+                ),
+            )
+        )
+    return organisation, pledge
+
+
+def _check_signature(row, parsed, organisation, pledge, ctx, errors) -> None:
+    """The row's signature exists with a compatible status, or the import will create it."""
+    key = (pledge.id, organisation.id)
+    wanted = parsed.get("signature_status")
+    signature = ctx.signatures.get(key)
+    if signature is not None:
+        if wanted and wanted != signature.status.name:
+            errors.append(
+                (
+                    "signature_status",
+                    gettext(
+                        "the organisation's signature is already %(status)s; an import does not "
+                        "change it",
+                        status=signature.status.name,
+                    ),
+                )
+            )
+        return
+    planned = ctx.new_signatures.get(key)
+    wanted = wanted or "draft"
+    if planned and planned[0] != wanted:
+        errors.append(
+            (
+                "signature_status",
+                gettext(
+                    "row %(n)d gives this signature the status %(s)s", n=planned[1], s=planned[0]
+                ),
+            )
+        )
+    elif not planned:
+        ctx.new_signatures[key] = (wanted, row.number)
+
+
+def _commitment_changes(commitment: Commitment, parsed: dict) -> list[str]:
+    changed = []
+    for column, value in parsed.items():
+        if column == "signature_status":
+            continue
+        if column in TERM_COLUMNS:
+            same = {t.id for t in value} == {t.id for t in getattr(commitment, column)}
+        elif column == "countries":
+            same = sorted(value) == sorted(commitment.countries)
+        elif column == "languages":
+            same = value == list(commitment.languages or [])
+        elif column == "status" and value is None:
+            same = True  # blank: unchanged
+        else:
+            same = value == getattr(commitment, column)
+        if not same:
+            changed.append("key_outcome" if column == "key_outcome_id" else column)
+    return changed
+
+
+def plan_commitments(rows: list[ImportRow]) -> list[RowOutcome]:
+    """What importing each commitment row would do; writes nothing."""
+    ctx = _CommitmentContext(rows)
+    seen_refs: dict[str, int] = {}
+    outcomes = []
+    for row in rows:
+        errors: list = []
+        ref = row.values.get("external_ref", "")
+        check_ref(ref, row.number, seen_refs, errors)
+        parsed = cells.parse_row(row.values, COMMITMENT_PARSERS, errors)
+        organisation, pledge = _resolve_commitment(row, parsed, ctx, errors)
+        outcome = RowOutcome(row.number, ref or None, "error", errors, values=parsed)
+        outcomes.append(outcome)
+        if organisation is None or pledge is None:
+            continue
+        commitment = ctx.commitments.get(ref)
+        if commitment is not None:
+            signature = commitment.signature
+            if (signature.organisation_id, signature.pledge_id) != (organisation.id, pledge.id):
+                errors.append(
+                    (
+                        "organisation_external_ref",
+                        gettext(
+                            "this commitment belongs to %(org)s on %(pledge)s; an import cannot "
+                            "move it",
+                            org=signature.organisation.external_ref or signature.organisation.name,
+                            pledge=signature.pledge.slug,
+                        ),
+                    )
+                )
+            status = parsed.get("status")
+            if status is not None and status is not commitment.status:
+                if (commitment.status, status) not in Commitment.TRANSITIONS:
+                    errors.append(
+                        (
+                            "status",
+                            gettext(
+                                "cannot go from %(old)s to %(new)s",
+                                old=commitment.status.name,
+                                new=status.name,
+                            ),
+                        )
+                    )
+            wanted = parsed.get("signature_status")
+            if wanted and wanted != signature.status.name:
+                errors.append(
+                    (
+                        "signature_status",
+                        gettext(
+                            "the organisation's signature is already %(status)s; an import "
+                            "does not change it",
+                            status=signature.status.name,
+                        ),
+                    )
+                )
+            if errors:
+                continue
+            outcome.target = commitment
+            outcome.changes = _commitment_changes(commitment, parsed)
+            outcome.action = "update" if outcome.changes else "skip"
+            continue
+        _check_signature(row, parsed, organisation, pledge, ctx, errors)
+        if not errors:
+            outcome.action = "create"
+            outcome.target = (organisation, pledge)
+    return outcomes
+
+
+def _signature_for(organisation, pledge, status: str, by, cache: dict) -> Signature:
+    key = (pledge.id, organisation.id)
+    if key not in cache:
+        signature = db.session.scalar(
+            select(Signature).where(
+                Signature.pledge_id == pledge.id, Signature.organisation_id == organisation.id
+            )
+        )
+        if signature is None:
+            now = utcnow()
+            signature = Signature(pledge=pledge, organisation=organisation)
+            db.session.add(signature)
+            if status in ("submitted", "accepted"):
+                signature.submit(by, now)
+            if status == "accepted":
+                signature.accept(by, now)
+        cache[key] = signature
+    return cache[key]
+
+
+def write_commitment(outcome: RowOutcome, by, signatures: dict) -> None:
+    """Create or update the row's commitment; `signatures` caches those made by this import."""
+    parsed = dict(outcome.values)
+    signature_status = parsed.pop("signature_status", None) or "draft"
+    if isinstance(outcome.target, Commitment):
+        commitment = outcome.target
+        status = parsed.pop("status", None)
+        if status is not None:
+            commitment.set_status(status)
+    else:
+        organisation, pledge = outcome.target
+        signature = _signature_for(organisation, pledge, signature_status, by, signatures)
+        commitment = Commitment(signature=signature, external_ref=outcome.external_ref)
+        commitment.status = parsed.pop("status", None) or CommitmentStatus.planning
+        db.session.add(commitment)
+    for column, value in parsed.items():
+        setattr(commitment, column, value)
