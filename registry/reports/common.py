@@ -1,0 +1,135 @@
+"""What every PDF report module shares: parameter checks, the base template's context, the
+safe embedding of chart SVG, and how an organisation or a percentage is printed.
+
+Every report module has the same contract (the job runner and the CLI call exactly these):
+`KIND`, `INTERNAL_ONLY`, `parse_params(raw)`, `gather(params)`,
+`render_html(params, data, *, fingerprint, generated_at)` and `title(params, data)`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_babel import gettext
+from markupsafe import Markup
+
+from registry.models import Organisation
+from registry.reports.render import report_static
+
+__all__ = [
+    "AUDIENCES",
+    "ReportParameterError",
+    "audience_of",
+    "base_context",
+    "check_keys",
+    "chart_markup",
+    "integer_param",
+    "organisation_label",
+    "percent_text",
+]
+
+AUDIENCES = ("public", "internal")
+
+
+class ReportParameterError(ValueError):
+    """Report parameters that cannot make a report; the message is one line for the user."""
+
+
+def check_keys(raw: dict, allowed: set[str] | frozenset[str]) -> dict:
+    """`raw` as a dict, refusing keys the report does not know."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise ReportParameterError("Report parameters must be a mapping of names to values.")
+    unknown = sorted(set(raw) - set(allowed))
+    if unknown:
+        raise ReportParameterError(
+            f"Unknown report parameter(s): {', '.join(map(str, unknown))}; "
+            f"allowed: {', '.join(sorted(allowed))}."
+        )
+    return raw
+
+
+def audience_of(raw: dict, default: str = "public") -> str:
+    """The `audience` parameter: "public" or "internal" (empty means `default`)."""
+    value = raw.get("audience")
+    if value in (None, ""):
+        return default
+    value = getattr(value, "name", value)  # the Audience enum is accepted too
+    if value not in AUDIENCES:
+        raise ReportParameterError(
+            f"Audience must be one of {', '.join(AUDIENCES)}, not {value!r}."
+        )
+    return value
+
+
+def integer_param(raw: dict, key: str, *, required: bool = False) -> int | None:
+    """A positive whole-number parameter (an int or a string of digits)."""
+    value = raw.get(key)
+    if value in (None, ""):
+        if required:
+            raise ReportParameterError(f"The parameter {key!r} is required.")
+        return None
+    if isinstance(value, bool):
+        raise ReportParameterError(f"The parameter {key!r} must be a whole number.")
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise ReportParameterError(f"The parameter {key!r} must be a whole number.") from None
+    if number < 1:
+        raise ReportParameterError(f"The parameter {key!r} must be a positive number.")
+    return number
+
+
+def chart_markup(svg: str) -> Markup:
+    """A chart from `registry.reports.charts` as Markup for `{{ }}` in a report template.
+
+    Safe because the charts are serialised by pygal's XML writer (text escaped, scripts
+    removed); never pass anything else here.
+    """
+    if not svg.lstrip().startswith("<svg"):
+        raise ValueError("chart_markup takes only SVG from registry.reports.charts")
+    return Markup(svg)
+
+
+def organisation_label(organisation: Organisation, audience: str) -> str | None:
+    """How a report names an organisation: internal reports by name, public ones as public
+    pages do (a description for anonymised organisations, None for hidden ones)."""
+    if audience == "internal":
+        name = organisation.name
+        return f"{name} ({organisation.acronym})" if organisation.acronym else name
+    return organisation.public_name()
+
+
+def percent_text(value: int | float | None) -> str:
+    """A progress percentage; None is "not reported", which is not 0 %."""
+    if value is None:
+        return gettext("not reported")
+    return f"{value:g} %"
+
+
+def base_context(
+    *,
+    title: str,
+    subject: str,
+    audience: str,
+    generated_at: datetime,
+    fingerprint: str | None,
+    lang: str | None = None,
+    keywords: str | None = None,
+) -> dict:
+    """The context `templates/reports/_base.html` needs, plus the helpers report templates use."""
+    if audience not in AUDIENCES:
+        raise ReportParameterError(f"Audience must be one of {', '.join(AUDIENCES)}.")
+    return {
+        "title": title,
+        "subject": subject,
+        "audience": audience,
+        "generated_at": generated_at,
+        "fingerprint": fingerprint,
+        "lang": lang,
+        "keywords": keywords,
+        "report_static": report_static,
+        "chart_markup": chart_markup,
+        "percent_text": percent_text,
+    }
