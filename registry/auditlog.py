@@ -1,8 +1,11 @@
-"""Audit log (being built)."""
+"""The audit log: every change to the registry's records, filtered and paginated."""
 
-from flask import Blueprint, render_template
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
 
 from registry.policies import STAFF, role_required
+from registry.queries import review as queries
 
 bp = Blueprint("auditlog", __name__)
 
@@ -10,5 +13,12 @@ bp = Blueprint("auditlog", __name__)
 @bp.get("/coordinate/audit")
 @role_required(*STAFF)
 def index():
-    """Audit log (being built)."""
-    return render_template("errors/error.html", code=200, message="Audit log")
+    """Audit events, newest first, filtered by actor, entity, action and date (GET parameters)."""
+    filters = queries.AuditFilters.from_args(request.args)
+    return render_template(
+        "auditlog/index.html",
+        filters=filters,
+        page=queries.audit_page(filters),
+        choices=queries.audit_choices(),
+        diff=queries.audit_diff,
+    )
