@@ -120,7 +120,7 @@ def _refuse_audit_rewrites(session, _flush_context, _instances):
 
 
 @event.listens_for(Session, "after_flush")
-def _write_audit_events(session, _flush_context):
+def _write_audit_events(session, flush_context):
     """Insert one AuditEvent per created, changed or deleted `Audited` record."""
     actor_id, label, ip = _actor()
     now = utcnow()
@@ -151,8 +151,11 @@ def _write_audit_events(session, _flush_context):
             before, after = _changes(obj)
             if before or after:
                 add("update", obj, before, after)
-    for obj in session.deleted:
-        if isinstance(obj, Audited):
+    # Deletes the flush decided itself (orphans removed from a collection, cascades) are not in
+    # session.deleted; the unit of work's own list has them all.
+    for state, (is_delete, list_only) in flush_context.states.items():
+        obj = state.obj()
+        if is_delete and not list_only and isinstance(obj, Audited):
             add("delete", obj, _snapshot(obj), None)
     if rows:
         session.connection().execute(sa.insert(AuditEvent.__table__), rows)

@@ -93,3 +93,21 @@ def test_record_logs_events_that_change_nothing(db, make_org):
         organisation.id,
         "cli",
     )
+
+
+def test_orphans_removed_from_a_collection_are_audited(db, pledge, make_org):
+    from registry.models import Commitment, Signature
+
+    with acting_as(label="test"):
+        signature = Signature(pledge=pledge, organisation=make_org())
+        db.session.add(signature)
+        signature.commitments = [Commitment(title="Kept"), Commitment(title="Dropped")]
+        db.session.commit()
+        dropped = signature.commitments[1]
+        dropped_id = dropped.id
+        signature.commitments.remove(dropped)  # delete-orphan: not in session.deleted
+        db.session.commit()
+    [event] = [
+        e for e in events(db, "Commitment") if e.action == "delete" and e.entity_id == dropped_id
+    ]
+    assert event.before["title"] == "Dropped" and event.after is None
