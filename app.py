@@ -95,6 +95,7 @@ def _register_blueprints(app: Flask) -> None:
         organisations,
         pledges,
         progress,
+        reports_pages,
         review,
         signing,
         transfer,
@@ -117,6 +118,7 @@ def _register_blueprints(app: Flask) -> None:
         dashboard,
         transfer,
         auditlog,
+        reports_pages,
     ):
         app.register_blueprint(module.bp)
 

@@ -24,6 +24,7 @@ NAVIGATION = [
     ("invitations.index", _l("Invitations"), {Role.coordinator, Role.admin}),
     ("membership.requests", _l("Join requests"), {Role.coordinator, Role.admin}),
     ("transfer.import_page", _l("Import"), {Role.coordinator, Role.admin}),
+    ("reports.index", _l("Reports"), {Role.coordinator, Role.admin}),
     ("auditlog.index", _l("Audit log"), {Role.coordinator, Role.admin}),
     ("admin.users", _l("Users"), {Role.admin}),
 ]

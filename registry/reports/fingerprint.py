@@ -1,0 +1,102 @@
+"""The data fingerprint of a report: the same kind and parameters on unchanged data give the same
+fingerprint, so a stored PDF can be returned instead of rendering it again (DESIGN §5).
+
+The fingerprint is a SHA-256 over the kind, the normalised parameters and a version vector of
+every table a report may read. A table's version is cheap aggregates that move on any insert,
+update or delete: the row count, the highest id and the latest `updated_at`. Link tables have
+no timestamps (and adding a partner to a commitment does not touch the commitment's row), so
+their version is the row count and the sums of their key columns.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import json
+from datetime import date, datetime
+
+import sqlalchemy as sa
+
+from registry.extensions import db
+
+__all__ = ["DOMAIN_TABLES", "data_version", "normalise_params", "report_fingerprint"]
+
+#: Every table whose rows a report may show or count.
+DOMAIN_TABLES = (
+    "pledges",
+    "pledge_co_leads",
+    "key_outcomes",
+    "submission_windows",
+    "organisations",
+    "contacts",
+    "signatures",
+    "commitments",
+    "commitment_partners",
+    "commitment_countries",
+    "commitment_action_areas",
+    "commitment_risks",
+    "commitment_target_populations",
+    "progress_updates",
+    "engagement_records",
+    "engagement_purpose_areas",
+    "vocabulary_terms",
+)
+
+
+def _jsonable(value):
+    """A parameter value as plain JSON: dates in ISO form, enums by name, models by id."""
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = [_jsonable(v) for v in value]
+        return sorted(items, key=json.dumps) if isinstance(value, (set, frozenset)) else items
+    if isinstance(value, enum.Enum):
+        return value.name
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if hasattr(value, "id"):  # a model instance: its identity is its id
+        return value.id
+    return str(value)
+
+
+def normalise_params(params: dict) -> dict:
+    """Parsed report parameters as a JSON-safe dict with sorted keys and no empty values."""
+    return {k: v for k, v in _jsonable(params or {}).items() if v not in (None, "", [], {})}
+
+
+def _table_version(table: sa.Table) -> list:
+    columns = table.c
+    if "updated_at" in columns:
+        aggregates = [sa.func.count(), sa.func.max(columns.id), sa.func.max(columns.updated_at)]
+    else:
+        aggregates = [sa.func.count()]
+        for column in table.primary_key.columns:
+            if isinstance(column.type, sa.Integer):
+                aggregates.append(sa.func.sum(column))
+            else:  # e.g. a country code: its length and bounds are what cheap SQL can see
+                aggregates += [
+                    sa.func.sum(sa.func.length(column)),
+                    sa.func.min(column),
+                    sa.func.max(column),
+                ]
+    row = db.session.execute(sa.select(*aggregates).select_from(table)).one()
+    return [_jsonable(value) if value is not None else None for value in row]
+
+
+def data_version() -> dict[str, list]:
+    """{table: [aggregates…]} for every domain table, read in the current session."""
+    tables = db.metadata.tables
+    return {name: _table_version(tables[name]) for name in DOMAIN_TABLES if name in tables}
+
+
+def report_fingerprint(kind: str, params: dict, version: dict | None = None) -> str:
+    """SHA-256 (hex) over the kind, the normalised parameters and the data version vector."""
+    payload = {
+        "kind": kind,
+        "parameters": normalise_params(params),
+        "data": data_version() if version is None else version,
+    }
+    encoded = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(encoded.encode()).hexdigest()

@@ -1,0 +1,172 @@
+"""Report runs: ask for a report (or get the stored one), and the job that renders it.
+
+`request_report` is an operation: it flushes, and the report job is enqueued only after the
+caller commits, so a worker never looks for a run that is not saved yet. `run_report` is the job:
+on the in-process worker thread by default, on RQ workers with REDIS_URL (registry/jobs.py).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import time
+from datetime import timedelta
+from types import ModuleType
+
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from registry import jobs
+from registry.extensions import db
+from registry.models import Audience, ReportRun, ReportStatus, User, utcnow
+from registry.reports.common import ReportParameterError
+from registry.reports.fingerprint import normalise_params, report_fingerprint
+from registry.reports.render import render_pdf
+
+__all__ = [
+    "KINDS",
+    "ReportParameterError",
+    "report_module",
+    "request_report",
+    "run_report",
+]
+
+log = logging.getLogger(__name__)
+
+#: Every report kind, in the order forms list them; each is the module registry.reports.<kind>.
+KINDS = ("grf", "signatory", "engagement")
+JOB = "registry.reports.jobs:run_report"
+FINISHED = (ReportStatus.done, ReportStatus.failed)
+IN_FLIGHT_FOR = timedelta(seconds=1800)  # registry/jobs.py gives RQ jobs 1800 s
+
+
+def report_module(kind: str) -> ModuleType:
+    """The report module for `kind`, imported on first use; ReportParameterError if unknown."""
+    if kind not in KINDS:
+        raise ReportParameterError(f"Unknown report {kind!r}; choose {', '.join(KINDS)}.")
+    try:
+        return importlib.import_module(f"registry.reports.{kind}")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"registry.reports.{kind}":
+            raise
+        raise ReportParameterError(f"The {kind} report is not available yet.") from None
+
+
+def _audience(module: ModuleType, params: dict) -> Audience:
+    value = params.get("audience")
+    if value is None:
+        return Audience.internal if module.INTERNAL_ONLY else Audience.public
+    return Audience[getattr(value, "name", value)]
+
+
+def request_report(
+    kind: str, raw_params: dict, by: User | None, *, enqueue: bool = True
+) -> ReportRun:
+    """The done run for these parameters on unchanged data, or a new queued run.
+
+    Raises ReportParameterError (one line for the user) on bad parameters. A new run is
+    enqueued when the caller commits (unless `enqueue` is false: the CLI runs it in-process).
+    """
+    module = report_module(kind)
+    params = normalise_params(module.parse_params(dict(raw_params or {})))
+    fingerprint = report_fingerprint(kind, params)
+    same = select(ReportRun).where(ReportRun.kind == kind, ReportRun.fingerprint == fingerprint)
+    latest = ReportRun.id.desc()
+    cached = db.session.scalars(same.where(ReportRun.status == ReportStatus.done).order_by(latest))
+    if (run := cached.first()) is not None:
+        return run
+    if enqueue:
+        # A second click while the first run is still working: follow that run. A run older
+        # than the job timeout is taken for lost (its worker died) and not followed.
+        in_flight = db.session.scalars(
+            same.where(
+                ReportRun.status.not_in(FINISHED),
+                ReportRun.created_at > utcnow() - IN_FLIGHT_FOR,
+            ).order_by(latest)
+        )
+        if (run := in_flight.first()) is not None:
+            return run
+    run = ReportRun(
+        kind=kind,
+        parameters=params,
+        audience=_audience(module, params),
+        status=ReportStatus.queued,
+        fingerprint=fingerprint,
+        requested_by_id=by.id if by is not None else None,
+    )
+    db.session.add(run)
+    db.session.flush()
+    if enqueue:
+        db.session.info.setdefault("reports_pending", []).append(run.id)
+    return run
+
+
+@event.listens_for(Session, "after_commit")
+def _enqueue_after_commit(session):
+    for run_id in session.info.pop("reports_pending", []):
+        try:
+            jobs.enqueue(JOB, run_id)
+        except Exception:  # e.g. Redis down: the run is saved, and says so
+            log.exception("could not start report run %s", run_id)
+            _mark_failed(run_id, "the report worker could not be reached; try again later")
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session):
+    session.info.pop("reports_pending", None)
+
+
+def _mark_failed(run_id: int, reason: str) -> None:
+    """Record a failure in a session of its own (the caller's may be mid-commit or broken)."""
+    with Session(db.engine) as session:
+        run = session.get(ReportRun, run_id)
+        if run is not None and run.status not in FINISHED:
+            run.status, run.error, run.finished_at = ReportStatus.failed, reason[:2000], utcnow()
+            session.commit()
+
+
+def _set_status(run: ReportRun, status: ReportStatus) -> None:
+    run.status = status
+    db.session.commit()
+
+
+def run_report(run_id: int) -> None:
+    """The job: gather the data, render the HTML and the PDF, and store it on the run.
+
+    Any exception marks the run failed with its type and message (the traceback goes to the
+    log only); the job itself never raises, so the worker carries on.
+    """
+    run = db.session.get(ReportRun, run_id)
+    if run is None or run.status in FINISHED:
+        return
+    try:
+        module = report_module(run.kind)
+        params = module.parse_params(dict(run.parameters))
+        run.started_at = utcnow()
+        _set_status(run, ReportStatus.gathering)
+        # The fingerprint of the data actually gathered, which may be newer than the request's.
+        run.fingerprint = report_fingerprint(run.kind, run.parameters)
+        started_gather = time.perf_counter()
+        data = module.gather(params)
+        gathered = time.perf_counter()
+        _set_status(run, ReportStatus.rendering)
+        started = time.perf_counter()
+        html = module.render_html(
+            params, data, fingerprint=run.fingerprint, generated_at=run.started_at
+        )
+        templated = time.perf_counter()
+        rendered = render_pdf(html)
+        run.timings = {
+            "gather": round(gathered - started_gather, 3),
+            "template": round(templated - started, 3),
+            "layout": round(rendered.layout_seconds, 3),
+            "write": round(rendered.write_seconds, 3),
+        }
+        run.pdf, run.page_count = rendered.pdf, rendered.pages
+        run.status, run.error, run.finished_at = ReportStatus.done, None, utcnow()
+        db.session.commit()
+    except Exception as exc:
+        log.exception("report run %s (%s) failed", run_id, getattr(run, "kind", "?"))
+        db.session.rollback()
+        _mark_failed(run_id, f"{type(exc).__name__}: {exc}")
+        db.session.expire_all()

@@ -1,0 +1,89 @@
+"""Report jobs on a real Redis with a real RQ worker (as with REDIS_URL in a scaled deployment).
+
+Skipped unless TEST_REDIS_URL points at a Redis the test may use (CI starts one: `.ci/run`).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from io import BytesIO
+
+import pytest
+from pypdf import PdfReader
+
+from registry import jobs
+from registry.models import ReportRun, ReportStatus, Role
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL")
+pytestmark = pytest.mark.skipif(not REDIS_URL, reason="TEST_REDIS_URL is not set")
+
+
+@pytest.fixture
+def rq_queue(app, database_url, monkeypatch):
+    """JOBS_MODE "rq" into a queue of this test's own; worker apps use the test database."""
+    from redis import Redis
+    from rq import Queue
+
+    name = f"registry-test-{uuid.uuid4().hex}"
+    connection = Redis.from_url(REDIS_URL)
+    queue = Queue(name, connection=connection)
+    monkeypatch.setitem(app.config, "JOBS_MODE", "rq")
+    monkeypatch.setitem(app.config, "REDIS_URL", REDIS_URL)
+    monkeypatch.setattr(jobs, "queue", lambda name="default": queue)
+    # The worker builds its app from the environment, as `rq worker` does (jobs.run_in_worker).
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.setattr(jobs, "_worker_app", None)
+    yield queue
+    queue.delete(delete_jobs=True)
+    connection.close()
+
+
+def work(queue) -> None:
+    """Process every job in the queue with a real RQ worker, in this process."""
+    from rq import SimpleWorker
+
+    SimpleWorker([queue], connection=queue.connection).work(burst=True)
+
+
+def test_an_rq_worker_renders_the_report(db, make_org, rq_queue):
+    from registry.reports.jobs import request_report
+
+    organisation = make_org(name="Kakuma Community Radio")
+    run = request_report("signatory", {"organisation": organisation.id}, None)
+    db.session.commit()
+    assert rq_queue.count == 1  # enqueued after the commit, not run yet
+    job = rq_queue.jobs[0]
+    assert job.args == ("registry.reports.jobs:run_report", run.id)
+    db.session.expire_all()
+    assert db.session.get(ReportRun, run.id).status is ReportStatus.queued
+
+    work(rq_queue)
+
+    assert job.get_status(refresh=True) == "finished"
+    db.session.expire_all()
+    run = db.session.get(ReportRun, run.id)
+    assert run.status is ReportStatus.done, run.error
+    reader = PdfReader(BytesIO(run.pdf))
+    assert len(reader.pages) == run.page_count >= 1
+    assert "Kakuma Community Radio" in "".join(page.extract_text() for page in reader.pages)
+
+
+def test_the_page_enqueues_on_rq_and_shows_the_result(
+    client, db, make_org, make_user, login_as, rq_queue
+):
+    login_as(make_user(role=Role.coordinator))
+    organisation = make_org()
+    response = client.post(
+        "/coordinate/reports", data={"report": "signatory", "organisation": str(organisation.id)}
+    )
+    detail = response.headers["Location"]
+    assert 'data-status="queued"' in client.get(detail).get_data(as_text=True)
+    assert rq_queue.count == 1
+
+    work(rq_queue)
+
+    html = client.get(detail).get_data(as_text=True)
+    assert 'data-status="done"' in html and 'http-equiv="refresh"' not in html
+    assert client.get(detail + ".pdf").data.startswith(b"%PDF")
