@@ -273,7 +273,12 @@ def export(
 @click.option(
     "--pledge", metavar="SLUG", help="A pledge slug or all (GRF: required; signatory: filter)."
 )
-@click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="GRF: the data as on this day.")
+@click.option(
+    "--as-of",
+    "as_of",
+    metavar="YYYY-MM-DD",
+    help="GRF: the reporting cycle as of this day (counts are today's data).",
+)
 @click.option("--window", metavar="ID", help="GRF: the reporting window (progress) to report on.")
 @click.option("--stakeholder-type", "stakeholder_type", metavar="NAME", help="e.g. national_ngo.")
 @click.option("--region", metavar="NAME", help="A UNHCR region, e.g. europe.")

@@ -1,0 +1,443 @@
+"""GRF progress report: the figures printed in the PDF equal the registry's own queries, filters
+narrow every figure, anonymised and hidden organisations are protected in public reports, the
+contents list page numbers, and bad parameters are refused with a clear message."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import event, select
+
+from registry.audit import acting_as
+from registry.extensions import db as _db
+from registry.models import (
+    Commitment,
+    CommitmentStatus,
+    Pledge,
+    ProgressUpdate,
+    ReviewState,
+    Signature,
+    SignatureStatus,
+    StakeholderType,
+    SubmissionWindow,
+    Visibility,
+    WindowKind,
+    utcnow,
+)
+from registry.queries.dashboard import dashboard_figures
+from registry.queries.progress import reporting_rows, rollup_by_key_outcome
+from registry.reports import grf
+from registry.reports.common import ReportParameterError
+from registry.reports.render import render_pdf
+
+ANONYMISED = "Secret Refugee Collective"
+HIDDEN = "Hidden Media House"
+HIDDEN_ACHIEVEMENT = "Trained forty hidden moderators"
+GENERATED_AT = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def dataset(db, pledge, make_org):
+    """Organisations of several types and regions (one anonymised, one hidden), signatures in
+    several states, commitments in several statuses and key outcomes, old and new, two
+    progress windows with verified, submitted and draft updates, and a second pledge."""
+    now = utcnow()
+    outcomes = pledge.key_outcomes
+    orgs = [
+        make_org(
+            name="Acme Platforms",
+            stakeholder_type=StakeholderType.technology_company,
+            country="USA",
+        ),
+        make_org(name="Kenya Voices", stakeholder_type=StakeholderType.national_ngo),
+        make_org(
+            name=ANONYMISED,
+            stakeholder_type=StakeholderType.refugee_led_organisation,
+            country="KEN",
+            visibility=Visibility.anonymised,
+        ),
+        make_org(
+            name=HIDDEN,
+            stakeholder_type=StakeholderType.media_outlet,
+            country="DEU",
+            visibility=Visibility.hidden,
+        ),
+        make_org(name="Andes University", stakeholder_type=StakeholderType.academia, country="COL"),
+        make_org(name="Pending Ministry", stakeholder_type=StakeholderType.state, country="DEU"),
+        make_org(name="Berlin Watch", stakeholder_type=StakeholderType.national_ngo, country="DEU"),
+    ]
+    with acting_as(label="test-setup"):
+        other = Pledge(slug="other", title="Other pledge", forum="GRF 2023")
+        db.session.add(other)
+        closed = SubmissionWindow(
+            pledge=pledge,
+            kind=WindowKind.progress,
+            label="2025 review",
+            opens_at=now - timedelta(days=200),
+            closes_at=now - timedelta(days=100),
+        )
+        current = SubmissionWindow(
+            pledge=pledge,
+            kind=WindowKind.progress,
+            label="2026 review",
+            opens_at=now - timedelta(days=10),
+            closes_at=now + timedelta(days=20),
+        )
+        db.session.add_all([closed, current])
+        statuses = [SignatureStatus.accepted] * 5 + [
+            SignatureStatus.submitted,
+            SignatureStatus.accepted,
+        ]
+        signatures = [
+            Signature(pledge=pledge, organisation=org, status=status)
+            for org, status in zip(orgs, statuses, strict=True)
+        ]
+        # Signing a second pledge: counted there (and in "all"), not for the first pledge.
+        signatures.append(
+            Signature(pledge=other, organisation=orgs[4], status=SignatureStatus.accepted)
+        )
+        db.session.add_all(signatures)
+        old, new = now - timedelta(days=300), now - timedelta(days=50)
+        plan = [
+            # (signature, status, key outcome, created)
+            (0, CommitmentStatus.planning, 0, old),
+            (0, CommitmentStatus.in_progress, 1, old),
+            (1, CommitmentStatus.in_progress, 1, new),
+            (1, CommitmentStatus.fulfilled, 2, old),
+            (2, CommitmentStatus.in_progress, 1, new),
+            (3, CommitmentStatus.fulfilled, 0, old),
+            (4, CommitmentStatus.discontinued, None, new),
+            (5, CommitmentStatus.planning, 0, new),  # submitted signature: not counted
+            (6, CommitmentStatus.in_progress, 2, old),
+            (7, CommitmentStatus.planning, None, new),  # the other pledge
+        ]
+        commitments = [
+            Commitment(
+                signature=signatures[s],
+                title=f"Commitment {i}",
+                status=status,
+                key_outcome=outcomes[ko] if ko is not None else None,
+                target_date=date(2027, 12, 31),
+                created_at=created,
+            )
+            for i, (s, status, ko, created) in enumerate(plan)
+        ]
+        db.session.add_all(commitments)
+        updates = [
+            # (commitment, window, state, percent, achievements)
+            (0, closed, ReviewState.verified, 40, "Launched a reporting channel"),
+            (1, closed, ReviewState.submitted, 10, None),
+            (2, closed, ReviewState.draft, None, None),  # a draft is not a report
+            (3, closed, ReviewState.verified, 100, "Published the study"),
+            (0, current, ReviewState.submitted, 60, None),
+            (4, current, ReviewState.verified, 30, "Anonymous achievement"),
+            (5, current, ReviewState.verified, 100, HIDDEN_ACHIEVEMENT),
+            (8, current, ReviewState.returned, 20, None),
+            (2, current, ReviewState.draft, None, None),
+            (7, current, ReviewState.submitted, 50, None),  # signature not accepted
+        ]
+        for c, window, state, percent, achievements in updates:
+            db.session.add(
+                ProgressUpdate(
+                    commitment=commitments[c],
+                    window=window,
+                    status=commitments[c].status,
+                    review_state=state,
+                    progress_percent=percent,
+                    achievements=achievements,
+                    reviewed_at=now - timedelta(days=5) if state is ReviewState.verified else None,
+                )
+            )
+        db.session.commit()
+    return {"pledge": pledge, "other": other, "closed": closed, "current": current}
+
+
+def _report(raw: dict) -> tuple[dict, dict, PdfReader, list[str]]:
+    params = grf.parse_params(raw)
+    data = grf.gather(params)
+    html = grf.render_html(params, data, fingerprint="f" * 64, generated_at=GENERATED_AT)
+    reader = PdfReader(io.BytesIO(render_pdf(html).pdf))
+    pages = [" ".join((page.extract_text() or "").split()) for page in reader.pages]
+    return params, data, reader, pages
+
+
+def _summary(pages: list[str]) -> str:
+    text = " ".join(pages)
+    start = text.index("Signatories: ")
+    return text[start : text.index("Roll-up per key outcome", start)]
+
+
+def _number(text: str, label: str) -> int:
+    match = re.search(re.escape(" ".join(label.split())) + r": (\d+)", text)
+    assert match, f"{label!r} not printed"
+    return int(match.group(1))
+
+
+def _section(summary: str, heading: str, following: str | None) -> str:
+    start = summary.index(heading) + len(heading)
+    return summary[start : summary.index(following, start)] if following else summary[start:]
+
+
+HEADINGS = [
+    ("signatories_by_stakeholder_type", "Signatories by stakeholder type"),
+    ("signatories_by_region", "Signatories by region"),
+    ("commitments_by_status", "Commitments by status"),
+    ("commitments_by_key_outcome", "Commitments by key outcome"),
+]
+
+
+def _printed_breakdowns(summary: str, figures: dict) -> dict[str, dict]:
+    """{figure: {label: printed count}} for every label the expected figure has."""
+    printed = {}
+    for i, (key, heading) in enumerate(HEADINGS):
+        following = HEADINGS[i + 1][1] if i + 1 < len(HEADINGS) else None
+        section = _section(summary, heading, following)
+        printed[key] = {row["label"]: _number(section, row["label"]) for row in figures[key]}
+    return printed
+
+
+def _as_labels(rows: list[dict]) -> dict[str, int]:
+    return {row["label"]: row["count"] for row in rows}
+
+
+def _new_since(db, pledge, boundary, now) -> int:
+    return sum(
+        1
+        for c in db.session.scalars(select(Commitment))
+        if c.signature.pledge_id == pledge.id
+        and c.signature.status is SignatureStatus.accepted
+        and boundary < c.created_at <= now
+    )
+
+
+def test_summary_figures_equal_the_registry_queries(db, dataset):
+    pledge = dataset["pledge"]
+    _params, data, _reader, pages = _report({"pledge": pledge.slug})
+    expected = dashboard_figures(pledge, data["now"])
+    summary = _summary(pages)
+
+    printed = _printed_breakdowns(summary, expected)
+    for key, _heading in HEADINGS:
+        assert printed[key] == _as_labels(expected[key]), key
+    assert (
+        _number(summary, "Signatories")
+        == 6
+        == sum(r["count"] for r in expected["signatories_by_stakeholder_type"])
+    )
+    assert (
+        _number(summary, "Commitments")
+        == 8
+        == sum(r["count"] for r in expected["commitments_by_status"])
+    )
+    assert _number(summary, "Fulfilled") == 2
+    share = expected["reporting_share"]
+    assert (share["reported"], share["total"]) == (4, 8)
+    assert f"Reported in the cycle: 4 of 8 ({share['share']} %)" in summary
+    new = _new_since(db, pledge, dataset["closed"].closes_at, data["now"])
+    assert _number(summary, "New since last cycle") == new == 3
+
+    # The roll-up printed per key outcome is rollup_by_key_outcome in the same window.
+    rollup = rollup_by_key_outcome(pledge, dataset["current"])
+    assert [r["commitments"] for r in data["rollups"][0][2]] == [r["commitments"] for r in rollup]
+    assert [r["reported"] for r in data["rollups"][0][2]] == [r["reported"] for r in rollup]
+    assert sum(r["reported"] for r in rollup) <= share["reported"]
+
+
+def test_counting_rows_agrees_with_the_registry_queries(db, dataset, monkeypatch):
+    """The filtered path (counting gathered rows) equals the registry's queries unfiltered."""
+    params = grf.parse_params({"pledge": "all"})
+    registry = grf.gather(params)
+    monkeypatch.setattr(grf, "_is_filtered", lambda params: True)
+    counted = grf.gather(params)
+    for key in ("reporting", "signatories", "commitments", "fulfilled", "new_since_last_cycle"):
+        assert counted["figures"][key] == registry["figures"][key], key
+    for key, _heading in HEADINGS:
+        assert _as_labels(counted["figures"][key]) == _as_labels(registry["figures"][key]), key
+    strip = [
+        [{k: v for k, v in row.items() if k != "highlights"} for row in rows]
+        for _p, _w, rows in registry["rollups"]
+    ]
+    assert strip == [rows for _p, _w, rows in counted["rollups"]]
+
+
+def test_all_pledges_count_each_signatory_once(db, dataset):
+    _params, data, reader, pages = _report({"pledge": "all"})
+    expected = dashboard_figures(None, data["now"])
+    summary = _summary(pages)
+    assert _number(summary, "Signatories") == 6
+    assert _number(summary, "Commitments") == 9
+    printed = _printed_breakdowns(summary, expected)
+    for key, _heading in HEADINGS:
+        assert printed[key] == _as_labels(expected[key]), key
+    assert reader.metadata.title == "GRF progress report: all pledges"
+
+
+def test_filters_narrow_every_figure(db, dataset):
+    pledge = dataset["pledge"]
+    _params, data, _reader, pages = _report(
+        {"pledge": pledge.slug, "stakeholder_type": "national_ngo", "region": "europe"}
+    )
+    summary = _summary(pages)
+    # Only Berlin Watch (a national NGO in Europe): one commitment, in progress, returned.
+    assert _number(summary, "Signatories") == 1
+    assert _number(summary, "Commitments") == 1
+    assert _number(summary, "Fulfilled") == 0
+    assert "Reported in the cycle: 1 of 1 (100.0 %)" in summary
+    assert _number(summary, "New since last cycle") == 0
+    assert _number(_section(summary, "Signatories by region", "Commitments by status"), "Europe")
+    assert "Kenya Voices" not in " ".join(pages)
+    assert [a["title"] for a in data["annex"]] == ["Commitment 8"]
+    assert "Only organisations of the selected stakeholder type and region" in " ".join(pages)
+
+
+def test_window_parameter_reports_that_cycle(db, dataset):
+    pledge, closed = dataset["pledge"], dataset["closed"]
+    _params, data, _reader, pages = _report({"pledge": pledge.slug, "window": closed.id})
+    rows = reporting_rows(pledge, closed)
+    reported = sum(r.status == "reported" for r in rows)
+    assert (reported, len(rows)) == (3, 8)
+    assert f"Reported in the cycle: {reported} of {len(rows)}" in _summary(pages)
+    assert "Reporting window: 2025 review" in pages[0]
+    # The cycle before the first one does not exist: nothing is "new since" it.
+    assert "New since last cycle: not applicable" in _summary(pages)
+
+
+def test_public_report_protects_anonymised_and_hidden_organisations(db, dataset):
+    _params, data, reader, pages = _report({"pledge": dataset["pledge"].slug})
+    text = " ".join(pages)
+    assert ANONYMISED not in text
+    assert HIDDEN not in text
+    assert HIDDEN_ACHIEVEMENT not in text
+    assert "A refugee-led organisation in East and Horn of Africa" in text
+    assert "Anonymous achievement" in text
+    assert "An organisation that asked not to be listed" in text
+    assert "Internal — not for distribution" not in text
+    assert len(data["annex"]) == 8
+    assert any("Organisation: Acme Platforms" in p for p in pages)
+    assert "Data fingerprint: " + "f" * 64 in pages[0]
+
+
+def test_internal_report_names_everyone_on_marked_pages(db, dataset):
+    _params, _data, reader, pages = _report(
+        {"pledge": "digital-protection", "audience": "internal"}
+    )
+    text = " ".join(pages)
+    assert ANONYMISED in text
+    assert HIDDEN in text
+    assert HIDDEN_ACHIEVEMENT in text
+    assert all("Internal — not for distribution" in p for p in pages)
+
+
+def test_contents_list_page_numbers_and_metadata(db, dataset):
+    params, data, reader, pages = _report({"pledge": dataset["pledge"].slug})
+    toc = pages[1]
+    summary_page = next(i for i, p in enumerate(pages) if "Signatories: " in p) + 1
+    annex_page = (
+        next(i for i, p in enumerate(pages) if "Annex: all commitments Commitment" in p) + 1
+    )
+    assert int(re.search(r"Summary figures\W*(\d+)", toc).group(1)) == summary_page
+    assert int(re.search(r"Annex: all commitments\W*(\d+)", toc).group(1)) == annex_page
+    for heading in ("Roll-up per key outcome", "Charts", "Highlights", "Methodology"):
+        assert re.search(re.escape(heading) + r"[^0-9]*\d+", toc), heading
+    assert reader.metadata.title == grf.title(params, data)
+    assert reader.metadata.title.startswith("GRF progress report: Digital Protection")
+    assert f"Page 1 of {len(pages)}" in pages[0]
+
+
+def test_gather_uses_a_fixed_number_of_statements(db, dataset):
+    pledge_id, window_id = dataset["pledge"].id, dataset["current"].id
+    params = grf.parse_params({"pledge": dataset["pledge"].slug})
+
+    def statements() -> int:
+        count = 0
+
+        def tick(*_args, **_kwargs):
+            nonlocal count
+            count += 1
+
+        db.session.expunge_all()
+        event.listen(_db.engine, "before_cursor_execute", tick)
+        try:
+            grf.gather(params)
+        finally:
+            event.remove(_db.engine, "before_cursor_execute", tick)
+        return count
+
+    before = statements()
+    with acting_as(label="test-setup"):
+        signature = db.session.scalars(
+            select(Signature).where(Signature.pledge_id == pledge_id)
+        ).first()
+        for i in range(20):
+            commitment = Commitment(signature=signature, title=f"More {i}")
+            db.session.add(commitment)
+            db.session.add(
+                ProgressUpdate(
+                    commitment=commitment,
+                    window_id=window_id,
+                    status=CommitmentStatus.planning,
+                    review_state=ReviewState.verified,
+                    achievements="More",
+                    reviewed_at=utcnow(),
+                )
+            )
+        db.session.commit()
+    assert statements() == before
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ({"pledge": "digital-protection", "colour": "red"}, "Unknown report parameter"),
+        ({}, "'pledge' is required"),
+        ({"pledge": "nope"}, "There is no pledge 'nope'"),
+        ({"pledge": "all", "as_of": "2025-13-01"}, "YYYY-MM-DD"),
+        ({"pledge": "all", "as_of": "1 May 2025"}, "YYYY-MM-DD"),
+        ({"pledge": "all", "as_of": "2999-01-01"}, "in the future"),
+        ({"pledge": "all", "audience": "press"}, "Audience must be one of"),
+        ({"pledge": "all", "stakeholder_type": "pirates"}, "'stakeholder_type' must be one of"),
+        ({"pledge": "all", "region": "Europe"}, "'region' must be one of"),
+        ({"pledge": "all", "window": "x"}, "whole number"),
+        ({"pledge": "all", "window": 1}, "belongs to one pledge"),
+        ({"pledge": "digital-protection", "window": 999}, "no progress window 999"),
+        ({"pledge": "digital-protection", "window": 1, "as_of": "2025-01-01"}, "not both"),
+    ],
+)
+def test_parse_params_refuses_bad_input(db, pledge, raw, message):
+    with pytest.raises(ReportParameterError, match=re.escape(message)) as error:
+        grf.parse_params(raw)
+    assert "\n" not in str(error.value)
+
+
+def test_parse_params_normalises(db, pledge):
+    assert grf.parse_params(
+        {"pledge": "digital-protection", "as_of": "2025-06-30", "region": "europe", "window": ""}
+    ) == {
+        "pledge": "digital-protection",
+        "as_of": "2025-06-30",
+        "window": None,
+        "stakeholder_type": None,
+        "region": "europe",
+        "audience": "public",
+    }
+
+
+def test_commitments_by_status_counter_matches(db, dataset):
+    """Sanity check of the dataset: the statuses the report counts are the accepted ones."""
+    accepted = [
+        c
+        for c in db.session.scalars(select(Commitment))
+        if c.signature.status is SignatureStatus.accepted
+        and c.signature.pledge_id == dataset["pledge"].id
+    ]
+    assert Counter(c.status.name for c in accepted) == {
+        "planning": 1,
+        "in_progress": 4,
+        "fulfilled": 2,
+        "discontinued": 1,
+    }
