@@ -215,3 +215,18 @@ def test_metadata_fonts_and_scripts(anonymised):
     # pypdf may order right-to-left text either way; every Arabic word must be there.
     for word in ARABIC.split():
         assert word in text or word[::-1] in text, word
+
+
+def test_reports_are_tagged_pdf_ua(app):
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    from registry.reports.render import render_pdf
+
+    html = "<html lang=en><head><title>T</title></head><body><h1>T</h1><p>x</p></body></html>"
+    reader = PdfReader(BytesIO(render_pdf(html).pdf))
+    catalog = reader.trailer["/Root"]
+    assert "/StructTreeRoot" in catalog and catalog["/MarkInfo"]["/Marked"]
+    xmp = reader.xmp_metadata.rdf_root.toxml()
+    assert "pdfuaid" in xmp

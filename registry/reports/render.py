@@ -12,11 +12,39 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import pydyf
 from flask import current_app
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
 __all__ = ["BlockedURL", "Rendered", "StaticOnlyFetcher", "render_pdf", "report_static"]
+
+
+def _memoise_page_references() -> None:
+    """Make `pydyf.PDF.page_references` cached while the page list is unchanged.
+
+    pydyf rebuilds that tuple (one entry per page) on every access, and WeasyPrint's PDF
+    tagging reads it once per structure element: quadratic in pages, about 8.6 million string
+    formats for a 268-page report (bench/README.md). The tuple only grows as pages are added,
+    so it is recomputed when the number of pages changes; the PDF bytes are the same.
+    """
+    original = getattr(pydyf.PDF, "page_references", None)
+    if not isinstance(original, property) or getattr(original.fget, "memoised", False):
+        return
+
+    def page_references(pdf):
+        kids = pdf.pages["Kids"]
+        cached = pdf.__dict__.get("_page_references")
+        if cached is None or cached[0] is not kids or cached[1] != len(kids):
+            cached = (kids, len(kids), original.fget(pdf))
+            pdf.__dict__["_page_references"] = cached
+        return cached[2]
+
+    page_references.memoised = True
+    pydyf.PDF.page_references = property(page_references)
+
+
+_memoise_page_references()
 
 
 class BlockedURL(ValueError):
@@ -69,7 +97,7 @@ def render_pdf(html: str) -> Rendered:
         string=html, base_url=root.as_uri() + "/", url_fetcher=StaticOnlyFetcher(root)
     ).render()
     laid_out = time.perf_counter()
-    pdf = document.write_pdf(pdf_tags=True)
+    pdf = document.write_pdf(pdf_variant="pdf/ua-1")  # tagged, with PDF/UA identification
     return Rendered(
         pdf=pdf,
         pages=len(document.pages),
