@@ -41,6 +41,7 @@ from registry.models import (
     Visibility,
     utcnow,
 )
+from registry.operations.importing.files import IMPORT_COLUMNS
 from registry.queries.commitments import SORTS, CommitmentFilters, commitment_select
 
 __all__ = [
@@ -162,27 +163,9 @@ def _key_outcome_numbers() -> dict[int, int]:
     return numbers
 
 
+# The import's columns first, so that an exported file imports again unchanged.
 COMMITMENT_COLUMNS = [
-    "external_ref",
-    "organisation_external_ref",
-    "pledge",
-    "title",
-    "description",
-    "key_outcome",
-    "status",
-    "geographic_level",
-    "countries",
-    "risks",
-    "action_areas",
-    "target_populations",
-    "languages",
-    "start_date",
-    "target_date",
-    "indicator_text",
-    "indicator_unit",
-    "indicator_baseline",
-    "indicator_target",
-    "signature_status",
+    *IMPORT_COLUMNS["commitments"],
     "id",
     "organisation",
     "stakeholder_type",
@@ -247,15 +230,7 @@ def _commitments(args, _contacts: bool) -> Export:
 
 
 ORGANISATION_COLUMNS = [
-    "external_ref",
-    "name",
-    "acronym",
-    "stakeholder_type",
-    "country",
-    "website",
-    "is_refugee_led",
-    "visibility",
-    "description",
+    *IMPORT_COLUMNS["organisations"],
     "id",
     "region",
     "created_at",
