@@ -11,6 +11,7 @@ from flask import Flask, current_app, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.routing import IntegerConverter
 
 from registry import config, jobs
 
@@ -29,6 +30,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(overrides or {})
     logging.basicConfig(level=app.config["LOG_LEVEL"], format="%(levelname)s %(name)s: %(message)s")
     _init_extensions(app)
+    app.url_map.converters["int"] = IdConverter
     _register_blueprints(app)
     from registry import cli, errors, templating
 
@@ -78,6 +80,14 @@ def _sqlite_pragmas(dbapi_connection, _record):
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+
+
+class IdConverter(IntegerConverter):
+    """`<int:…>` in URLs: an id the database can hold, so a huge number is a 404, not a 500."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -215,12 +215,23 @@ def _update_or_404(update_id: int) -> ProgressUpdate:
     return db.session.get(ProgressUpdate, update_id) or abort(404)
 
 
+def _changed_since_seen(update: ProgressUpdate) -> bool:
+    """The reporter changed the update after the coordinator opened the page: refuse to
+    verify or return text the coordinator has not read."""
+    if request.form.get("seen") == update.updated_at.isoformat():
+        return False
+    flash(
+        _("The reporter changed this update after you opened the page. Read it again."), "warning"
+    )
+    return True
+
+
 @bp.post("/coordinate/progress/<int:update_id>/verify")
 @role_required(*STAFF)
 def verify(update_id: int):
     """Verify an update: it now counts for the commitment's status and progress."""
     update = _update_or_404(update_id)
-    if BaseForm().validate_on_submit():  # the CSRF check
+    if BaseForm().validate_on_submit() and not _changed_since_seen(update):
         try:
             operations.verify_progress_update(update, current_user)
         except operations.OperationError as exc:
@@ -238,6 +249,8 @@ def return_update(update_id: int):
     """Return an update to its reporter with a comment (e-mailed)."""
     update = _update_or_404(update_id)
     form = ReturnUpdateForm()
+    if _changed_since_seen(update):
+        return redirect(url_for("progress.queue"))
     if not form.validate_on_submit():
         flash(_("Say what needs changing before returning the update."), "danger")
         return redirect(url_for("progress.queue"))

@@ -110,3 +110,19 @@ def test_public_pledge_page(client, pledge):
     assert "Engagement of community and refugee-led organisations" in page
     assert "Open for signatures" in page
     assert client.get("/pledges/nope").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/pledges/digital-protection/sign/commitments/99999999999999999999",
+        "/coordinate/organisations/99999999999999999999",
+        "/coordinate/commitments?key_outcome=99999999999999999999",
+        "/coordinate/engagements?organisation=99999999999999999999",
+        "/coordinate/audit?entity_id=99999999999999999999&page=99999999999999999999",
+    ],
+)
+def test_huge_numbers_in_urls_are_never_a_500(client, pledge, make_user, login_as, url):
+    role = Role.stakeholder if "/sign/" in url else Role.coordinator
+    login_as(make_user(role=role))
+    assert client.get(url).status_code in (200, 404)

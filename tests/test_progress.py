@@ -255,13 +255,20 @@ def test_return_with_comment_emails_the_reporter_and_reopens(
     )
     queue = coordinator_client.get("/coordinate/progress").get_data(as_text=True)
     assert "Trained 40" in queue
+
+    def seen():  # what the queue page says the coordinator has read
+        return _update(db, commitment, window).updated_at.isoformat()
+
     assert (
-        coordinator_client.post(f"/coordinate/progress/{update.id}/return", data={}).status_code
+        coordinator_client.post(
+            f"/coordinate/progress/{update.id}/return", data={"seen": seen()}
+        ).status_code
         == 302
     )
     assert _update(db, commitment, window).review_state is ReviewState.submitted  # needs a comment
     coordinator_client.post(
-        f"/coordinate/progress/{update.id}/return", data={"comment": "Add the evidence link."}
+        f"/coordinate/progress/{update.id}/return",
+        data={"comment": "Add the evidence link.", "seen": seen()},
     )
     assert _update(db, commitment, window).review_state is ReviewState.returned
     message = smtp.wait_for(1)[-1]
@@ -269,7 +276,15 @@ def test_return_with_comment_emails_the_reporter_and_reopens(
     # Returned updates can be edited and submitted again; verified ones cannot.
     client.post(f"{REPORT}/commitments/{commitment.id}", data=UPDATE | {"submit_update": "y"})
     assert _update(db, commitment, window).review_state is ReviewState.submitted
-    coordinator_client.post(f"/coordinate/progress/{update.id}/verify")
+    stale = seen()
+    client.post(
+        f"{REPORT}/commitments/{commitment.id}",
+        data=UPDATE
+        | {"achievements": "Changed after the coordinator read it", "submit_update": "y"},
+    )
+    coordinator_client.post(f"/coordinate/progress/{update.id}/verify", data={"seen": stale})
+    assert _update(db, commitment, window).review_state is ReviewState.submitted  # not unseen text
+    coordinator_client.post(f"/coordinate/progress/{update.id}/verify", data={"seen": seen()})
     assert _update(db, commitment, window).review_state is ReviewState.verified
     page = client.post(
         f"{REPORT}/commitments/{commitment.id}", data=UPDATE | {"submit_update": "y"}

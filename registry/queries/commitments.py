@@ -35,6 +35,7 @@ from registry.models import (
     utcnow,
 )
 from registry.models.pledges import commitment_action_areas, commitment_risks
+from registry.queries.params import url_int
 
 __all__ = [
     "REPORTING_STATUSES",
@@ -96,16 +97,9 @@ class CommitmentFilters:
         def name_in(value, enum_cls):
             return value if value in enum_cls.__members__ else None
 
-        def integer(value, default=None, low=1):
-            try:
-                number = int(value)
-            except (TypeError, ValueError):
-                return default
-            return number if number >= low else default
-
         country = (args.get("country") or "").upper() or None
         reporting = args.get("reporting_status")
-        per_page = integer(args.get("per_page"), 25)
+        per_page = url_int(args.get("per_page"), 25)
         return cls(
             pledge=(args.get("pledge") or None),
             status=name_in(args.get("status"), CommitmentStatus),
@@ -114,14 +108,14 @@ class CommitmentFilters:
             country=country if country and is_country(country) else None,
             risk=(args.get("risk") or None),
             action_area=(args.get("action_area") or None),
-            key_outcome=integer(args.get("key_outcome")),
-            window=integer(args.get("window")),
+            key_outcome=url_int(args.get("key_outcome")),
+            window=url_int(args.get("window")),
             reporting_status=reporting if reporting in REPORTING_STATUSES else None,
             target_passed=args.get("target_passed") in ("1", "true", "on", "yes"),
             q=(args.get("q") or "").strip()[:200] or None,
             sort=args.get("sort") if args.get("sort") in SORTS else "updated",
             direction="asc" if args.get("direction") == "asc" else "desc",
-            page=integer(args.get("page"), 1),
+            page=url_int(args.get("page"), 1),
             per_page=per_page if per_page in PER_PAGE_CHOICES else 25,
         )
 

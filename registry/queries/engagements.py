@@ -25,6 +25,7 @@ from registry.models import (
 )
 from registry.models.engagement import engagement_purpose_areas
 from registry.queries.commitments import Page
+from registry.queries.params import url_int
 
 __all__ = [
     "EngagementFilters",
@@ -35,14 +36,6 @@ __all__ = [
 ]
 
 PER_PAGE = 25
-
-
-def _integer(value, default=None, low=1):
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return default
-    return number if number >= low else default
 
 
 @dataclass
@@ -73,11 +66,11 @@ class EngagementFilters:
             region=name_in(args.get("region"), Region),
             geographic_level=name_in(args.get("geographic_level"), GeographicLevel),
             coordination_structure=(args.get("coordination_structure") or None),
-            focal_point=_integer(args.get("focal_point")),
+            focal_point=url_int(args.get("focal_point")),
             purpose_area=(args.get("purpose_area") or None),
-            organisation=_integer(args.get("organisation")),
+            organisation=url_int(args.get("organisation")),
             q=(args.get("q") or "").strip()[:200] or None,
-            page=_integer(args.get("page"), 1),
+            page=url_int(args.get("page"), 1),
         )
 
     def to_args(self, **changes) -> dict:

@@ -20,6 +20,7 @@ from registry.models import (
     Visibility,
 )
 from registry.queries.commitments import Page
+from registry.queries.params import url_int
 
 __all__ = [
     "OrganisationFilters",
@@ -51,10 +52,7 @@ class OrganisationFilters:
         def name_in(value, enum_cls):
             return value if value in enum_cls.__members__ else None
 
-        try:
-            page = max(1, int(args.get("page", 1)))
-        except (TypeError, ValueError):
-            page = 1
+        page = url_int(args.get("page"), 1)
         country = (args.get("country") or "").upper() or None
         refugee_led = args.get("is_refugee_led")
         return cls(

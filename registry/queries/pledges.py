@@ -35,6 +35,7 @@ __all__ = [
     "signatures_of",
 ]
 
+
 def pledge_by_slug(slug: str) -> Pledge | None:
     """The pledge with `slug`, its key outcomes, co-leads and windows loaded up front."""
     return db.session.scalar(

@@ -27,6 +27,7 @@ from registry.models import (
     VocabularyTerm,
 )
 from registry.queries.commitments import Page
+from registry.queries.params import url_int
 
 __all__ = [
     "AUDIT_PER_PAGE",
@@ -337,13 +338,6 @@ class AuditFilters:
     def from_args(cls, args) -> AuditFilters:
         """Parse request arguments; values that mean nothing are dropped, never an error."""
 
-        def integer(value, default=None, low=1):
-            try:
-                number = int(value)
-            except (TypeError, ValueError):
-                return default
-            return number if number >= low else default
-
         def day(value):
             try:
                 return date.fromisoformat(value) if value else None
@@ -353,11 +347,11 @@ class AuditFilters:
         return cls(
             actor=(args.get("actor") or "").strip()[:254] or None,
             entity_type=(args.get("entity_type") or "").strip()[:60] or None,
-            entity_id=integer(args.get("entity_id")),
+            entity_id=url_int(args.get("entity_id")),
             action=(args.get("action") or "").strip()[:60] or None,
             date_from=day(args.get("date_from")),
             date_to=day(args.get("date_to")),
-            page=integer(args.get("page"), 1),
+            page=url_int(args.get("page"), 1),
         )
 
     def to_args(self, **changes) -> dict:
