@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 
 from registry.policies import STAFF, role_required
-from registry.queries import review as queries
+from registry.queries import audit as queries
 
 bp = Blueprint("auditlog", __name__)
 
