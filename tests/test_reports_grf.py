@@ -291,7 +291,7 @@ def test_filters_narrow_every_figure(db, dataset):
     assert _number(summary, "New since last cycle") == 0
     assert _number(_section(summary, "Signatories by region", "Commitments by status"), "Europe")
     assert "Kenya Voices" not in " ".join(pages)
-    assert [a["title"] for a in data["annex"]] == ["Commitment 8"]
+    assert [a["title"] for g in data["annex"] for a in g["items"]] == ["Commitment 8"]
     assert "Only organisations of the selected stakeholder type and region" in " ".join(pages)
 
 
@@ -317,8 +317,8 @@ def test_public_report_protects_anonymised_and_hidden_organisations(db, dataset)
     assert "Anonymous achievement" in text
     assert "An organisation that asked not to be listed" in text
     assert "Internal — not for distribution" not in text
-    assert len(data["annex"]) == 8
-    assert any("Organisation: Acme Platforms" in p for p in pages)
+    assert sum(len(g["items"]) for g in data["annex"]) == 8
+    assert any("— Acme Platforms ·" in p for p in pages)
     assert "Data fingerprint: " + "f" * 64 in pages[0]
 
 
@@ -338,7 +338,8 @@ def test_contents_list_page_numbers_and_metadata(db, dataset):
     toc = pages[1]
     summary_page = next(i for i, p in enumerate(pages) if "Signatories: " in p) + 1
     annex_page = (
-        next(i for i, p in enumerate(pages) if "Annex: all commitments Commitment" in p) + 1
+        next(i for i, p in enumerate(pages) if "Annex: all commitments Grouped by key outcome" in p)
+        + 1
     )
     assert int(re.search(r"Summary figures\W*(\d+)", toc).group(1)) == summary_page
     assert int(re.search(r"Annex: all commitments\W*(\d+)", toc).group(1)) == annex_page
@@ -441,3 +442,28 @@ def test_commitments_by_status_counter_matches(db, dataset):
         "fulfilled": 2,
         "discontinued": 1,
     }
+
+
+def test_annex_lists_every_commitment_once_under_its_key_outcome(db, dataset):
+    pledge = dataset["pledge"]
+    _params, data, _reader, pages = _report({"pledge": pledge.slug})
+    text = " ".join(pages)
+    annex = text[text.index("Annex: all commitments Grouped") : text.index("Methodology All data")]
+    outcomes = [o.title for o in pledge.key_outcomes]
+    # Outcomes in the pledge's order with their counts; commitments without one come last.
+    headings = [
+        f"{outcomes[0]} (2)",
+        f"{outcomes[1]} (3)",
+        f"{outcomes[2]} (2)",
+        "No key outcome (1)",
+    ]
+    positions = [annex.index(h) for h in headings]
+    assert positions == sorted(positions)
+    for n in (0, 1, 2, 3, 4, 5, 6, 8):
+        assert annex.count(f"Commitment {n} —") == 1, n
+    assert "Commitment 7 —" not in annex  # a submitted signature is not in the report
+    assert annex.index("Commitment 5 —") < positions[1]  # under the first outcome
+    assert (
+        "Commitment 0 — Acme Platforms · Planning · target 2027-12-31 · 40 % (2025 review)" in annex
+    )
+    assert "Commitment 1 — Acme Platforms · In progress · target 2027-12-31 · not reported" in annex

@@ -396,13 +396,16 @@ def _highlights(pledges, updates, audience: str) -> list[dict]:
 
 
 def _annex(pledges, commitments, updates, audience: str) -> list[dict]:
-    """One entry per commitment, by pledge, key outcome and id, with its latest verified
-    progress (updates come most recently verified first)."""
+    """The commitments grouped by pledge and key outcome (in the pledge's order, those without
+    a key outcome last), each with its latest verified progress (updates come most recently
+    verified first). Grouping prints the outcome once per group instead of once per entry: half
+    the pages of a long annex (bench/README.md)."""
     latest: dict[int, ProgressUpdate] = {}
     for update in updates:
         if update.review_state is ReviewState.verified:
             latest.setdefault(update.commitment_id, update)
     pledge_order = {p.id: i for i, p in enumerate(pledges)}
+    pledge_by_id = {p.id: p for p in pledges}
     ordered = sorted(
         commitments,
         key=lambda c: (
@@ -412,17 +415,22 @@ def _annex(pledges, commitments, updates, audience: str) -> list[dict]:
             c.id,
         ),
     )
-    entries = []
+    groups: dict[tuple, dict] = {}
     for commitment in ordered:
+        outcome = commitment.key_outcome
+        key = (commitment.signature.pledge_id, outcome.id if outcome else None)
+        if key not in groups:
+            groups[key] = {
+                "pledge": pledge_by_id.get(commitment.signature.pledge_id),
+                "key_outcome": outcome.title if outcome else gettext("No key outcome"),
+                "items": [],
+            }
         update = latest.get(commitment.id)
-        entries.append(
+        groups[key]["items"].append(
             {
                 "title": commitment.title,
                 "organisation": _display_name(commitment.signature.organisation, audience),
                 "status": commitment.status.label,
-                "key_outcome": commitment.key_outcome.title
-                if commitment.key_outcome
-                else gettext("No key outcome"),
                 "target_date": commitment.target_date,
                 "progress": percent_text(update.progress_percent if update else None),
                 "progress_window": update.window.label
@@ -430,7 +438,7 @@ def _annex(pledges, commitments, updates, audience: str) -> list[dict]:
                 else None,
             }
         )
-    return entries
+    return list(groups.values())
 
 
 def gather(params: dict) -> dict:
