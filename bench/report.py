@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/report.py                  # fresh database, --scale 1
     .venv/bin/python bench/report.py --instance DIR   # reuse a loaded instance folder
-    .venv/bin/python bench/report.py --costs          # also: what margin boxes, tags, … cost
+    .venv/bin/python bench/report.py --costs          # also: margin boxes, tags, two processes
 
 Each of --runs runs (3 by default) is a fresh Python subprocess that, inside an app context,
 times the whole pipeline as the report job runs it: gather (queries), template (render_html),
@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import resource
 import shutil
 import statistics
@@ -43,16 +44,12 @@ GENERATED_AT = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 NO_MARGIN_BOXES = """
 @page { @top-left { content: none } @top-right { content: none } @bottom-right { content: none } }
 """
-#: Annex items allowed to break across pages (for --costs).
-NO_AVOID = ".annex-item { break-inside: auto }"
-#: write_pdf options tried by --costs (the product writes with pdf_tags=True only).
+#: write_pdf options tried by --costs (the product writes pdf/ua-1: tagged, with the PDF/UA
+#: identification). full_fonts, hinting and optimize_images were tried on 2026-11-29: no gain.
 WRITE_VARIANTS = {
-    "product (pdf_tags=True)": {"pdf_tags": True},
-    "no tags (not allowed: cost only)": {"pdf_tags": False},
-    "tags + full_fonts (no subsetting)": {"pdf_tags": True, "full_fonts": True},
-    "tags + hinting": {"pdf_tags": True, "hinting": True},
-    "tags + uncompressed_pdf": {"pdf_tags": True, "uncompressed_pdf": True},
-    "tags + optimize_images": {"pdf_tags": True, "optimize_images": True},
+    "product (pdf/ua-1)": {"pdf_variant": "pdf/ua-1"},
+    "no tags (not allowed: cost only)": {},
+    "pdf/ua-1 + uncompressed_pdf": {"pdf_variant": "pdf/ua-1", "uncompressed_pdf": True},
 }
 
 
@@ -146,9 +143,40 @@ def chromium(html_path: str, pdf_path: str) -> dict:
     }
 
 
+def _split_in_two(html: str) -> list[str]:
+    """The report as two documents cut at the middle annex entry (the second starts a page),
+    for the two-process estimate of --costs: the cut is where a parallel render would cut."""
+    entries = [m.start() for m in re.finditer(r'<p class="annex-item">', html)]
+    cut = entries[len(entries) // 2]
+    body = html.index("<body")
+    head_and_body = html[: html.index(">", body) + 1]
+    return [
+        html[:cut] + "</section></body></html>",
+        head_and_body + '<section class="chapter">' + html[cut:],
+    ]
+
+
+def _lay_out_and_write(html: str) -> tuple[int, float]:
+    """Layout and tagged write of one document, as `render_pdf` does; (pages, seconds)."""
+    from weasyprint import HTML
+
+    from registry.reports.render import StaticOnlyFetcher
+
+    root = Path(ROOT / "static")
+    started = time.perf_counter()
+    document = HTML(
+        string=html, base_url=root.as_uri() + "/", url_fetcher=StaticOnlyFetcher(root)
+    ).render()
+    document.write_pdf(pdf_variant="pdf/ua-1")
+    return len(document.pages), time.perf_counter() - started
+
+
 def costs(html_path: str) -> dict:
-    """Layout with and without margin boxes and `break-inside: avoid` on the annex items, and
-    writing with each of WRITE_VARIANTS: seconds of wall-clock and CPU, and PDF size."""
+    """Layout with and without margin boxes, writing with each of WRITE_VARIANTS (seconds of
+    wall-clock and CPU, PDF size), and the wall-clock of the report split in two documents laid
+    out and written by two processes at once (what parallel rendering could gain at best)."""
+    from multiprocessing import get_context
+
     from weasyprint import CSS, HTML
 
     from app import create_app
@@ -169,11 +197,7 @@ def costs(html_path: str) -> dict:
             return document, time.perf_counter() - wall, time.process_time() - cpu
 
         base = None
-        for name, extra in (
-            ("product", None),
-            ("no margin boxes", NO_MARGIN_BOXES),
-            ("annex items may break", NO_AVOID),
-        ):
+        for name, extra in (("product", None), ("no margin boxes", NO_MARGIN_BOXES)):
             document, wall, cpu = layout(extra)
             results["layout"][name] = {"wall": wall, "cpu": cpu, "pages": len(document.pages)}
             base = base or document
@@ -185,6 +209,13 @@ def costs(html_path: str) -> dict:
                 "cpu": time.process_time() - cpu,
                 "bytes": len(pdf),
             }
+    started = time.perf_counter()
+    with get_context("spawn").Pool(2) as pool:  # a forked child hung here
+        parts = pool.map(_lay_out_and_write, _split_in_two(html))
+    results["two processes"] = {
+        "wall": time.perf_counter() - started,
+        "parts": [{"pages": pages, "seconds": seconds} for pages, seconds in parts],
+    }
     return results
 
 
@@ -267,6 +298,12 @@ def measure(instance: str, folder: Path, runs: int, with_costs: bool) -> None:
                 f"  {name:36} {row['wall']:6.2f} s  CPU {row['cpu']:6.2f} s  "
                 f"{row['bytes'] / 1e6:.2f} MB"
             )
+        split = found["two processes"]
+        parts = " + ".join(f"{p['pages']} pages in {p['seconds']:.2f} s" for p in split["parts"])
+        print(
+            f"two processes at once, layout + write (one run): {split['wall']:.2f} s wall-clock"
+            f" ({parts}); ratio to Chromium {split['wall'] / chrome:.2f}"
+        )
 
 
 def main() -> None:

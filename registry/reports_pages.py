@@ -24,7 +24,13 @@ from registry.models import (
     WindowKind,
 )
 from registry.policies import STAFF, role_required
-from registry.reports.jobs import FINISHED, KINDS, ReportParameterError, request_report
+from registry.reports.jobs import (
+    FINISHED,
+    KINDS,
+    ReportParameterError,
+    fail_lost_runs,
+    request_report,
+)
 
 bp = Blueprint("reports", __name__, url_prefix="/coordinate/reports")
 
@@ -90,7 +96,9 @@ def _index_page(error: str | None = None, values: dict | None = None, status: in
 @bp.get("")
 @role_required(*STAFF)
 def index():
-    """The report request form and the latest runs."""
+    """The report request form and the latest runs (a run whose worker died shows as failed)."""
+    if fail_lost_runs():
+        db.session.commit()
     return _index_page()
 
 
@@ -117,6 +125,8 @@ def create():
 def detail(run_id: int):
     """A run's progress (refreshing itself until it ends), its PDF or why it failed."""
     run = _get_run_or_404(run_id)
+    if run.status not in FINISHED and fail_lost_runs():
+        db.session.commit()
     finished = run.status in FINISHED
     page = render_template(
         "reports_pages/detail.html",

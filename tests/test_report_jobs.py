@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from io import BytesIO
 
 import pytest
 from pypdf import PdfReader
 
 from registry.audit import acting_as
-from registry.models import Organisation, ReportRun, ReportStatus, Role
+from registry.models import Organisation, ReportRun, ReportStatus, Role, utcnow
 from registry.reports import jobs as report_jobs
 from registry.reports import signatory
 from registry.reports.fingerprint import report_fingerprint
@@ -298,3 +299,37 @@ def test_a_second_click_follows_the_run_in_progress(client, db, make_org, coordi
     second = client.post("/coordinate/reports", data=data).headers["Location"]
     assert first == second and len(no_worker) == 1
     assert db.session.query(ReportRun).count() == 1
+
+
+def test_a_run_whose_worker_died_shows_as_failed_and_a_new_click_starts_again(
+    client, db, make_org, coordinator, no_worker
+):
+    data = {"report": "signatory", "organisation": str(make_org().id)}
+    first = client.post("/coordinate/reports", data=data).headers["Location"]
+    run_id = int(first.rsplit("/", 1)[1])
+    # Its worker started rendering 31 minutes ago and died (a restart): nothing will finish it.
+    run = fresh(run_id, db)
+    run.status = ReportStatus.rendering
+    run.started_at = run.created_at = utcnow() - timedelta(minutes=31)
+    db.session.commit()
+
+    page = client.get(first)
+    html = page.get_data(as_text=True)
+    assert "Refresh" not in page.headers and 'http-equiv="refresh"' not in html
+    assert 'data-status="failed"' in html
+    assert "The report worker stopped before finishing" in html
+    assert fresh(run_id, db).status is ReportStatus.failed
+
+    second = client.post("/coordinate/reports", data=data).headers["Location"]
+    assert second != first and len(no_worker) == 2
+    assert fresh(int(second.rsplit("/", 1)[1]), db).status is ReportStatus.queued
+
+
+def test_a_run_still_within_the_job_timeout_is_left_alone(db, make_org, no_worker):
+    run = request_signatory(db, make_org())
+    run.status = ReportStatus.rendering
+    run.started_at = utcnow() - timedelta(minutes=29)
+    run.created_at = utcnow() - timedelta(hours=2)  # queued long, started recently
+    db.session.commit()
+    assert report_jobs.fail_lost_runs() == 0
+    assert fresh(run.id, db).status is ReportStatus.rendering

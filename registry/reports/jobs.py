@@ -13,7 +13,7 @@ import time
 from datetime import timedelta
 from types import ModuleType
 
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from registry import jobs
@@ -26,6 +26,7 @@ from registry.reports.render import render_pdf
 __all__ = [
     "KINDS",
     "ReportParameterError",
+    "fail_lost_runs",
     "report_module",
     "request_report",
     "run_report",
@@ -38,6 +39,10 @@ KINDS = ("grf", "signatory", "engagement")
 JOB = "registry.reports.jobs:run_report"
 FINISHED = (ReportStatus.done, ReportStatus.failed)
 IN_FLIGHT_FOR = timedelta(seconds=1800)  # registry/jobs.py gives RQ jobs 1800 s
+LOST = (
+    "The report worker stopped before finishing (no result after 30 minutes, for example after "
+    "a restart). Ask for the report again."
+)
 
 
 def report_module(kind: str) -> ModuleType:
@@ -59,6 +64,21 @@ def _audience(module: ModuleType, params: dict) -> Audience:
     return Audience[getattr(value, "name", value)]
 
 
+def fail_lost_runs() -> int:
+    """Mark failed every unfinished run that started (or was queued) longer ago than the job
+    timeout: its worker died and nothing else will finish it, so its page would otherwise say
+    "rendering" for ever. An operation: the caller commits. Returns how many."""
+    lost = db.session.scalars(
+        select(ReportRun).where(
+            ReportRun.status.not_in(FINISHED),
+            func.coalesce(ReportRun.started_at, ReportRun.created_at) < utcnow() - IN_FLIGHT_FOR,
+        )
+    ).all()
+    for run in lost:
+        run.status, run.error, run.finished_at = ReportStatus.failed, LOST, utcnow()
+    return len(lost)
+
+
 def request_report(
     kind: str, raw_params: dict, by: User | None, *, enqueue: bool = True
 ) -> ReportRun:
@@ -76,13 +96,11 @@ def request_report(
     if (run := cached.first()) is not None:
         return run
     if enqueue:
-        # A second click while the first run is still working: follow that run. A run older
-        # than the job timeout is taken for lost (its worker died) and not followed.
+        # A second click while the first run is still working: follow that run (lost runs
+        # are failed first, so a run whose worker died is not followed).
+        fail_lost_runs()
         in_flight = db.session.scalars(
-            same.where(
-                ReportRun.status.not_in(FINISHED),
-                ReportRun.created_at > utcnow() - IN_FLIGHT_FOR,
-            ).order_by(latest)
+            same.where(ReportRun.status.not_in(FINISHED)).order_by(latest)
         )
         if (run := in_flight.first()) is not None:
             return run
