@@ -8,12 +8,13 @@ Every report module has the same contract (the job runner and the CLI call exact
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import date, datetime
 
 from flask_babel import gettext
 from markupsafe import Markup
 
-from registry.models import Organisation
+from registry.models import Organisation, utcnow
 from registry.reports.render import report_static
 
 __all__ = [
@@ -23,12 +24,15 @@ __all__ = [
     "base_context",
     "check_keys",
     "chart_markup",
+    "date_param",
+    "enum_param",
     "integer_param",
     "organisation_label",
     "percent_text",
 ]
 
 AUDIENCES = ("public", "internal")
+DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class ReportParameterError(ValueError):
@@ -79,6 +83,41 @@ def integer_param(raw: dict, key: str, *, required: bool = False) -> int | None:
     if number < 1:
         raise ReportParameterError(f"The parameter {key!r} must be a positive number.")
     return number
+
+
+def enum_param(raw: dict, key: str, enum_cls) -> str | None:
+    """The name of a member of `enum_cls` (given as a name or a member), or None if empty."""
+    value = raw.get(key)
+    if value in (None, ""):
+        return None
+    value = str(getattr(value, "name", value)).strip()
+    if value not in enum_cls.__members__:
+        raise ReportParameterError(
+            f"The parameter {key!r} must be one of {', '.join(enum_cls.__members__)}, "
+            f"not {value!r}."
+        )
+    return value
+
+
+def date_param(raw: dict, key: str) -> str | None:
+    """A date as YYYY-MM-DD (a date, a datetime or a string), not in the future; or None."""
+    value = raw.get(key)
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        value = value.date()
+    text = value.isoformat() if isinstance(value, date) else str(value).strip()
+    try:
+        if not DATE.fullmatch(text):
+            raise ValueError
+        parsed = date.fromisoformat(text)
+    except ValueError:
+        raise ReportParameterError(
+            f"The parameter {key!r} must be a date as YYYY-MM-DD, not {text!r}."
+        ) from None
+    if parsed > utcnow().date():
+        raise ReportParameterError(f"The parameter {key!r} is in the future ({text}).")
+    return text
 
 
 def chart_markup(svg: str) -> Markup:

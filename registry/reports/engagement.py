@@ -31,6 +31,7 @@ from registry.reports.common import (
     audience_of,
     base_context,
     check_keys,
+    enum_param,
 )
 
 __all__ = [
@@ -62,17 +63,6 @@ FUNNEL = (
 )
 
 
-def _enum_param(raw: dict, key: str, enum_cls) -> str | None:
-    value = raw.get(key)
-    if value in (None, ""):
-        return None
-    value = getattr(value, "name", value)
-    if value not in enum_cls.__members__:
-        allowed = ", ".join(enum_cls.__members__)
-        raise ReportParameterError(f"Unknown {key} {value!r}; use one of: {allowed}.")
-    return value
-
-
 def parse_params(raw: dict) -> dict:
     """Check the parameters: optional `region` (a Region name), `kind` (partnership or
     advocacy_target); the audience can only be internal."""
@@ -81,7 +71,7 @@ def parse_params(raw: dict) -> dict:
         raise ReportParameterError("The engagement report is internal only.")
     params = {"audience": "internal"}
     for key, enum_cls in (("region", Region), ("kind", EngagementKind)):
-        value = _enum_param(raw, key, enum_cls)
+        value = enum_param(raw, key, enum_cls)
         if value:
             params[key] = value
     return params

@@ -10,7 +10,6 @@ number of commitments (the annex of a large pledge runs to hundreds of pages).
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from datetime import UTC, date, datetime, time
 
@@ -44,6 +43,8 @@ from registry.reports.common import (
     audience_of,
     base_context,
     check_keys,
+    date_param,
+    enum_param,
     integer_param,
     organisation_label,
     percent_text,
@@ -57,43 +58,9 @@ PARAMETERS = frozenset({"pledge", "as_of", "window", "stakeholder_type", "region
 ALL = "all"
 #: Highlights printed per key outcome (as on the dashboard's roll-up).
 HIGHLIGHTS_PER_OUTCOME = 3
-DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 # -- parameters ---------------------------------------------------------------------------
-
-
-def _enum_param(raw: dict, key: str, enum_cls) -> str | None:
-    value = raw.get(key)
-    if value in (None, ""):
-        return None
-    value = str(getattr(value, "name", value)).strip()
-    if value not in enum_cls.__members__:
-        raise ReportParameterError(
-            f"The parameter {key!r} must be one of {', '.join(enum_cls.__members__)}, "
-            f"not {value!r}."
-        )
-    return value
-
-
-def _date_param(raw: dict, key: str) -> str | None:
-    value = raw.get(key)
-    if value in (None, ""):
-        return None
-    if isinstance(value, datetime):
-        value = value.date()
-    text = value.isoformat() if isinstance(value, date) else str(value).strip()
-    try:
-        if not DATE.fullmatch(text):
-            raise ValueError
-        parsed = date.fromisoformat(text)
-    except ValueError:
-        raise ReportParameterError(
-            f"The parameter {key!r} must be a date as YYYY-MM-DD, not {text!r}."
-        ) from None
-    if parsed > utcnow().date():
-        raise ReportParameterError(f"The parameter {key!r} is in the future ({text}).")
-    return text
 
 
 def parse_params(raw: dict) -> dict:
@@ -108,7 +75,7 @@ def parse_params(raw: dict) -> dict:
         pledge_id = db.session.scalar(select(Pledge.id).where(Pledge.slug == slug))
         if pledge_id is None:
             raise ReportParameterError(f"There is no pledge {slug!r}.")
-    as_of = _date_param(raw, "as_of")
+    as_of = date_param(raw, "as_of")
     window_id = integer_param(raw, "window")
     if as_of and window_id:
         raise ReportParameterError("Give either 'as_of' or 'window', not both.")
@@ -128,8 +95,8 @@ def parse_params(raw: dict) -> dict:
         "pledge": slug,
         "as_of": as_of,
         "window": window_id,
-        "stakeholder_type": _enum_param(raw, "stakeholder_type", StakeholderType),
-        "region": _enum_param(raw, "region", Region),
+        "stakeholder_type": enum_param(raw, "stakeholder_type", StakeholderType),
+        "region": enum_param(raw, "region", Region),
         "audience": audience_of(raw),
     }
 
