@@ -333,3 +333,19 @@ def test_a_run_still_within_the_job_timeout_is_left_alone(db, make_org, no_worke
     db.session.commit()
     assert report_jobs.fail_lost_runs() == 0
     assert fresh(run.id, db).status is ReportStatus.rendering
+
+
+def test_finished_runs_are_never_marked_lost(db, make_org, no_worker):
+    organisation = make_org()
+    done = request_signatory(db, organisation)
+    report_jobs.run_report(done.id)
+    failed = request_signatory(db, organisation, audience="internal")
+    done = fresh(done.id, db)
+    assert done.status is ReportStatus.done
+    failed.status, failed.error = ReportStatus.failed, "ValueError: boom"
+    for run in (done, failed):
+        run.started_at = run.created_at = utcnow() - timedelta(days=2)
+    db.session.commit()
+    assert report_jobs.fail_lost_runs() == 0
+    assert fresh(done.id, db).status is ReportStatus.done and fresh(done.id, db).error is None
+    assert fresh(failed.id, db).error == "ValueError: boom"

@@ -155,8 +155,9 @@ def rollup_by_key_outcome(
     """Per key outcome: commitments, status mix, share reported in the window, latest highlights
     from verified updates. The figures the pledge lead used to compile by hand.
 
-    Counted in the database (three statements, whatever the number of commitments): the
-    dashboard and the GRF report of a large pledge call it."""
+    Counted in the database, in a fixed number of statements whatever the number of
+    commitments (two counts, the highlights and their related rows): the dashboard and the GRF
+    report of a large pledge call it."""
     mix: dict[int, Counter] = defaultdict(Counter)
     for outcome_id, status, n in db.session.execute(
         select(Commitment.key_outcome_id, Commitment.status, sa.func.count())

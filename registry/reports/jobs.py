@@ -13,7 +13,7 @@ import time
 from datetime import timedelta
 from types import ModuleType
 
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session
 
 from registry import jobs
@@ -65,18 +65,21 @@ def _audience(module: ModuleType, params: dict) -> Audience:
 
 
 def fail_lost_runs() -> int:
-    """Mark failed every unfinished run that started (or was queued) longer ago than the job
-    timeout: its worker died and nothing else will finish it, so its page would otherwise say
-    "rendering" for ever. An operation: the caller commits. Returns how many."""
-    lost = db.session.scalars(
-        select(ReportRun).where(
+    """Mark failed every unfinished run with no result 30 minutes after it started (or was
+    queued): its worker died (a restart, a crash) and nothing else will finish it, so its page
+    would otherwise say "rendering" for ever. A report takes seconds to minutes; 30 minutes is
+    also RQ's job timeout. One conditional UPDATE, so a run that a worker finishes meanwhile
+    stays done. An operation: the caller commits. Returns how many."""
+    result = db.session.execute(
+        update(ReportRun)
+        .where(
             ReportRun.status.not_in(FINISHED),
             func.coalesce(ReportRun.started_at, ReportRun.created_at) < utcnow() - IN_FLIGHT_FOR,
         )
-    ).all()
-    for run in lost:
-        run.status, run.error, run.finished_at = ReportStatus.failed, LOST, utcnow()
-    return len(lost)
+        .values(status=ReportStatus.failed, error=LOST, finished_at=utcnow())
+        .execution_options(synchronize_session="fetch")
+    )
+    return result.rowcount
 
 
 def request_report(
