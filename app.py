@@ -1,4 +1,5 @@
-"""Entry point: the `create_app` factory; `python app.py` serves the embedded default."""
+"""Entry points: the `create_app` factory, `python app.py` (the embedded default), and the job
+worker's entry `run_job` (the only place besides the factory's callers that builds an app)."""
 
 from __future__ import annotations
 
@@ -7,19 +8,19 @@ import os
 import sys
 from pathlib import Path
 
-from flask import Flask, current_app, has_request_context, request
-from flask_login import current_user
+from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter
 
 from registry import config, jobs
+from registry.lists import MAX_ID
 
 ROOT = Path(__file__).resolve().parent
 
 
 def create_app(overrides: dict | None = None) -> Flask:
-    """Build the registry: config, extensions, blueprints, error handlers, CLI."""
+    """Build the registry: config, extensions, blueprints, error handlers, templates, CLI."""
     app = Flask(
         __name__,
         instance_path=os.environ.get("INSTANCE_PATH", str(ROOT / "instance")),
@@ -32,11 +33,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     _init_extensions(app)
     app.url_map.converters["int"] = IdConverter
     _register_blueprints(app)
-    from registry import cli, errors, templating
-
-    errors.init_app(app)
-    templating.init_app(app)
-    cli.init_app(app)
+    _register_shared(app)
     return app
 
 
@@ -44,30 +41,25 @@ def _init_extensions(app: Flask) -> None:
     from flask_security import SQLAlchemyUserDatastore
 
     import registry.audit  # noqa: F401 - registers the audit listeners
+    from registry import i18n
     from registry.extensions import babel, bootstrap, csrf, db, limiter, migrate, security
+    from registry.mail import OutboxMailUtil
     from registry.models import User
     from registry.models.accounts import RoleName
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=_select_locale)
+    babel.init_app(app, locale_selector=i18n.select_locale)
     bootstrap.init_app(app)
     limiter.init_app(app)
+    # Flask-Security takes its mail class only in its constructor, which runs in
+    # registry.extensions; that module cannot import registry.mail (mail needs its `db`).
+    security._mail_util_cls = OutboxMailUtil
     security.init_app(app, SQLAlchemyUserDatastore(db, User, RoleName))
     # Password guessing and reset floods: every account form POST is limited per address.
     limiter.limit("10/minute;50/hour", methods=["POST"])(app.blueprints["security"])
     jobs.init_app(app)
-
-
-def _select_locale() -> str:
-    """The user's preferred language, else the browser's, among those the registry speaks."""
-    languages = current_app.config["LANGUAGES"]
-    if not has_request_context():
-        return current_app.config["BABEL_DEFAULT_LOCALE"]
-    if current_user.is_authenticated and current_user.preferred_language in languages:
-        return current_user.preferred_language
-    return request.accept_languages.best_match(languages) or languages[0]
 
 
 @event.listens_for(Engine, "connect")
@@ -86,39 +78,35 @@ class IdConverter(IntegerConverter):
     """`<int:…>` in URLs: an id the database can hold, so a huge number is a 404, not a 500."""
 
     def __init__(self, map, *args, **kwargs):
-        kwargs.setdefault("max", 2**31 - 1)
+        kwargs.setdefault("max", MAX_ID)
         super().__init__(map, *args, **kwargs)
 
 
 def _register_blueprints(app: Flask) -> None:
-    from registry import (
-        admin,
-        auditlog,
-        auth,
-        commitments,
-        coordinate,
-        dashboard,
-        engagements,
-        invitations,
-        main,
-        membership,
-        organisations,
-        pledges,
-        progress,
-        reports_pages,
-        review,
-        signing,
-        transfer,
-    )
+    """One blueprint per page group of each product area (registry/<area>/)."""
+    from registry.accounts import admin, membership
+    from registry.accounts import views as accounts
+    from registry.auditlog import views as auditlog
+    from registry.commitments import views as commitments
+    from registry.dashboard import views as dashboard
+    from registry.engagements import views as engagements
+    from registry.organisations import views as organisations
+    from registry.pledges import invitations, windows
+    from registry.pledges import views as pledges
+    from registry.progress import views as progress
+    from registry.public import views as public
+    from registry.reports import views as reports
+    from registry.signatures import review, signing
+    from registry.transfer import views as transfer
 
     for module in (
-        main,
-        auth,
+        public,
+        accounts,
         admin,
         pledges,
         signing,
         organisations,
-        coordinate,
+        windows,
         invitations,
         membership,
         review,
@@ -128,9 +116,36 @@ def _register_blueprints(app: Flask) -> None:
         dashboard,
         transfer,
         auditlog,
-        reports_pages,
+        reports,
     ):
         app.register_blueprint(module.bp)
+
+
+def _register_shared(app: Flask) -> None:
+    """Error pages, template helpers and the `registry` command group with each area's
+    commands."""
+    from registry import cli, errors, templating
+    from registry.accounts import commands as accounts
+    from registry.demo import commands as demo
+    from registry.pledges import commands as pledges
+    from registry.progress import commands as progress
+    from registry.reports import commands as reports
+    from registry.transfer import commands as transfer
+
+    errors.init_app(app)
+    templating.init_app(app)
+    cli.init_app(
+        app,
+        [
+            accounts.create_user,
+            pledges.window_cli,
+            progress.remind,
+            transfer.import_file,
+            transfer.export,
+            reports.report,
+            demo.demo_data,
+        ],
+    )
 
 
 def prepare(app: Flask) -> None:
@@ -155,6 +170,18 @@ def prepare(app: Flask) -> None:
                 "No administrator yet. Create one with:\n"
                 "  flask --app app registry create-user you@example.org --role admin"
             )
+
+
+_worker_app: Flask | None = None
+
+
+def run_job(path: str, *args) -> None:
+    """The RQ worker's entry (`registry.jobs.WORKER_ENTRY`): build the app once per worker
+    process from the environment, then run job `path` with `args` in it."""
+    global _worker_app
+    if _worker_app is None:
+        _worker_app = create_app()
+    jobs.run(_worker_app, path, args)
 
 
 def main() -> None:

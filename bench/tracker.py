@@ -112,19 +112,12 @@ def measure(instance: str, requests: int) -> dict:
     """Time each case's page and floor; returns {case: (page ms, floor ms, total)}."""
     os.environ["INSTANCE_PATH"] = instance
     from flask import render_template
-
-    from app import create_app
-    from registry import operations
-    from registry.audit import acting_as
-    from registry.extensions import db
-    from registry.forms import BaseForm
     from registry.forms.tracker import (
         REPORTING_LABELS,
         BulkStatusForm,
         SavedFilterForm,
         TrackerFilterForm,
     )
-    from registry.models import Role, WindowKind
     from registry.queries import vocabulary_terms
     from registry.queries.commitments import (
         CommitmentFilters,
@@ -132,6 +125,13 @@ def measure(instance: str, requests: int) -> dict:
         commitment_page,
         tracker_pledges,
     )
+
+    from app import create_app
+    from registry import operations
+    from registry.audit import acting_as
+    from registry.extensions import db
+    from registry.forms import BaseForm
+    from registry.models import Role, WindowKind
 
     app = create_app({"WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
     email = "bench-coordinator@example.org"

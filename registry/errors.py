@@ -1,4 +1,5 @@
-"""Friendly error pages: never a traceback to a user."""
+"""Errors the user sees: refusals they can act on, and friendly error pages (never a
+traceback to a user)."""
 
 import logging
 
@@ -6,11 +7,28 @@ from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import Forbidden, HTTPException
 
 from registry.extensions import db
 
 log = logging.getLogger(__name__)
+
+
+class OperationError(Exception):
+    """An operation's refusal the user can act on; the message is shown as it is, `field`
+    names the form field it concerns (None: the form as a whole)."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+class Refused(Forbidden):
+    """A request refused with a reason shown to the user as it is (403): a closed form, a
+    locked signature, an account without an organisation."""
+
+    show_to_user = True
+
 
 MESSAGES = {
     400: lambda: _("The request could not be understood. Please go back and try again."),

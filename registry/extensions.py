@@ -5,7 +5,7 @@ from flask_bootstrap import Bootstrap5
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
-from flask_security import MailUtil, Security
+from flask_security import Security
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
@@ -29,21 +29,9 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
-
-
-class OutboxMailUtil(MailUtil):
-    """Flask-Security's mail hook: its messages (password reset …) go through the outbox too."""
-
-    def send_mail(self, template, subject, recipient, sender, body, html, **kwargs):
-        """Queue the rendered text body and commit so that delivery starts."""
-        from registry.mail import queue_email
-
-        to = recipient[1] if isinstance(recipient, tuple) else recipient
-        queue_email(to, subject, body or "")
-        db.session.commit()
-
-
-security = Security(mail_util_cls=OutboxMailUtil)
+# Its mail class (registry.mail.OutboxMailUtil) is set by the factory: the mail module needs
+# `db` from here, so this module cannot import it.
+security = Security()
 babel = Babel()
 bootstrap = Bootstrap5()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])

@@ -1,8 +1,14 @@
-"""Translation helpers shared by models, forms and views (Flask-Babel does the work)."""
+"""Languages: translation helpers shared by models, forms and views, the locale of a request,
+and dates as people read them (Flask-Babel does the work)."""
+
+from __future__ import annotations
 
 import enum
+from datetime import datetime
 
-from flask_babel import gettext
+from flask import current_app, has_request_context, request
+from flask_babel import format_datetime, gettext
+from flask_login import current_user
 
 
 def N_(text: str) -> str:  # noqa: N802 - the conventional gettext "mark only" name
@@ -22,3 +28,20 @@ class LabelledEnum(enum.Enum):
     def choices(cls) -> list[tuple[str, str]]:
         """(name, label) pairs for select fields."""
         return [(member.name, member.label) for member in cls]
+
+
+def select_locale() -> str:
+    """The user's preferred language, else the browser's, among those the registry speaks."""
+    languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    if current_user.is_authenticated and current_user.preferred_language in languages:
+        return current_user.preferred_language
+    return request.accept_languages.best_match(languages) or languages[0]
+
+
+def utc_datetime(value: datetime | None) -> str:
+    """A datetime shown with its time zone (UTC), e.g. '31 March 2027, 23:59 UTC'."""
+    if value is None:
+        return ""
+    return format_datetime(value, "d MMMM y, HH:mm") + " UTC"

@@ -1,8 +1,12 @@
 """Background jobs: an in-process worker thread by default, RQ workers when REDIS_URL is set.
 
-A job is named by its dotted path ("registry.mail:deliver_outbox") so that RQ workers, which
-build their own app, can run it. `JOBS_MODE` = "thread" (default), "rq", or "sync" (run at once in
+A job is named by its dotted path ("registry.mail:deliver_outbox") and takes plain arguments,
+so that an RQ worker, which builds its own app (`app:run_job`, the worker entry), can run it.
+Nothing here builds an app. `JOBS_MODE` = "thread" (default), "rq", or "sync" (run at once in
 a fresh app context, used by tests that need determinism).
+
+Jobs that need the current transaction's rows are enqueued with `enqueue_after_commit`: a worker
+never looks for a row that is not saved yet, and a rolled-back change starts no job.
 """
 
 from __future__ import annotations
@@ -12,33 +16,30 @@ import logging
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from flask import Flask, current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
-_worker_app: Flask | None = None
+
+#: The RQ worker's entry point: builds the app once per worker process (see app.py).
+WORKER_ENTRY = "app.run_job"
+PENDING = "jobs_pending"
 
 
-def _resolve(path: str):
+def resolve(path: str):
+    """The function named by a job path such as "registry.mail:deliver_outbox"."""
     module, _, name = path.partition(":")
     return getattr(importlib.import_module(module), name)
 
 
-def _run(app: Flask, path: str, args: tuple) -> None:
+def run(app: Flask, path: str, args: tuple) -> None:
+    """Run job `path` with `args` inside an app context of `app` (the traceback is logged)."""
     with app.app_context():
         try:
-            _resolve(path)(*args)
+            resolve(path)(*args)
         except Exception:
             log.exception("job %s failed", path)
             raise
-
-
-def run_in_worker(path: str, *args) -> None:
-    """RQ entry point: build the app once per worker process and run the job inside it."""
-    global _worker_app
-    if _worker_app is None:
-        from app import create_app
-
-        _worker_app = create_app()
-    _run(_worker_app, path, args)
 
 
 def init_app(app: Flask) -> None:
@@ -60,8 +61,31 @@ def enqueue(path: str, *args) -> Future | object | None:
     app = current_app._get_current_object()
     mode = app.config["JOBS_MODE"]
     if mode == "rq":
-        return queue().enqueue(run_in_worker, path, *args, job_timeout=1800)
+        return queue().enqueue(WORKER_ENTRY, path, *args, job_timeout=1800)
     if mode == "thread":
-        return app.extensions["jobs"].submit(_run, app, path, args)
-    _run(app, path, args)
+        return app.extensions["jobs"].submit(run, app, path, args)
+    run(app, path, args)
     return None
+
+
+def enqueue_after_commit(session: Session, path: str, *args, on_failure: str | None = None):
+    """Enqueue job `path` once `session` commits (the same job and arguments once per commit);
+    dropped on rollback. If it cannot be enqueued (Redis down), the change stays saved, the
+    error is logged and the job named by `on_failure` runs here with the same arguments."""
+    session.info.setdefault(PENDING, {})[(path, args)] = on_failure
+
+
+@event.listens_for(Session, "after_commit")
+def _enqueue_pending(session):
+    for (path, args), on_failure in session.info.pop(PENDING, {}).items():
+        try:
+            enqueue(path, *args)
+        except Exception:
+            log.exception("could not start job %s%r", path, args)
+            if on_failure:
+                resolve(on_failure)(*args)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_pending(session):
+    session.info.pop(PENDING, None)

@@ -1,4 +1,8 @@
-"""E-mail: every message goes through `OutboxMessage`, then out over SMTP or into the log."""
+"""E-mail: every message goes through `OutboxMessage`, then out over SMTP or into the log.
+
+Delivery is a job started after the transaction that queued the message commits. Flask-Security's
+own messages (password reset …) come through `OutboxMailUtil`, so they take the same road.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +12,15 @@ import time
 from email.message import EmailMessage
 
 from flask import current_app, has_request_context, render_template
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session
+from flask_security import MailUtil
+from sqlalchemy import select
 
 from registry import jobs
 from registry.extensions import db
-from registry.models import OutboxMessage, OutboxStatus, utcnow
+from registry.models import OutboxMessage, OutboxStatus, User, utcnow
 
 log = logging.getLogger(__name__)
+DELIVER = "registry.mail:deliver_outbox"
 
 
 def queue_email(to: str, subject: str, body: str) -> OutboxMessage:
@@ -23,7 +28,7 @@ def queue_email(to: str, subject: str, body: str) -> OutboxMessage:
     message = OutboxMessage(to=to, subject=str(subject), body=body)
     db.session.add(message)
     db.session.flush()
-    db.session.info["outbox_pending"] = True
+    jobs.enqueue_after_commit(db.session, DELIVER)
     return message
 
 
@@ -41,18 +46,20 @@ def queue_template(to: str, subject: str, template: str, **context) -> OutboxMes
     return queue_email(to, subject, body)
 
 
-@event.listens_for(Session, "after_commit")
-def _deliver_after_commit(session):
-    if session.info.pop("outbox_pending", False):
-        try:
-            jobs.enqueue("registry.mail:deliver_outbox")
-        except Exception:  # e.g. Redis down: the change is saved, the mail waits in the outbox
-            log.exception("could not start e-mail delivery; `registry outbox` will send it")
+def queue_to_users(users: list[User], subject: str, template: str, **context) -> list:
+    """One message to each of `users`, rendered with `user=` that user: never one message to
+    several addresses, which would show every recipient to every other."""
+    return [queue_template(user.email, subject, template, user=user, **context) for user in users]
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget_after_rollback(session):
-    session.info.pop("outbox_pending", None)
+class OutboxMailUtil(MailUtil):
+    """Flask-Security's mail hook: its messages (password reset …) go through the outbox too."""
+
+    def send_mail(self, template, subject, recipient, sender, body, html, **kwargs):
+        """Queue the rendered text body and commit so that delivery starts."""
+        to = recipient[1] if isinstance(recipient, tuple) else recipient
+        queue_email(to, subject, body or "")
+        db.session.commit()
 
 
 def _send_smtp(message: OutboxMessage) -> None:

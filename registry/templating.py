@@ -1,15 +1,21 @@
-"""What every template can use: navigation for the current role, date formatting."""
+"""What every template can use: navigation for the current role, dates, and a submission
+window's state in words (the one place that says whether a form is open, in every page,
+message and command)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import NamedTuple
 
 from flask import Flask
-from flask_babel import format_datetime, get_locale
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from registry.models import Role
+from registry.i18n import utc_datetime
+from registry.models import ReportingStatus, Role, SubmissionWindow, WindowKind, utcnow
 
 # (endpoint, label, roles that see it; None = everyone)
 NAVIGATION = [
@@ -38,14 +44,62 @@ def navigation() -> list[tuple[str, str]]:
     ]
 
 
-def utc_datetime(value: datetime | None) -> str:
-    """A datetime shown with its time zone (UTC), e.g. '31 March 2027, 23:59 UTC'."""
-    if value is None:
-        return ""
-    return format_datetime(value, "d MMMM y, HH:mm") + " UTC"
+class WindowWords(NamedTuple):
+    """A submission window's state in words."""
+
+    is_open: bool
+    label: str  # Open, Not open yet, Closed
+    summary: str  # for coordinators: "open until …", "opens on …", "closed since …"
+    notice: str  # for visitors of the pledge page: "Open for signatures until …", "Opens on …"
+    closed: str | None  # what the closed form says: its message, and when it opens if known
+    opens_at: datetime | None = None  # when a closed window opens by itself, if known
+
+
+def window_words(
+    window: SubmissionWindow | None,
+    now: datetime | None = None,
+    at: Callable[[datetime], str] = utc_datetime,
+) -> WindowWords:
+    """Say whether `window` takes input now, until when, when it opens, or why it is closed;
+    `at` formats the dates (the CLI prints ISO dates)."""
+    if window is None:
+        default = _("This form is closed to new submissions.")
+        return WindowWords(False, _("Closed"), _("closed"), default, default)
+    now = now or utcnow()
+    if window.is_open(now):
+        return WindowWords(True, _("Open"), *_open_words(window, at))
+    message = window.display_closed_message()
+    if opens_at := window.reopens_at(now):
+        summary = _("opens on %(at)s", at=at(opens_at))
+        if window.closes_at:
+            summary += ", " + _("closes on %(at)s", at=at(window.closes_at))
+        closed = message + " " + _("It opens on %(date)s.", date=at(opens_at))
+        notice = _("Opens on %(date)s.", date=at(opens_at))
+        return WindowWords(False, _("Not open yet"), summary, notice, closed, opens_at)
+    if window.is_manually_closed or window.closes_at is None:
+        summary = _("closed by a coordinator")
+    else:
+        summary = _("closed since %(at)s", at=at(window.closes_at))
+    return WindowWords(False, _("Closed"), summary, message, message)
+
+
+def _open_words(window: SubmissionWindow, at) -> tuple[str, str, None]:
+    """(summary, notice, closed) of an open window."""
+    until = window.closes_at
+    signatures = window.kind is WindowKind.signature
+    if until is None:
+        notice = _("Open for signatures.") if signatures else _("Open for progress reports.")
+        return _("open with no closing date"), notice, None
+    if signatures:
+        notice = _("Open for signatures until %(date)s.", date=at(until))
+    else:
+        notice = _("Open for progress reports until %(date)s.", date=at(until))
+    return _("open until %(at)s", at=at(until)), notice, None
 
 
 def init_app(app: Flask) -> None:
     """Register the context processor and filters."""
     app.context_processor(lambda: {"navigation": navigation, "get_locale": get_locale})
     app.jinja_env.filters["utc"] = utc_datetime
+    # Globals, so that imported macros (templates/_badges.html) see them too.
+    app.jinja_env.globals.update(ReportingStatus=ReportingStatus, window_words=window_words)

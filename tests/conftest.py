@@ -137,13 +137,13 @@ def make_user(db, make_org):
     counter = iter(range(1, 10_000))
 
     def make(role: Role = Role.stakeholder, organisation=None, email=None, **fields) -> User:
-        from registry import operations
+        from registry.accounts import operations as account_ops
 
         n = next(counter)
         if organisation is None and role is Role.stakeholder:
             organisation = make_org()
         with acting_as(label="test-setup"):
-            user = operations.create_user(
+            user = account_ops.create_user(
                 email or f"user{n}@example.org",
                 fields.pop("name", f"User {n}"),
                 PASSWORD,

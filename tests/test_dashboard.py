@@ -13,6 +13,8 @@ import pytest
 from sqlalchemy import select
 
 from registry.audit import acting_as
+from registry.charts import bar_chart, pie_chart
+from registry.dashboard import queries as figures
 from registry.models import (
     Commitment,
     CommitmentStatus,
@@ -30,8 +32,6 @@ from registry.models import (
     WindowKind,
     utcnow,
 )
-from registry.queries import dashboard as figures
-from registry.reports.charts import bar_chart, pie_chart
 
 URL = "/coordinate/dashboard"
 EVIL = "<script>alert('x')</script>"
@@ -330,7 +330,7 @@ def test_page_without_data_or_filter(client, pledge, make_user, login_as):
 
 
 def test_links_degrade_when_a_page_does_not_exist(app):
-    from registry.dashboard import link
+    from registry.dashboard.views import link
 
     with app.test_request_context():
         assert link("no_such.endpoint", kind="x") is None

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from registry import operations
 from registry.audit import acting_as
+from registry.engagements import operations as engagement_ops
 from registry.models import (
     AuditEvent,
     EngagementKind,
@@ -253,7 +253,7 @@ def test_convert_before_committed_is_refused(client, db, login_as, coordinator, 
 def test_kind_cannot_change_after_first_move(client, db, login_as, coordinator, org, form_data):
     record = make_record(db, org)
     with acting_as(label="test-setup"):
-        operations.move_engagement(record, EngagementStage.engaged)
+        engagement_ops.move_engagement(record, EngagementStage.engaged)
         db.session.commit()
     login_as(coordinator)
     data = form_data | {"kind": "partnership", "version": str(record.version)}

@@ -9,6 +9,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from registry.audit import acting_as
+from registry.commitments.queries import CommitmentFilters, commitment_select
 from registry.models import (
     AuditEvent,
     Commitment,
@@ -26,7 +27,6 @@ from registry.models import (
     VocabularyTerm,
     WindowKind,
 )
-from registry.queries.commitments import CommitmentFilters, commitment_select
 
 HYPERLINK = '=HYPERLINK("http://x")'
 
@@ -383,7 +383,7 @@ def test_cli_export_refuses_bad_input(app, db, args, reason, tmp_path, monkeypat
 
 
 def test_neutralise_leaves_numbers_and_safe_text_alone():
-    from registry.exporting import cell, neutralise
+    from registry.transfer.exporting import cell, neutralise
 
     assert neutralise(-2) == -2 and neutralise(1.5) == 1.5
     for dangerous in ("=1+1", "+1", "-1", "@A1", "\tx", "\rx"):

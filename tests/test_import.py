@@ -8,7 +8,6 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from registry import operations
 from registry.audit import acting_as
 from registry.models import (
     AuditEvent,
@@ -22,7 +21,9 @@ from registry.models import (
     StakeholderType,
     Visibility,
 )
-from registry.operations.transfer import IMPORT_COLUMNS
+from registry.transfer import operations as transfer_ops
+from registry.transfer.importing import base as importing_base
+from registry.transfer.importing.files import IMPORT_COLUMNS
 
 ORG_COLUMNS = IMPORT_COLUMNS["organisations"]
 COMMITMENT_COLUMNS = IMPORT_COLUMNS["commitments"]
@@ -143,7 +144,7 @@ def test_dry_run_shows_every_row_and_writes_nothing(client, db, staff, pledge, m
     assert 'action="/coordinate/import/confirm"' not in page  # errors: nothing to confirm
     assert table_counts(db) == before
 
-    outcomes = operations.plan_import("organisations", rows)
+    outcomes = transfer_ops.plan_import("organisations", rows)
     assert [o.action for o in outcomes] == ["create", "update", "error"]
     assert table_counts(db) == before
 
@@ -166,9 +167,9 @@ def test_import_then_reimport_of_the_same_file_is_a_no_op(client, db, staff):
     again = upload(client, data, "orgs.csv")
     assert set(actions(again).values()) == {"skip"}
     assert "nothing to import" in again.get_data(as_text=True)
-    assert [o.action for o in operations.plan_import("organisations", [org_row(1)])] == ["skip"]
+    assert [o.action for o in transfer_ops.plan_import("organisations", [org_row(1)])] == ["skip"]
     with acting_as(label="test"):
-        counts = operations.apply_import(
+        counts = transfer_ops.apply_import(
             "organisations", [org_row(n) for n in range(1, 6)], by=staff
         )
         db.session.commit()
@@ -179,10 +180,10 @@ def test_import_then_reimport_of_the_same_file_is_a_no_op(client, db, staff):
 def test_changed_rows_update_and_absent_columns_stay(db, make_org):
     make_org(name="Old name", external_ref="ORG-1", acronym="OLD", description="Kept")
     rows = [{"external_ref": "ORG-1", "name": "New name", "stakeholder_type": "national_ngo"}]
-    (outcome,) = operations.plan_import("organisations", rows)
+    (outcome,) = transfer_ops.plan_import("organisations", rows)
     assert (outcome.action, outcome.changes) == ("update", ["name"])
     with acting_as(label="test"):
-        operations.apply_import("organisations", rows)
+        transfer_ops.apply_import("organisations", rows)
         db.session.commit()
     organisation = db.session.scalar(select(Organisation))
     assert (organisation.name, organisation.acronym, organisation.description) == (
@@ -196,8 +197,8 @@ def test_an_error_on_row_500_of_1000_writes_nothing_and_names_the_row(app, db, t
     rows = [org_row(n) for n in range(1, 1001)]
     rows[498]["country"] = "XXX"  # the 499th data row is spreadsheet row 500
     before, events = table_counts(db), audit_count(db)
-    with acting_as(label="test"), pytest.raises(operations.ImportRefused) as refused:
-        operations.apply_import("organisations", rows)
+    with acting_as(label="test"), pytest.raises(importing_base.ImportRefused) as refused:
+        transfer_ops.apply_import("organisations", rows)
     db.session.rollback()
     bad = [o for o in refused.value.outcomes if o.action == "error"]
     assert [(o.row, o.errors[0][0]) for o in bad] == [(500, "country")]
@@ -215,7 +216,7 @@ def test_an_error_on_row_500_of_1000_writes_nothing_and_names_the_row(app, db, t
 
 def test_a_failure_while_writing_rolls_back_every_row(app, db, tmp_path, monkeypatch):
     """All rows valid, but the database refuses row 500 (e.g. a concurrent import)."""
-    from registry.operations.importing import organisations as organisation_import
+    from registry.transfer.importing import organisations as organisation_import
 
     real, calls = organisation_import.create_organisation, []
 
@@ -245,7 +246,7 @@ def test_probable_duplicates_are_flagged_and_stop_the_import(client, db, staff, 
         org_row(3, name="Unique"),
         org_row(4, name="Unique Ltd", website=""),
     ]
-    outcomes = operations.plan_import("organisations", rows)
+    outcomes = transfer_ops.plan_import("organisations", rows)
     assert [o.action for o in outcomes] == ["duplicate", "duplicate", "create", "duplicate"]
     assert f"#{existing.id} The Refugee Voices Association" in outcomes[0].details
     assert f"#{site_twin.id} Different" in outcomes[1].details
@@ -267,11 +268,11 @@ def test_probable_duplicates_are_flagged_and_stop_the_import(client, db, staff, 
 def test_refugee_led_rows_follow_the_model_rules(db):
     rows = [org_row(1, stakeholder_type="refugee_led_organisation", visibility="")]
     with acting_as(label="test"):
-        operations.apply_import("organisations", rows)
+        transfer_ops.apply_import("organisations", rows)
         db.session.commit()
     organisation = db.session.scalar(select(Organisation))
     assert organisation.is_refugee_led and organisation.visibility is Visibility.anonymised
-    assert [o.action for o in operations.plan_import("organisations", rows)] == ["skip"]
+    assert [o.action for o in transfer_ops.plan_import("organisations", rows)] == ["skip"]
 
 
 @pytest.mark.parametrize(
@@ -360,7 +361,7 @@ def test_commitments_import_creates_signature_and_commitments(client, db, staff,
     assert audit_count(db) == events + 1  # the export, nothing else
 
     changed = [commitment_row(1, title="Renamed", status="fulfilled"), rows[1]]
-    outcomes = operations.plan_import("commitments", changed)
+    outcomes = transfer_ops.plan_import("commitments", changed)
     assert [(o.action, o.changes) for o in outcomes] == [
         ("update", ["title", "status"]),
         ("skip", []),
@@ -382,7 +383,7 @@ def test_commitment_rows_are_checked(db, pledge, partner, make_org):
         commitment_row(10, title=""),
         commitment_row(11, organisation_external_ref="ORG-2", signature_status="withdrawn"),
     ]
-    outcomes = operations.plan_import("commitments", rows)
+    outcomes = transfer_ops.plan_import("commitments", rows)
     columns = [(o.action, o.errors[0][0] if o.errors else None) for o in outcomes]
     assert columns == [
         ("error", "organisation_external_ref"),
@@ -405,7 +406,7 @@ def test_commitments_may_bring_an_accepted_signature(db, pledge, partner):
     rows = [commitment_row(1, signature_status="accepted"), commitment_row(2)]
     rows[1]["signature_status"] = "accepted"
     with acting_as(label="test"):
-        operations.apply_import("commitments", rows)
+        transfer_ops.apply_import("commitments", rows)
         db.session.commit()
     signature = db.session.scalar(select(Signature))
     assert signature.status is SignatureStatus.accepted and len(signature.commitments) == 2
@@ -414,7 +415,7 @@ def test_commitments_may_bring_an_accepted_signature(db, pledge, partner):
         commitment_row(1, signature_status="draft"),
         commitment_row(2, status="planning"),
     ]
-    outcomes = operations.plan_import("commitments", later)
+    outcomes = transfer_ops.plan_import("commitments", later)
     assert [o.errors[0][0] for o in outcomes] == ["signature_status", "status"]
 
 
@@ -500,6 +501,6 @@ def test_confirm_without_a_checked_upload_asks_to_upload_again(client, db, staff
 
 def test_stakeholder_type_accepts_its_english_label(db):
     rows = [org_row(1, stakeholder_type="Technology company")]
-    (outcome,) = operations.plan_import("organisations", rows)
+    (outcome,) = transfer_ops.plan_import("organisations", rows)
     assert outcome.action == "create"
     assert outcome.values["stakeholder_type"] is StakeholderType.technology_company

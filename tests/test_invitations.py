@@ -7,8 +7,9 @@ from flask import session as flask_session
 from flask_login import login_user
 from sqlalchemy import select, text
 
-from registry import operations
+from registry import errors
 from registry.audit import acting_as
+from registry.errors import Refused
 from registry.models import (
     AuditEvent,
     Invitation,
@@ -18,7 +19,9 @@ from registry.models import (
     WindowKind,
     utcnow,
 )
-from registry.policies import INVITATIONS_SESSION_KEY, WindowClosed, require_open_window
+from registry.pledges import operations as pledge_ops
+from registry.pledges import queries as pledge_queries
+from registry.policies import INVITATIONS_SESSION_KEY, require_open_window
 from tests.conftest import body_of
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -32,14 +35,14 @@ def signature_window(pledge) -> SubmissionWindow:
 def closed_window(db, pledge) -> SubmissionWindow:
     """The pledge's signature window, closed by hand."""
     with acting_as(label="test-setup"):
-        window = operations.close_window(pledge, WindowKind.signature)
+        window = pledge_ops.close_window(pledge, WindowKind.signature)
         db.session.commit()
     return window
 
 
 def invite(db, window, **kwargs) -> tuple[Invitation, str]:
     with acting_as(label="test"):
-        invitation, token = operations.create_invitation(window, **kwargs)
+        invitation, token = pledge_ops.create_invitation(window, **kwargs)
         db.session.commit()
     return invitation, token
 
@@ -99,8 +102,8 @@ def test_organisation_invitation_goes_to_its_active_users(db, closed_window, mak
 
 
 def test_organisation_without_users_is_refused(db, closed_window, make_org):
-    with pytest.raises(operations.OperationError, match="no user to send") as excinfo:
-        operations.create_invitation(closed_window, organisation=make_org())
+    with pytest.raises(errors.OperationError, match="no user to send") as excinfo:
+        pledge_ops.create_invitation(closed_window, organisation=make_org())
     assert excinfo.value.field == "organisation"
 
 
@@ -110,31 +113,31 @@ def test_organisation_without_users_is_refused(db, closed_window, make_org):
 )
 def test_exactly_one_invitee(db, closed_window, make_user, with_org, email, reason):
     organisation = make_user().organisation if with_org else None
-    with pytest.raises(operations.OperationError, match=reason):
-        operations.create_invitation(closed_window, organisation=organisation, email=email)
+    with pytest.raises(errors.OperationError, match=reason):
+        pledge_ops.create_invitation(closed_window, organisation=organisation, email=email)
     assert db.session.scalars(select(Invitation)).all() == []
     assert outbox(db) == []
 
 
 def test_find_invitation_by_token(db, closed_window):
     invitation, token = invite(db, closed_window, email="a@example.org")
-    assert operations.find_invitation(token) is invitation
-    assert operations.find_invitation(token + "x") is None
-    assert operations.find_invitation("") is None
+    assert pledge_queries.find_invitation(token) is invitation
+    assert pledge_queries.find_invitation(token + "x") is None
+    assert pledge_queries.find_invitation("") is None
 
 
 def test_use_invitation_once(db, closed_window):
     invitation, _token = invite(db, closed_window, email="a@example.org", now=NOW)
-    operations.use_invitation(invitation, now=NOW + timedelta(days=1))
+    pledge_ops.use_invitation(invitation, now=NOW + timedelta(days=1))
     assert invitation.used_at == NOW + timedelta(days=1)
-    with pytest.raises(operations.OperationError, match="already been used"):
-        operations.use_invitation(invitation, now=NOW + timedelta(days=2))
+    with pytest.raises(errors.OperationError, match="already been used"):
+        pledge_ops.use_invitation(invitation, now=NOW + timedelta(days=2))
 
 
 def test_use_expired_invitation_is_refused(db, closed_window):
     invitation, _token = invite(db, closed_window, email="a@example.org", days=2, now=NOW)
-    with pytest.raises(operations.OperationError, match="expired on 3 March 2026, 12:00 UTC"):
-        operations.use_invitation(invitation, now=NOW + timedelta(days=2))
+    with pytest.raises(errors.OperationError, match="expired on 3 March 2026, 12:00 UTC"):
+        pledge_ops.use_invitation(invitation, now=NOW + timedelta(days=2))
     assert invitation.used_at is None
 
 
@@ -172,7 +175,7 @@ def test_logged_in_invitee_is_sent_to_the_form_and_the_session_holds_it(
         login_user(user)
         assert require_open_window(closed_window.pledge, WindowKind.signature) is invitation
         flask_session.pop(INVITATIONS_SESSION_KEY)
-        with pytest.raises(WindowClosed):
+        with pytest.raises(Refused):
             require_open_window(closed_window.pledge, WindowKind.signature)
 
 
@@ -206,8 +209,8 @@ def test_someone_else_is_told_the_link_is_not_theirs(
 
 def test_progress_invitation_goes_to_the_progress_report(client, db, pledge, make_user, login_as):
     with acting_as(label="test-setup"):
-        window = operations.open_window(pledge, WindowKind.progress, label="HLOM 2025")
-        operations.close_window(pledge, WindowKind.progress, window=window)
+        window = pledge_ops.open_window(pledge, WindowKind.progress, label="HLOM 2025")
+        pledge_ops.close_window(pledge, WindowKind.progress, window=window)
         db.session.commit()
     user = make_user()
     _invitation, token = invite(db, window, organisation=user.organisation)

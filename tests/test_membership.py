@@ -5,7 +5,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
-from registry import operations
+from registry import errors
+from registry.accounts import operations as account_ops
 from registry.audit import acting_as
 from registry.models import (
     JoinRequest,
@@ -16,6 +17,7 @@ from registry.models import (
     User,
     Visibility,
 )
+from registry.organisations import queries as organisation_queries
 from tests.conftest import PASSWORD
 from tests.test_accounts import REGISTRATION
 
@@ -36,12 +38,16 @@ def _count(db, model) -> int:
     ],
 )
 def test_normalise_name_equal(one, other):
-    assert operations.normalise_name(one) == operations.normalise_name(other)
+    assert organisation_queries.normalise_name(one) == organisation_queries.normalise_name(other)
 
 
 def test_normalise_name_keeps_what_tells_organisations_apart():
-    assert operations.normalise_name("Voices of Kakuma") != operations.normalise_name("Voices")
-    assert operations.normalise_name("The Association") == "the association"  # only filler
+    assert organisation_queries.normalise_name(
+        "Voices of Kakuma"
+    ) != organisation_queries.normalise_name("Voices")
+    assert (
+        organisation_queries.normalise_name("The Association") == "the association"
+    )  # only filler
 
 
 @pytest.mark.parametrize(
@@ -56,22 +62,30 @@ def test_normalise_name_keeps_what_tells_organisations_apart():
     ],
 )
 def test_website_domain(url, domain):
-    assert operations.website_domain(url) == domain
+    assert organisation_queries.website_domain(url) == domain
 
 
 def test_find_similar_by_name_or_domain(make_org):
     by_name = make_org(name="Réfugiés Unis")
     by_site = make_org(name="Something else", website="https://www.example.org/about")
     make_org(name="Refugees United Kingdom", website="https://other.example.net")
-    assert operations.find_similar_organisations("Refugies Unis", None) == [by_name]
-    assert operations.find_similar_organisations("New name", "http://example.org") == [by_site]
-    assert operations.find_similar_organisations("Unrelated", "https://elsewhere.org") == []
+    assert organisation_queries.find_similar_organisations("Refugies Unis", None) == [by_name]
+    assert organisation_queries.find_similar_organisations("New name", "http://example.org") == [
+        by_site
+    ]
+    assert (
+        organisation_queries.find_similar_organisations("Unrelated", "https://elsewhere.org") == []
+    )
 
 
 def test_shared_sites_compare_by_page(make_org):
     page = make_org(name="Kakuma Voices", website="https://www.facebook.com/KakumaVoices")
-    assert operations.find_similar_organisations("X", "https://facebook.com/kakumavoices") == [page]
-    assert operations.find_similar_organisations("Y", "https://facebook.com/otherpage") == []
+    assert organisation_queries.find_similar_organisations(
+        "X", "https://facebook.com/kakumavoices"
+    ) == [page]
+    assert (
+        organisation_queries.find_similar_organisations("Y", "https://facebook.com/otherpage") == []
+    )
 
 
 def test_similar_registration_warns_and_writes_nothing(client, db, make_org):
@@ -155,7 +169,7 @@ def test_ask_to_join_with_taken_email_shows_error(client, db, make_org, make_use
 def join_request(db, make_org):
     organisation = make_org(name="Voices of Kakuma")
     with acting_as(label="test-setup"):
-        created = operations.request_to_join(
+        created = account_ops.request_to_join(
             {"email": "new@example.org", "name": "New Person", "password": PASSWORD},
             organisation,
             "Please add me",
@@ -212,10 +226,10 @@ def test_coordinator_declines(client, db, make_user, login_as, join_request):
 
 def test_decide_twice_raises_operation_error(db, make_user, join_request):
     coordinator = make_user(role=Role.coordinator)
-    operations.decline_join_request(join_request, coordinator, now=NOW)
+    account_ops.decline_join_request(join_request, coordinator, now=NOW)
     assert join_request.decided_at == NOW
-    with pytest.raises(operations.OperationError):
-        operations.approve_join_request(join_request, coordinator, now=NOW)
+    with pytest.raises(errors.OperationError):
+        account_ops.approve_join_request(join_request, coordinator, now=NOW)
     assert join_request.user.organisation is None
 
 

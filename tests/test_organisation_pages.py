@@ -311,11 +311,12 @@ def test_merge_into_itself_is_refused(client, db, login_as, coordinator, duplica
 
 
 def test_merge_into_itself_is_refused_by_the_operation(db, duplicates):
-    from registry import operations
+    from registry import errors
+    from registry.organisations import operations as organisation_ops
 
     kept, _duplicate, _third = duplicates
-    with pytest.raises(operations.OperationError):
-        operations.merge_organisations(kept, kept, None)
+    with pytest.raises(errors.OperationError):
+        organisation_ops.merge_organisations(kept, kept, None)
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ from registry.models import (
     WindowKind,
     utcnow,
 )
-from registry.pledges import form_state, signature_window
+from registry.templating import window_words
 
 URL = "/pledges/digital-protection"
 
@@ -123,7 +123,7 @@ def test_signatures_not_accepted_are_neither_listed_nor_counted(client, make_org
 
 
 def test_counts_by_stakeholder_type_and_region(client, pledge, make_org, sign):
-    from registry.queries import signatory_counts
+    from registry.pledges.queries import signatory_counts
 
     specs = [
         (StakeholderType.technology_company, "USA", Visibility.public),
@@ -229,11 +229,11 @@ def test_signature_window_helper_prefers_open_then_next(db, pledge):
     )
     pledge.windows.append(upcoming)
     db.session.commit()
-    assert signature_window(pledge) is current
+    assert pledge.current_window(WindowKind.signature, now) is current
     current.is_manually_closed = True
-    assert signature_window(pledge) is upcoming
-    assert form_state(upcoming, now).is_open is False
-    assert form_state(None, now).message == "This form is closed to new submissions."
+    assert pledge.current_window(WindowKind.signature, now) is upcoming
+    assert window_words(upcoming, now).is_open is False
+    assert window_words(None, now).notice == "This form is closed to new submissions."
 
 
 def test_index_lists_signatory_count_and_form_state(client, db, pledge, make_org, sign):

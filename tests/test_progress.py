@@ -6,7 +6,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from registry import operations
 from registry.audit import acting_as
 from registry.models import (
     AuditEvent,
@@ -23,8 +22,10 @@ from registry.models import (
     WindowKind,
     utcnow,
 )
+from registry.pledges import operations as pledge_ops
 from registry.policies import INVITATIONS_SESSION_KEY
-from registry.queries import progress as progress_queries
+from registry.progress import operations as progress_ops
+from registry.progress import queries as progress_queries
 from tests.conftest import body_of
 
 REPORT = "/report/digital-protection"
@@ -49,7 +50,7 @@ def _signatory(db, pledge, make_org, make_user, name, titles):
 @pytest.fixture
 def window(db, pledge):
     with acting_as(label="test"):
-        opened = operations.open_window(pledge, WindowKind.progress, label="HLOM 2025 review")
+        opened = pledge_ops.open_window(pledge, WindowKind.progress, label="HLOM 2025 review")
         db.session.commit()
     return opened
 
@@ -95,7 +96,7 @@ def test_not_reported_is_not_zero(client, db, reporter, window, login_as, make_u
     coordinator = make_user(role=Role.coordinator)
     with acting_as(coordinator):
         for commitment in (blank, zero):
-            operations.verify_progress_update(_update(db, commitment, window), coordinator)
+            progress_ops.verify_progress_update(_update(db, commitment, window), coordinator)
         db.session.commit()
     db.session.expire_all()
     assert db.session.get(Commitment, blank.id).progress_percent is None
@@ -158,7 +159,7 @@ def test_every_progress_write_is_refused_while_closed(
     commitment = signature.commitments[0]
     with acting_as(label="test"):
         if how == "by hand":
-            operations.close_window(pledge, WindowKind.progress, message="Reporting is closed.")
+            pledge_ops.close_window(pledge, WindowKind.progress, message="Reporting is closed.")
         else:
             window.closes_at = utcnow() - timedelta(minutes=1)
         db.session.commit()
@@ -207,14 +208,14 @@ def test_status_comes_from_the_latest_verified_update_only(
         )
         db.session.add(older)
         window.opens_at = utcnow() - timedelta(days=1)
-        first = operations.save_progress_update(
+        first = progress_ops.save_progress_update(
             commitment, older, _data("in_progress", 40), user, submit=True
         )
-        operations.verify_progress_update(first, coordinator)
+        progress_ops.verify_progress_update(first, coordinator)
         db.session.commit()
     assert (commitment.status, commitment.progress_percent) == (CommitmentStatus.in_progress, 40)
     with acting_as(label="test"):
-        latest = operations.save_progress_update(
+        latest = progress_ops.save_progress_update(
             commitment, window, _data("fulfilled", 100), user, submit=True
         )
         db.session.commit()
@@ -222,7 +223,7 @@ def test_status_comes_from_the_latest_verified_update_only(
     commitment = db.session.get(Commitment, commitment.id)
     assert commitment.status is CommitmentStatus.in_progress  # submitted is not verified
     with acting_as(label="test"):
-        operations.verify_progress_update(db.session.get(ProgressUpdate, latest.id), coordinator)
+        progress_ops.verify_progress_update(db.session.get(ProgressUpdate, latest.id), coordinator)
         db.session.commit()
     assert (commitment.status, commitment.progress_percent) == (CommitmentStatus.fulfilled, 100)
 
@@ -298,13 +299,15 @@ def test_reminders_once_per_organisation_window_and_day(
     user, signature = reporter
     done_user, done = _signatory(db, pledge, make_org, make_user, "Done org", ["All reported"])
     with acting_as(done_user):
-        operations.save_progress_update(
+        progress_ops.save_progress_update(
             done.commitments[0], window, _data("in_progress", 10), done_user, submit=True
         )
         db.session.commit()
     for _ in range(2):
         with acting_as(label="test"):
-            operations.send_reminders(window, progress_queries.due_by_organisation(pledge, window))
+            progress_ops.send_reminders(
+                window, progress_queries.due_by_organisation(pledge, window)
+            )
             db.session.commit()
     messages = smtp.wait_for(1)
     assert (
@@ -324,7 +327,7 @@ def test_reminders_once_per_organisation_window_and_day(
     with acting_as(label="test"):
         tomorrow = utcnow().date() + timedelta(days=1)
         due = progress_queries.due_by_organisation(pledge, window)
-        assert len(operations.send_reminders(window, due, today=tomorrow)) == 1
+        assert len(progress_ops.send_reminders(window, due, today=tomorrow)) == 1
 
 
 def test_rollup_equals_counting_the_rows(db, pledge, reporter, window, make_org, make_user):
@@ -332,11 +335,11 @@ def test_rollup_equals_counting_the_rows(db, pledge, reporter, window, make_org,
     other_user, other = _signatory(db, pledge, make_org, make_user, "B", ["x", "y", "z", "w"])
     coordinator = make_user(role=Role.coordinator)
     with acting_as(label="test"):
-        update = operations.save_progress_update(
+        update = progress_ops.save_progress_update(
             other.commitments[0], window, _data("fulfilled", 100), other_user, submit=True
         )
-        operations.verify_progress_update(update, coordinator)
-        operations.save_progress_update(
+        progress_ops.verify_progress_update(update, coordinator)
+        progress_ops.save_progress_update(
             signature.commitments[1], window, _data("in_progress", 20), user, submit=True
         )
         db.session.commit()
@@ -362,8 +365,8 @@ def test_an_invitation_lets_a_late_reporter_report_everything_once(
 ):
     user, signature = reporter
     with acting_as(label="test"):
-        operations.close_window(pledge, WindowKind.progress)
-        invitation, _token = operations.create_invitation(window, organisation=user.organisation)
+        pledge_ops.close_window(pledge, WindowKind.progress)
+        invitation, _token = pledge_ops.create_invitation(window, organisation=user.organisation)
         db.session.commit()
     login_as(user)
     with client.session_transaction() as session:

@@ -5,7 +5,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from registry import operations
 from registry.audit import acting_as
 from registry.models import (
     AuditEvent,
@@ -21,7 +20,9 @@ from registry.models import (
     WindowKind,
     utcnow,
 )
-from registry.operations.transfer import IMPORT_COLUMNS
+from registry.transfer import operations as transfer_ops
+from registry.transfer.importing import base as importing_base
+from registry.transfer.importing.files import IMPORT_COLUMNS
 from tests.test_import import actions, audit_count, confirm, to_csv, to_xlsx, upload
 
 WINDOW = "2025 review"
@@ -103,7 +104,7 @@ def test_dry_run_writes_nothing(db, commitments):
     rows = [progress_row(n) for n in range(1, 101)]
     rows[1]["review_state"] = "verified"
     before = counts(db)
-    outcomes = operations.plan_import("progress", rows)
+    outcomes = transfer_ops.plan_import("progress", rows)
     assert {o.action for o in outcomes} == {"create"}
     assert outcomes[0].describe() == f"row 2 (C-1 · {WINDOW}): create"
     assert counts(db) == before
@@ -117,7 +118,7 @@ def test_a_good_file_creates_submitted_and_verified_updates(db, commitments, coo
         progress_row(4, status="discontinued", progress_percent=""),
     ]
     with acting_as(coordinator):
-        result = operations.apply_import("progress", rows, by=coordinator)
+        result = transfer_ops.apply_import("progress", rows, by=coordinator)
         db.session.commit()
     assert result == {"create": 4, "update": 0, "skip": 0}
 
@@ -147,8 +148,8 @@ def test_an_error_on_row_50_of_100_writes_nothing_and_names_the_row(db, commitme
     rows = [progress_row(n, review_state="verified") for n in range(1, 101)]
     rows[48]["progress_percent"] = "150"  # the 49th data row is spreadsheet row 50
     before = counts(db)
-    with acting_as(label="test"), pytest.raises(operations.ImportRefused) as refused:
-        operations.apply_import("progress", rows)
+    with acting_as(label="test"), pytest.raises(importing_base.ImportRefused) as refused:
+        transfer_ops.apply_import("progress", rows)
     db.session.rollback()
     bad = [o for o in refused.value.outcomes if o.action == "error"]
     assert [(o.row, o.errors[0][0]) for o in bad] == [(50, "progress_percent")]
@@ -162,13 +163,13 @@ def test_reimport_of_the_same_file_is_a_no_op(db, commitments, coordinator):
     rows = [progress_row(n) for n in range(1, 11)]
     rows[0] |= {"status": "fulfilled", "progress_percent": "100", "review_state": "verified"}
     with acting_as(coordinator):
-        operations.apply_import("progress", rows, by=coordinator)
+        transfer_ops.apply_import("progress", rows, by=coordinator)
         db.session.commit()
     before, events = counts(db), audit_count(db)
 
-    assert {o.action for o in operations.plan_import("progress", rows)} == {"skip"}
+    assert {o.action for o in transfer_ops.plan_import("progress", rows)} == {"skip"}
     with acting_as(coordinator):
-        result = operations.apply_import("progress", rows, by=coordinator)
+        result = transfer_ops.apply_import("progress", rows, by=coordinator)
         db.session.commit()
     assert result == {"create": 0, "update": 0, "skip": 10}
     assert counts(db) == before and audit_count(db) == events
@@ -177,7 +178,7 @@ def test_reimport_of_the_same_file_is_a_no_op(db, commitments, coordinator):
 def test_editable_updates_change_and_verified_ones_refuse(db, commitments, coordinator):
     rows = [progress_row(1), progress_row(2, review_state="verified")]
     with acting_as(coordinator):
-        operations.apply_import("progress", rows, by=coordinator)
+        transfer_ops.apply_import("progress", rows, by=coordinator)
         db.session.commit()
     later = [
         progress_row(1, achievements="Trained 80"),
@@ -191,7 +192,7 @@ def test_editable_updates_change_and_verified_ones_refuse(db, commitments, coord
             review_state="verified",
         ),
     ]
-    outcomes = operations.plan_import("progress", later)
+    outcomes = transfer_ops.plan_import("progress", later)
     assert [(o.action, o.changes) for o in outcomes[:3]] == [
         ("update", ["achievements"]),
         ("error", []),
@@ -202,8 +203,8 @@ def test_editable_updates_change_and_verified_ones_refuse(db, commitments, coord
     assert outcomes[3].action == "error" and "row 2 already reports" in outcomes[3].details
 
     with acting_as(coordinator):
-        operations.apply_import("progress", [later[0], later[2]], by=coordinator)
-        operations.apply_import("progress", [later[3]], by=coordinator)  # by id, then verify
+        transfer_ops.apply_import("progress", [later[0], later[2]], by=coordinator)
+        transfer_ops.apply_import("progress", [later[3]], by=coordinator)  # by id, then verify
         db.session.commit()
     first = update_of(db, "C-1")
     assert (first.achievements, first.review_state) == ("Trained 80", ReviewState.verified)
@@ -216,13 +217,13 @@ def test_fulfilled_below_100_is_refused_not_fixed(db, commitments):
         progress_row(2, status="fulfilled", progress_percent=""),
     ]
     before = counts(db)
-    outcomes = operations.plan_import("progress", rows)
+    outcomes = transfer_ops.plan_import("progress", rows)
     assert [o.action for o in outcomes] == ["error", "create"]
     assert outcomes[0].errors == [
         ("progress_percent", "fulfilled with progress below 100 %: correct the percentage")
     ]
-    with acting_as(label="test"), pytest.raises(operations.ImportRefused):
-        operations.apply_import("progress", rows)
+    with acting_as(label="test"), pytest.raises(importing_base.ImportRefused):
+        transfer_ops.apply_import("progress", rows)
     db.session.rollback()
     assert counts(db) == before
 
@@ -255,7 +256,7 @@ def test_rows_are_checked(db, commitments, other_window):
         progress_row(12, status="done"),
         progress_row(13, status=""),
     ]
-    outcomes = operations.plan_import("progress", rows)
+    outcomes = transfer_ops.plan_import("progress", rows)
     assert [(o.action, o.errors[0][0]) for o in outcomes] == [
         ("error", "commitment_external_ref"),
         ("error", "commitment_id"),

@@ -31,10 +31,12 @@ def rq_queue(app, database_url, monkeypatch):
     monkeypatch.setitem(app.config, "JOBS_MODE", "rq")
     monkeypatch.setitem(app.config, "REDIS_URL", REDIS_URL)
     monkeypatch.setattr(jobs, "queue", lambda name="default": queue)
-    # The worker builds its app from the environment, as `rq worker` does (jobs.run_in_worker).
+    # The worker builds its app from the environment, as `rq worker` does (app.run_job).
+    import app as worker_entry
+
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.delenv("REDIS_URL", raising=False)
-    monkeypatch.setattr(jobs, "_worker_app", None)
+    monkeypatch.setattr(worker_entry, "_worker_app", None)
     yield queue
     queue.delete(delete_jobs=True)
     connection.close()
@@ -55,6 +57,7 @@ def test_an_rq_worker_renders_the_report(db, make_org, rq_queue):
     db.session.commit()
     assert rq_queue.count == 1  # enqueued after the commit, not run yet
     job = rq_queue.jobs[0]
+    assert job.func_name == "app.run_job"  # the worker entry, by name: nothing imports `app`
     assert job.args == ("registry.reports.jobs:run_report", run.id)
     db.session.expire_all()
     assert db.session.get(ReportRun, run.id).status is ReportStatus.queued

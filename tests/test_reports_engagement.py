@@ -12,6 +12,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from registry.audit import acting_as
+from registry.dashboard.queries import CURRENT_STAGES, conversions, engagements_by_kind
 from registry.models import (
     EngagementKind,
     EngagementRecord,
@@ -22,7 +23,6 @@ from registry.models import (
     VocabularyTerm,
     utcnow,
 )
-from registry.queries.dashboard import CURRENT_STAGES, conversions, engagements_by_kind
 from registry.reports import engagement
 from registry.reports.common import ReportParameterError
 from registry.reports.render import render_pdf

@@ -14,6 +14,7 @@ from pypdf import PdfReader
 from sqlalchemy import event, select
 
 from registry.audit import acting_as
+from registry.dashboard.queries import dashboard_figures
 from registry.extensions import db as _db
 from registry.models import (
     Commitment,
@@ -29,8 +30,7 @@ from registry.models import (
     WindowKind,
     utcnow,
 )
-from registry.queries.dashboard import dashboard_figures
-from registry.queries.progress import reporting_rows, rollup_by_key_outcome
+from registry.progress.queries import reporting_rows, rollup_by_key_outcome
 from registry.reports import grf
 from registry.reports.common import ReportParameterError
 from registry.reports.render import render_pdf

@@ -5,7 +5,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from registry import operations
 from registry.audit import acting_as
 from registry.models import (
     AuditEvent,
@@ -16,7 +15,8 @@ from registry.models import (
     SignatureStatus,
     utcnow,
 )
-from registry.queries.review import changes_since_last_review
+from registry.signatures import operations as signature_ops
+from registry.signatures.queries import changes_since_last_review
 from tests.conftest import body_of
 
 QUEUE = "/coordinate/review"
@@ -50,11 +50,11 @@ def submit(db, pledge, make_user, make_org):
     def make(name="Kakuma Digital Voices", submitted_at=None, titles=("First commitment",)):
         stakeholder = make_user(role=Role.stakeholder, organisation=make_org(name=name))
         with acting_as(stakeholder):
-            signature = operations.start_signature(pledge, stakeholder.organisation)
-            operations.update_signatory(signature, "Amina Yusuf", "Director", "We join.")
+            signature = signature_ops.start_signature(pledge, stakeholder.organisation)
+            signature_ops.update_signatory(signature, "Amina Yusuf", "Director", "We join.")
             for title in titles:
-                operations.save_commitment(signature, commitment_fields(pledge, title=title))
-            operations.submit_signature(signature, stakeholder, now=submitted_at)
+                signature_ops.save_commitment(signature, commitment_fields(pledge, title=title))
+            signature_ops.submit_signature(signature, stakeholder, now=submitted_at)
             db.session.commit()
         return signature
 
@@ -92,8 +92,10 @@ def test_queue_leaves_out_drafts_and_decided_signatures(
     submitted = submit("Waiting Org")
     decided = submit("Rejected Org")
     with acting_as(coordinator):
-        operations.decide_signature(decided, SignatureStatus.rejected, coordinator, "Out of scope")
-        operations.start_signature(pledge, make_org(name="Drafting Org"))
+        signature_ops.decide_signature(
+            decided, SignatureStatus.rejected, coordinator, "Out of scope"
+        )
+        signature_ops.start_signature(pledge, make_org(name="Drafting Org"))
         db.session.commit()
     page = client.get(QUEUE).get_data(as_text=True)
     assert "Waiting Org" in page and f"/coordinate/review/{submitted.id}" in page
@@ -178,7 +180,7 @@ def test_decision_without_comment_is_refused_and_writes_nothing(
 def test_decision_on_a_decided_signature_is_refused(client, db, submit, coordinator):
     signature = submit()
     with acting_as(coordinator):
-        operations.decide_signature(signature, SignatureStatus.accepted, coordinator)
+        signature_ops.decide_signature(signature, SignatureStatus.accepted, coordinator)
         db.session.commit()
     data = {"decision": "rejected", "comment": "Too late."}
     response = client.post(f"{QUEUE}/{signature.id}/decide", data=data)
@@ -199,16 +201,16 @@ def test_resubmission_shows_what_changed_since_changes_were_requested(
     signature = db.session.get(Signature, signature.id)
     first, dropped = signature.commitments
     with acting_as(stakeholder):
-        operations.update_signatory(signature, "Amina Yusuf", "Director", "We join, with care.")
-        operations.save_commitment(
+        signature_ops.update_signatory(signature, "Amina Yusuf", "Director", "We join, with care.")
+        signature_ops.save_commitment(
             signature, commitment_fields(pledge, title="Renamed commitment"), first
         )
         # An edit undone before resubmitting is not a change.
-        operations.update_signatory(signature, "Amina Y.", "Director", "We join, with care.")
-        operations.update_signatory(signature, "Amina Yusuf", "Director", "We join, with care.")
-        operations.remove_commitment(signature, dropped)
-        operations.save_commitment(signature, commitment_fields(pledge, title="Brand new one"))
-        operations.submit_signature(signature, stakeholder)
+        signature_ops.update_signatory(signature, "Amina Y.", "Director", "We join, with care.")
+        signature_ops.update_signatory(signature, "Amina Yusuf", "Director", "We join, with care.")
+        signature_ops.remove_commitment(signature, dropped)
+        signature_ops.save_commitment(signature, commitment_fields(pledge, title="Brand new one"))
+        signature_ops.submit_signature(signature, stakeholder)
         db.session.commit()
 
     page = client.get(f"{QUEUE}/{signature.id}").get_data(as_text=True)
@@ -238,12 +240,12 @@ def test_changes_are_listed_only_since_the_last_request(db, pledge, submit, make
     stakeholder = signature.submitted_by
     for statement in ("Second version.", "Third version."):
         with acting_as(coordinator):
-            operations.decide_signature(
+            signature_ops.decide_signature(
                 signature, SignatureStatus.changes_requested, coordinator, "Again."
             )
         with acting_as(stakeholder):
-            operations.update_signatory(signature, "Amina Yusuf", "Director", statement)
-            operations.submit_signature(signature, stakeholder)
+            signature_ops.update_signatory(signature, "Amina Yusuf", "Director", statement)
+            signature_ops.submit_signature(signature, stakeholder)
         db.session.commit()
     [row] = changes_since_last_review(signature)
     assert (row["old"], row["new"]) == ("Second version.", "Third version.")
@@ -253,12 +255,12 @@ def test_other_signatures_changes_are_not_listed(db, pledge, submit, make_user):
     coordinator = make_user(role=Role.coordinator)
     mine, theirs = submit("Mine"), submit("Theirs")
     with acting_as(coordinator):
-        operations.decide_signature(mine, SignatureStatus.changes_requested, coordinator, "x")
-        operations.decide_signature(theirs, SignatureStatus.changes_requested, coordinator, "x")
+        signature_ops.decide_signature(mine, SignatureStatus.changes_requested, coordinator, "x")
+        signature_ops.decide_signature(theirs, SignatureStatus.changes_requested, coordinator, "x")
         db.session.commit()
     with acting_as(theirs.submitted_by):
-        operations.save_commitment(theirs, commitment_fields(pledge, title="Theirs, added"))
-        operations.remove_commitment(theirs, theirs.commitments[0])
+        signature_ops.save_commitment(theirs, commitment_fields(pledge, title="Theirs, added"))
+        signature_ops.remove_commitment(theirs, theirs.commitments[0])
         db.session.commit()
     assert changes_since_last_review(mine) == []
     assert {r["change"] for r in changes_since_last_review(theirs)} == {"added", "removed"}

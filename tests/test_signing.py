@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from registry import operations
+from registry import errors
 from registry.audit import acting_as
 from registry.models import (
     AuditEvent,
@@ -19,7 +19,9 @@ from registry.models import (
     WindowKind,
     utcnow,
 )
+from registry.pledges import operations as pledge_ops
 from registry.policies import INVITATIONS_SESSION_KEY
+from registry.signatures import operations as signature_ops
 from tests.conftest import PASSWORD, body_of
 
 SIGN = "/pledges/digital-protection/sign"
@@ -84,8 +86,8 @@ def stakeholder(make_user, make_org):
 def draft(db, pledge, stakeholder):
     """A saved draft signature with one commitment, by `stakeholder`'s organisation."""
     with acting_as(stakeholder):
-        signature = operations.start_signature(pledge, stakeholder.organisation)
-        operations.update_signatory(signature, "Amina Yusuf", "Director", "We join.")
+        signature = signature_ops.start_signature(pledge, stakeholder.organisation)
+        signature_ops.update_signatory(signature, "Amina Yusuf", "Director", "We join.")
         commitment = Commitment(signature=signature, title="Existing", description="d")
         db.session.add(commitment)
         db.session.commit()
@@ -167,7 +169,7 @@ def test_every_write_is_refused_while_closed(
     window = pledge.windows[0]
     with acting_as(label="test"):
         if how == "by hand":
-            operations.close_window(pledge, WindowKind.signature, message="Closed until May.")
+            pledge_ops.close_window(pledge, WindowKind.signature, message="Closed until May.")
         else:
             window.opens_at = utcnow() + timedelta(days=10)
         db.session.commit()
@@ -191,7 +193,7 @@ def test_every_page_of_the_form_shows_the_closed_message(
     client, db, pledge, stakeholder, draft, login_as, step
 ):
     with acting_as(label="test"):
-        operations.close_window(pledge, WindowKind.signature)
+        pledge_ops.close_window(pledge, WindowKind.signature)
         db.session.commit()
     login_as(stakeholder)
     page = client.get(f"{SIGN}/{step}").get_data(as_text=True)
@@ -203,7 +205,7 @@ def test_an_invitation_lets_its_holder_through_once(
     app, client, db, pledge, stakeholder, draft, login_as
 ):
     with acting_as(label="test"):
-        window = operations.close_window(pledge, WindowKind.signature)
+        window = pledge_ops.close_window(pledge, WindowKind.signature)
         invitation = Invitation(
             window=window,
             organisation=stakeholder.organisation,
@@ -227,8 +229,8 @@ def test_another_organisations_objects_answer_404(
 ):
     other = make_user(role=Role.stakeholder, organisation=make_org(name="Other org"))
     with acting_as(other):
-        theirs = operations.start_signature(pledge, other.organisation)
-        operations.save_commitment(
+        theirs = signature_ops.start_signature(pledge, other.organisation)
+        signature_ops.save_commitment(
             theirs,
             {
                 "title": "Theirs",
@@ -347,11 +349,11 @@ def test_decisions_email_the_submitter_and_show_on_my_organisation(
 ):
     coordinator = make_user(role=Role.coordinator)
     with acting_as(stakeholder):
-        operations.submit_signature(draft, stakeholder)
+        signature_ops.submit_signature(draft, stakeholder)
         db.session.commit()
     smtp.wait_for(1)
     with acting_as(coordinator):
-        operations.decide_signature(draft, decision, coordinator, comment)
+        signature_ops.decide_signature(draft, decision, coordinator, comment)
         db.session.commit()
     messages = smtp.wait_for(2)
     assert messages[-1]["To"] == stakeholder.email and status in messages[-1]["Subject"]
@@ -365,9 +367,11 @@ def test_decisions_email_the_submitter_and_show_on_my_organisation(
 
 def test_decisions_need_a_reason(db, draft, stakeholder, make_user):
     with acting_as(stakeholder):
-        operations.submit_signature(draft, stakeholder)
-    with pytest.raises(operations.OperationError):
-        operations.decide_signature(draft, SignatureStatus.rejected, make_user(role=Role.admin), "")
+        signature_ops.submit_signature(draft, stakeholder)
+    with pytest.raises(errors.OperationError):
+        signature_ops.decide_signature(
+            draft, SignatureStatus.rejected, make_user(role=Role.admin), ""
+        )
 
 
 def test_withdraw(client, db, draft, stakeholder, login_as):

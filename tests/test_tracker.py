@@ -13,6 +13,7 @@ from sqlalchemy import event, func, select
 from werkzeug.datastructures import MultiDict
 
 from registry.audit import acting_as
+from registry.commitments.queries import CommitmentFilters, commitment_page
 from registry.models import (
     AuditEvent,
     Commitment,
@@ -30,7 +31,6 @@ from registry.models import (
     WindowKind,
     utcnow,
 )
-from registry.queries.commitments import CommitmentFilters, commitment_page
 from tests.conftest import body_of
 
 TRACKER = "/coordinate/commitments"

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from registry import operations
+from registry import errors
 from registry.audit import acting_as
 from registry.models import (
     DEFAULT_CLOSED_MESSAGE,
@@ -15,6 +15,7 @@ from registry.models import (
     WindowKind,
     utcnow,
 )
+from registry.pledges import operations as pledge_ops
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -36,7 +37,7 @@ def signature_window(pledge) -> SubmissionWindow:
 
 def test_open_window_creates_one_when_the_pledge_has_none(db, pledge):
     with acting_as(label="test"):
-        window = operations.open_window(
+        window = pledge_ops.open_window(
             pledge, WindowKind.progress, until=date(2026, 3, 31), now=NOW
         )
         db.session.commit()
@@ -52,10 +53,10 @@ def test_open_window_creates_one_when_the_pledge_has_none(db, pledge):
 def test_open_window_reopens_a_closed_one_and_audits_before_and_after(db, pledge):
     window = signature_window(pledge)
     with acting_as(label="test"):
-        operations.close_window(pledge, WindowKind.signature, message="Back in June.", now=NOW)
+        pledge_ops.close_window(pledge, WindowKind.signature, message="Back in June.", now=NOW)
         db.session.commit()
         assert not window.is_open(NOW)
-        reopened = operations.open_window(pledge, WindowKind.signature, now=NOW)
+        reopened = pledge_ops.open_window(pledge, WindowKind.signature, now=NOW)
         db.session.commit()
     assert reopened is window
     assert window.is_open(NOW) and window.closes_at is None
@@ -71,32 +72,32 @@ def test_open_window_reopens_a_closed_one_and_audits_before_and_after(db, pledge
 def test_open_window_moves_a_future_opening_to_now(db, pledge):
     window = signature_window(pledge)
     window.opens_at = NOW + timedelta(days=10)
-    operations.open_window(pledge, WindowKind.signature, until=NOW + timedelta(days=20), now=NOW)
+    pledge_ops.open_window(pledge, WindowKind.signature, until=NOW + timedelta(days=20), now=NOW)
     assert window.opens_at == NOW and window.is_open(NOW)
     assert window.closes_at == NOW + timedelta(days=20)
 
 
 def test_open_window_refuses_a_closing_time_in_the_past(db, pledge):
-    with pytest.raises(operations.OperationError, match="future"):
-        operations.open_window(pledge, WindowKind.signature, until=date(2026, 2, 1), now=NOW)
+    with pytest.raises(errors.OperationError, match="future"):
+        pledge_ops.open_window(pledge, WindowKind.signature, until=date(2026, 2, 1), now=NOW)
 
 
 def test_close_window_closes_whatever_the_dates_say(db, pledge):
-    window = operations.close_window(pledge, WindowKind.signature, now=NOW)
+    window = pledge_ops.close_window(pledge, WindowKind.signature, now=NOW)
     assert window.is_manually_closed and not window.is_open(NOW)
     assert window.closed_message == DEFAULT_CLOSED_MESSAGE
 
 
 def test_close_window_without_a_window_is_refused(db, pledge):
-    with pytest.raises(operations.OperationError, match="no progress window"):
-        operations.close_window(pledge, WindowKind.progress, now=NOW)
+    with pytest.raises(errors.OperationError, match="no progress window"):
+        pledge_ops.close_window(pledge, WindowKind.progress, now=NOW)
 
 
 def test_schedule_window_sets_dates_label_and_message(db, pledge):
     window = signature_window(pledge)
     window.is_manually_closed = True
     opens, closes = NOW + timedelta(days=1), NOW + timedelta(days=30)
-    operations.schedule_window(window, opens, closes, " HLOM 2026 ", "Opens again in 2027.")
+    pledge_ops.schedule_window(window, opens, closes, " HLOM 2026 ", "Opens again in 2027.")
     assert (window.opens_at, window.closes_at, window.label) == (opens, closes, "HLOM 2026")
     assert window.closed_message == "Opens again in 2027."
     assert not window.is_open(NOW) and window.reopens_at(NOW) == opens
@@ -105,15 +106,15 @@ def test_schedule_window_sets_dates_label_and_message(db, pledge):
 
 def test_schedule_window_refuses_closing_before_opening(db, pledge):
     window = signature_window(pledge)
-    with pytest.raises(operations.OperationError, match="after the opening") as excinfo:
-        operations.schedule_window(window, NOW, NOW - timedelta(hours=1), "Signatures")
+    with pytest.raises(errors.OperationError, match="after the opening") as excinfo:
+        pledge_ops.schedule_window(window, NOW, NOW - timedelta(hours=1), "Signatures")
     assert excinfo.value.field == "closes_at"
 
 
 def test_schedule_window_with_empty_message_restores_the_default(db, pledge):
     window = signature_window(pledge)
     window.closed_message = "Custom"
-    operations.schedule_window(window, None, None, "Signatures", "  ")
+    pledge_ops.schedule_window(window, None, None, "Signatures", "  ")
     assert window.closed_message == DEFAULT_CLOSED_MESSAGE
 
 

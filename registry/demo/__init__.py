@@ -5,7 +5,3 @@ example.org), so no real organisation is credited with commitments it never made
 deterministic (seeded `random.Random`) and idempotent: records are keyed by `external_ref`
 ("demo-org-0001", "demo-c-000001", "scale-org-000001" …) and whatever exists is skipped.
 """
-
-from registry.demo.command import demo_data
-
-__all__ = ["demo_data"]

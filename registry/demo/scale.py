@@ -66,7 +66,7 @@ from registry.models import (
     StakeholderType,
     VocabularyKind,
 )
-from registry.models.pledges import (
+from registry.models.signatures import (
     commitment_action_areas,
     commitment_risks,
     commitment_target_populations,

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
-from registry import operations
+from registry.accounts import operations as account_operations
 from registry.demo.common import (
     between,
     demo_pledge,
@@ -75,6 +75,7 @@ from registry.models import (
     User,
     VocabularyKind,
 )
+from registry.organisations import operations as organisation_operations
 
 
 @dataclass
@@ -120,7 +121,7 @@ class DemoLoader:
             if org is None:
                 region = region_for(country)
                 domain = domain_for(name, acronym)
-                org = operations.create_organisation(
+                org = organisation_operations.create_organisation(
                     name=name,
                     acronym=acronym,
                     stakeholder_type=kind,
@@ -162,9 +163,9 @@ class DemoLoader:
         return contacts
 
     def _user(self, role: Role, spec: dict, organisation: Organisation | None) -> User:
-        user = operations.find_user_by_email(spec["email"])
+        user = account_operations.find_user_by_email(spec["email"])
         if user is None:
-            user = operations.create_user(
+            user = account_operations.create_user(
                 spec["email"], spec["name"], DEMO_PASSWORD, role, organisation
             )
             self.created["users"] += 1

@@ -2,21 +2,12 @@
 
 from .accounts import SavedFilter, User
 from .base import Audited, InvalidTransition, utcnow
-from .engagement import EngagementRecord
+from .engagements import EngagementRecord
 from .enums import *  # noqa: F403 - the enums are part of the model's public names
 from .enums import __all__ as _enum_names
 from .organisations import Contact, JoinRequest, Organisation
-from .pledges import (
-    DEFAULT_CLOSED_MESSAGE,
-    Commitment,
-    CommitmentCountry,
-    Invitation,
-    KeyOutcome,
-    Pledge,
-    ProgressUpdate,
-    Signature,
-    SubmissionWindow,
-)
+from .pledges import DEFAULT_CLOSED_MESSAGE, Invitation, KeyOutcome, Pledge, SubmissionWindow
+from .signatures import Commitment, CommitmentCountry, ProgressUpdate, Signature
 from .system import AuditEvent, OutboxMessage, Reminder, ReportRun
 from .vocabulary import VocabularyTerm
 

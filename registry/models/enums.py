@@ -13,6 +13,7 @@ __all__ = [
     "OutboxStatus",
     "Region",
     "ReportStatus",
+    "ReportingStatus",
     "ReviewState",
     "Role",
     "SignatureStatus",
@@ -85,6 +86,15 @@ class ReviewState(LabelledEnum):
     submitted = N_("Submitted")
     verified = N_("Verified")
     returned = N_("Returned")
+
+
+class ReportingStatus(LabelledEnum):
+    """A commitment's status in one progress window (DESIGN §2): the coordinators' traffic
+    light. Code passes it around by name ("reported", "due", "overdue")."""
+
+    reported = N_("Reported")  # an update in the window that is not a draft
+    due = N_("Due")  # the window is open and there is no such update yet
+    overdue = N_("Overdue")  # the window has closed without one
 
 
 class GeographicLevel(LabelledEnum):

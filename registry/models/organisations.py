@@ -17,8 +17,8 @@ from .enums import JoinRequestStatus, Region, StakeholderType, Visibility
 
 if TYPE_CHECKING:
     from .accounts import User
-    from .engagement import EngagementRecord
-    from .pledges import Signature
+    from .engagements import EngagementRecord
+    from .signatures import Signature
 
 
 class Organisation(Audited, TimestampMixin, db.Model):

@@ -1,1 +1,2 @@
-"""Reports: charts (shared with the web dashboard), and later the WeasyPrint PDF rendering."""
+"""Reports: the PDF reports (GRF progress, signatory, engagement) rendered by WeasyPrint as jobs,
+cached by data fingerprint, and the coordinators' pages that ask for them and follow their runs."""

@@ -17,20 +17,6 @@ from markupsafe import Markup
 from registry.models import Organisation, utcnow
 from registry.reports.render import report_static
 
-__all__ = [
-    "AUDIENCES",
-    "ReportParameterError",
-    "audience_of",
-    "base_context",
-    "check_keys",
-    "chart_markup",
-    "date_param",
-    "enum_param",
-    "integer_param",
-    "organisation_label",
-    "percent_text",
-]
-
 AUDIENCES = ("public", "internal")
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -127,7 +113,7 @@ def chart_markup(svg: str) -> Markup:
     removed); never pass anything else here.
     """
     if not svg.lstrip().startswith("<svg"):
-        raise ValueError("chart_markup takes only SVG from registry.reports.charts")
+        raise ValueError("chart_markup takes only SVG from registry.charts")
     return Markup(svg)
 
 

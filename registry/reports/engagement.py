@@ -13,6 +13,8 @@ from flask import render_template
 from flask_babel import gettext
 from sqlalchemy import and_, func, or_, select
 
+from registry.charts import bar_chart, pie_chart
+from registry.dashboard.queries import CURRENT_STAGES
 from registry.extensions import db
 from registry.models import (
     EngagementKind,
@@ -23,9 +25,7 @@ from registry.models import (
     Region,
     VocabularyTerm,
 )
-from registry.models.engagement import engagement_purpose_areas
-from registry.queries.dashboard import CURRENT_STAGES
-from registry.reports.charts import bar_chart, pie_chart
+from registry.models.engagements import engagement_purpose_areas
 from registry.reports.common import (
     ReportParameterError,
     audience_of,
@@ -33,21 +33,6 @@ from registry.reports.common import (
     check_keys,
     enum_param,
 )
-
-__all__ = [
-    "INTERNAL_ONLY",
-    "KIND",
-    "by_coordination_structure",
-    "by_geographic_level",
-    "by_purpose_area",
-    "by_region",
-    "conversion_funnel",
-    "gather",
-    "parse_params",
-    "render_html",
-    "time_to_convert",
-    "title",
-]
 
 KIND = "engagement"
 INTERNAL_ONLY = True
@@ -296,4 +281,4 @@ def render_html(params: dict, data: dict, *, fingerprint: str | None, generated_
         fingerprint=fingerprint,
         keywords="engagement, partnerships, advocacy targets, internal",
     )
-    return render_template("reports/engagement.html", **context, params=params, **data)
+    return render_template("reports/pdf/engagement.html", **context, params=params, **data)

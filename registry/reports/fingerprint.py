@@ -19,8 +19,6 @@ import sqlalchemy as sa
 
 from registry.extensions import db
 
-__all__ = ["DOMAIN_TABLES", "data_version", "normalise_params", "report_fingerprint"]
-
 #: Every table whose rows a report may show or count.
 DOMAIN_TABLES = (
     "pledges",

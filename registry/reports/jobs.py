@@ -13,7 +13,7 @@ import time
 from datetime import timedelta
 from types import ModuleType
 
-from sqlalchemy import event, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from registry import jobs
@@ -23,20 +23,12 @@ from registry.reports.common import ReportParameterError
 from registry.reports.fingerprint import normalise_params, report_fingerprint
 from registry.reports.render import render_pdf
 
-__all__ = [
-    "KINDS",
-    "ReportParameterError",
-    "fail_lost_runs",
-    "report_module",
-    "request_report",
-    "run_report",
-]
-
 log = logging.getLogger(__name__)
 
 #: Every report kind, in the order forms list them; each is the module registry.reports.<kind>.
 KINDS = ("grf", "signatory", "engagement")
 JOB = "registry.reports.jobs:run_report"
+ON_ENQUEUE_FAILURE = "registry.reports.jobs:mark_unreachable"
 FINISHED = (ReportStatus.done, ReportStatus.failed)
 IN_FLIGHT_FOR = timedelta(seconds=1800)  # registry/jobs.py gives RQ jobs 1800 s
 LOST = (
@@ -118,23 +110,13 @@ def request_report(
     db.session.add(run)
     db.session.flush()
     if enqueue:
-        db.session.info.setdefault("reports_pending", []).append(run.id)
+        jobs.enqueue_after_commit(db.session, JOB, run.id, on_failure=ON_ENQUEUE_FAILURE)
     return run
 
 
-@event.listens_for(Session, "after_commit")
-def _enqueue_after_commit(session):
-    for run_id in session.info.pop("reports_pending", []):
-        try:
-            jobs.enqueue(JOB, run_id)
-        except Exception:  # e.g. Redis down: the run is saved, and says so
-            log.exception("could not start report run %s", run_id)
-            _mark_failed(run_id, "the report worker could not be reached; try again later")
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_after_rollback(session):
-    session.info.pop("reports_pending", None)
+def mark_unreachable(run_id: int) -> None:
+    """A run saved but never started (Redis down): say so on the run."""
+    _mark_failed(run_id, "the report worker could not be reached; try again later")
 
 
 def _mark_failed(run_id: int, reason: str) -> None:

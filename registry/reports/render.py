@@ -17,8 +17,6 @@ from flask import current_app
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
-__all__ = ["BlockedURL", "Rendered", "StaticOnlyFetcher", "render_pdf", "report_static"]
-
 
 def _memoise_page_references() -> None:
     """Make `pydyf.PDF.page_references` cached while the page list is unchanged.

@@ -34,16 +34,6 @@ from registry.reports.common import (
     organisation_label,
 )
 
-__all__ = [
-    "INTERNAL_ONLY",
-    "KIND",
-    "commitments_of",
-    "gather",
-    "parse_params",
-    "render_html",
-    "title",
-]
-
 KIND = "signatory"
 INTERNAL_ONLY = False
 PARAMETERS = frozenset({"organisation", "audience", "pledge"})
@@ -206,4 +196,4 @@ def render_html(params: dict, data: dict, *, fingerprint: str | None, generated_
         fingerprint=fingerprint,
         keywords="Global Refugee Forum, pledge, signatory, commitments, progress",
     )
-    return render_template("reports/signatory.html", **context, params=params, **data)
+    return render_template("reports/pdf/signatory.html", **context, params=params, **data)

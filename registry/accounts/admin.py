@@ -1,0 +1,70 @@
+"""Administration: users and their roles."""
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from registry.accounts import operations, queries
+from registry.accounts.forms import UserActiveForm, UserRoleForm
+from registry.errors import OperationError
+from registry.extensions import db
+from registry.models import Role
+from registry.policies import get_user_or_404, role_required
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.get("/users")
+@role_required(Role.admin)
+def users():
+    """List every login with its role, organisation and state."""
+    return render_template(
+        "accounts/admin/users.html",
+        users=queries.all_users(),
+        role_form=UserRoleForm(),
+        active_form=UserActiveForm(),
+    )
+
+
+@bp.post("/users/<int:user_id>/role")
+@role_required(Role.admin)
+def change_role(user_id: int):
+    """Give a user another role."""
+    user = get_user_or_404(user_id)
+    form = UserRoleForm()
+    if form.validate_on_submit():
+        try:
+            operations.change_role(user, form.role.member, by=current_user)
+        except OperationError as exc:
+            flash(str(exc), "danger")
+        else:
+            db.session.commit()
+            flash(
+                _("%(email)s is now %(role)s.", email=user.email, role=user.role.label), "success"
+            )
+    else:
+        flash(_("Choose a role."), "danger")
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/users/<int:user_id>/active")
+@role_required(Role.admin)
+def toggle_active(user_id: int):
+    """Deactivate a user (ending their sessions) or reactivate them."""
+    user = get_user_or_404(user_id)
+    form = UserActiveForm()
+    if form.validate_on_submit():
+        try:
+            # The button says which state it asks for, so a double click cannot undo itself.
+            operations.set_active(user, form.active.data == "1", by=current_user)
+        except OperationError as exc:
+            flash(str(exc), "danger")
+        else:
+            db.session.commit()
+            message = (
+                _("%(email)s can log in again.")
+                if user.active
+                else _("%(email)s is deactivated and logged out everywhere.")
+            )
+            flash(message % {"email": user.email}, "success")
+    return redirect(url_for("admin.users"))

@@ -1,0 +1,1 @@
+"""Commitments: the coordinators' tracker of every commitment, saved filters and bulk actions."""

@@ -1,0 +1,1 @@
+"""The coordinators' dashboard: the registry's figures, each beside its chart and its list."""

@@ -1,0 +1,179 @@
+"""What every area's forms share: validators, base classes, field types, the organisation
+fields, vocabulary choices, and optimistic locking (`VersionedForm` + `commit_or_conflict`)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
+from wtforms.validators import (
+    DataRequired,
+    Length,
+    Optional,
+    ValidationError,
+)
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from registry.extensions import db
+from registry.geo import country_choices, is_country
+from registry.models import StakeholderType, Visibility, VocabularyKind, VocabularyTerm
+
+
+def http_url_text(value: str) -> None:
+    """Raise unless `value` is an http or https address (never javascript:, data: or file:)."""
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValidationError(_l("Enter a web address starting with http:// or https://"))
+
+
+def http_url(_form, field) -> None:
+    """Validator: only http and https addresses."""
+    if field.data:
+        http_url_text(field.data)
+
+
+def iso_country(_form, field) -> None:
+    """A real ISO 3166-1 alpha-3 code."""
+    if field.data and not is_country(field.data):
+        raise ValidationError(_l("Choose a country from the list."))
+
+
+class BaseForm(FlaskForm):
+    """A FlaskForm that can show an operation's refusal next to the field it concerns."""
+
+    def add_error(self, exc) -> None:
+        """Attach an `OperationError` to its field, or to the form as a whole."""
+        field = getattr(self, getattr(exc, "field", None) or "", None)
+        if field is not None:
+            field.errors = [*field.errors, str(exc)]
+        else:
+            self.form_errors.append(str(exc))
+
+
+class EnumSelectField(SelectField):
+    """A select over a `LabelledEnum`, returning the member."""
+
+    def __init__(self, label=None, validators=None, enum=None, blank=None, **kwargs):
+        choices = ([("", blank)] if blank else []) + enum.choices()
+        super().__init__(label, validators, choices=choices, **kwargs)
+        self.enum = enum
+
+    def process_data(self, value):
+        self.data = value.name if hasattr(value, "name") else value
+
+    def process_formdata(self, valuelist):
+        if valuelist:
+            self.data = valuelist[0]
+
+    def pre_validate(self, form):
+        if self.data and self.data not in self.enum.__members__:
+            raise ValidationError(self.gettext("Not a valid choice."))
+
+    @property
+    def member(self):
+        """The chosen enum member, or None."""
+        return self.enum[self.data] if self.data else None
+
+
+class OrganisationFieldsMixin:
+    """The organisation profile fields shared by registration and profile editing."""
+
+    org_name = StringField(_l("Organisation name"), validators=[DataRequired(), Length(max=300)])
+    acronym = StringField(_l("Acronym"), validators=[Optional(), Length(max=40)])
+    stakeholder_type = EnumSelectField(
+        _l("Type of organisation"),
+        enum=StakeholderType,
+        blank=_l("Choose a type"),
+        validators=[DataRequired(message=_l("Choose the type of organisation."))],
+    )
+    country = SelectField(
+        _l("Country"),
+        choices=[],
+        validators=[Optional(), iso_country],
+        description=_l("Where the organisation is based; its UNHCR region follows from it."),
+    )
+    website = StringField(
+        _l("Website"),
+        validators=[Optional(), Length(max=500), http_url],
+        description=_l("For example https://example.org"),
+    )
+    is_refugee_led = BooleanField(_l("The organisation is led by refugees or displaced people"))
+    visibility = EnumSelectField(
+        _l("How public pages show the organisation"),
+        enum=Visibility,
+        blank=_l("Default (refugee-led organisations are anonymised)"),
+        validators=[Optional()],
+        description=_l(
+            "Being named publicly can put refugee-led organisations and their members at risk. "
+            "Anonymised organisations are described only by type and region; hidden ones are "
+            "only counted."
+        ),
+    )
+
+    def set_country_choices(self) -> None:
+        """Fill the country list (done per request so it follows the language)."""
+        self.country.choices = [("", _l("Choose a country"))] + country_choices()
+
+    def organisation_data(self) -> dict:
+        """The organisation fields as operation arguments."""
+        return {
+            "name": self.org_name.data,
+            "acronym": self.acronym.data or None,
+            "stakeholder_type": self.stakeholder_type.member,
+            "country": self.country.data or None,
+            "website": (self.website.data or "").strip() or None,
+            "is_refugee_led": self.is_refugee_led.data,
+            "visibility": self.visibility.member,
+        }
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several choices as a list of checkboxes (usable on a phone, no JavaScript)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class VersionedForm(BaseForm):
+    """A form editing a record several people may edit: carries the version it was opened at."""
+
+    version = HiddenField()
+
+    def is_stale(self, record) -> bool:
+        """True when the record was saved by someone else since this form was opened."""
+        return bool(self.version.data) and self.version.data != str(record.version)
+
+
+def commit_or_conflict(form: BaseForm, message: str) -> bool:
+    """Commit, or refuse the save when someone else saved the same record first (optimistic
+    locking: the row's version moved on). The refusal is shown on `form`, whose input stays."""
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        form.form_errors.append(message)
+        return False
+    return True
+
+
+def vocabulary_terms() -> dict[str, list[VocabularyTerm]]:
+    """Active vocabulary terms by kind name, in their order (the choices of forms and filters)."""
+    terms = db.session.scalars(
+        select(VocabularyTerm)
+        .where(VocabularyTerm.is_active.is_(True))
+        .order_by(VocabularyTerm.kind, VocabularyTerm.position)
+    )
+    grouped: dict[str, list[VocabularyTerm]] = {kind.name: [] for kind in VocabularyKind}
+    for term in terms:
+        grouped[term.kind.name].append(term)
+    return grouped

@@ -1,0 +1,27 @@
+"""Forms of the staff organisation pages: merging a duplicate."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import SelectField, SubmitField
+from wtforms.validators import DataRequired
+
+from registry.forms import BaseForm
+
+
+class MergeForm(BaseForm):
+    """Merge a duplicate registration into the organisation on screen (which is kept)."""
+
+    duplicate = SelectField(
+        _l("Duplicate to merge into this organisation"),
+        coerce=int,
+        # The view looks the organisation up and the operation refuses this one itself, with
+        # a message that says why.
+        validate_choice=False,
+        validators=[DataRequired(message=_l("Choose the duplicate organisation."))],
+        description=_l(
+            "Its signatures, commitments, engagement records, contacts, users, join requests, "
+            "invitations and co-implementer links move here; then it is deleted."
+        ),
+    )
+    submit = SubmitField(_l("Merge"))

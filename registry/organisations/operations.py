@@ -1,0 +1,117 @@
+"""Organisations: creating one, the profile a stakeholder confirms when signing, and merging
+a duplicate registration into the one that is kept."""
+
+from __future__ import annotations
+
+from flask_babel import gettext
+from sqlalchemy import select
+
+from registry.audit import record
+from registry.errors import OperationError
+from registry.extensions import db
+from registry.models import (
+    Commitment,
+    Contact,
+    EngagementRecord,
+    Invitation,
+    JoinRequest,
+    Organisation,
+    Pledge,
+    Signature,
+    StakeholderType,
+    User,
+    Visibility,
+)
+from registry.models.pledges import pledge_co_leads
+from registry.organisations.queries import owned_by
+
+PROFILE_FIELDS = ("name", "acronym", "stakeholder_type", "website", "is_refugee_led", "country")
+
+
+def create_organisation(
+    *,
+    name: str,
+    stakeholder_type: StakeholderType,
+    country: str | None = None,
+    visibility: Visibility | None = None,
+    is_refugee_led: bool = False,
+    **fields,
+) -> Organisation:
+    """Create an organisation; refugee-led ones are anonymised unless told otherwise."""
+    organisation = Organisation(
+        name=name.strip(),
+        stakeholder_type=stakeholder_type,
+        is_refugee_led=is_refugee_led,
+        country=country,
+        **fields,
+    )
+    if visibility is None:
+        visibility = Visibility.anonymised if organisation.is_refugee_led else Visibility.public
+    organisation.visibility = visibility
+    db.session.add(organisation)
+    db.session.flush()
+    return organisation
+
+
+def update_organisation_profile(organisation: Organisation, data: dict) -> Organisation:
+    """Update the profile fields a stakeholder confirms when signing."""
+    for field in PROFILE_FIELDS:
+        setattr(organisation, field, data[field])
+    if data.get("visibility") is not None:
+        organisation.visibility = data["visibility"]
+    db.session.flush()
+    return organisation
+
+
+def _merge_signatures(kept: Organisation, duplicate: Organisation) -> None:
+    """Move the duplicate's signatures; where both signed one pledge, keep the kept one's
+    signature and move the duplicate's commitments into it."""
+    kept_by_pledge = {s.pledge_id: s for s in owned_by(Signature, kept)}
+    for signature in owned_by(Signature, duplicate):
+        target = kept_by_pledge.get(signature.pledge_id)
+        if target is None:
+            signature.organisation = kept
+            continue
+        for commitment in list(signature.commitments):
+            commitment.signature = target
+        db.session.flush()  # the commitments point at the kept signature before it goes
+        db.session.delete(signature)
+
+
+def _merge_links(kept: Organisation, duplicate: Organisation) -> None:
+    """Co-implementer and co-lead links name the kept organisation instead (once, never
+    naming an organisation as partner of its own commitment)."""
+    commitments = db.session.scalars(
+        select(Commitment).where(Commitment.co_implementers.any(Organisation.id == duplicate.id))
+    )
+    for commitment in commitments:
+        commitment.co_implementers.remove(duplicate)
+        own = commitment.signature.organisation_id == kept.id
+        if not own and kept not in commitment.co_implementers:
+            commitment.co_implementers.append(kept)
+    co_led = pledge_co_leads.c.organisation_id == duplicate.id
+    pledges = db.session.scalars(select(Pledge).join(pledge_co_leads).where(co_led))
+    for pledge in pledges:
+        pledge.co_leads.remove(duplicate)
+        if kept not in pledge.co_leads:
+            pledge.co_leads.append(kept)
+
+
+def merge_organisations(kept: Organisation, duplicate: Organisation, by: User | None) -> None:
+    """Move everything of `duplicate` to `kept`, then delete `duplicate` (caller commits)."""
+    if kept.id == duplicate.id:
+        raise OperationError(
+            gettext("An organisation cannot be merged into itself."), field="duplicate"
+        )
+    duplicate_id, name = duplicate.id, duplicate.name
+    _merge_signatures(kept, duplicate)
+    for model in (EngagementRecord, Contact, User, JoinRequest, Invitation):
+        for row in owned_by(model, duplicate):
+            row.organisation = kept
+    _merge_links(kept, duplicate)
+    db.session.flush()
+    db.session.expire(duplicate)
+    db.session.delete(duplicate)
+    details = {"merged": duplicate_id, "name": name, "by": by.id if by else None}
+    record(db.session, "organisation.merge", kept, details)
+    db.session.flush()

@@ -1,0 +1,102 @@
+"""Organisations: a stakeholder's own page, and the staff directory, profile and merge.
+
+The staff pages show protected data (contacts, engagement records, review comments); they are
+for coordinators and admins only, and every page that shows contacts writes one audit event.
+"""
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from registry.audit import record
+from registry.errors import OperationError
+from registry.extensions import db
+from registry.forms import BaseForm
+from registry.models import Organisation, Region, StakeholderType, Visibility
+from registry.organisations import operations, queries
+from registry.organisations.forms import MergeForm
+from registry.pledges import queries as pledge_queries
+from registry.policies import STAFF, get_organisation_or_404, login_required, role_required
+from registry.signatures import queries as signature_queries
+
+bp = Blueprint("organisations", __name__)
+staff_only = role_required(*STAFF)
+
+
+@bp.get("/my-organisation")
+@login_required
+def mine():
+    """The user's organisation with each signature's status and the reviewers' comments."""
+    organisation = current_user.organisation
+    signatures = signature_queries.signatures_of(organisation) if organisation else []
+    return render_template(
+        "organisations/mine.html",
+        organisation=organisation,
+        signatures=signatures,
+        withdraw_form=BaseForm(),
+    )
+
+
+@bp.get("/coordinate/organisations")
+@staff_only
+def index():
+    """Every organisation, filtered and paginated."""
+    filters = queries.OrganisationFilters.from_args(request.args)
+    return render_template(
+        "organisations/index.html",
+        page=queries.organisation_page(filters),
+        filters=filters,
+        pledges=pledge_queries.all_pledges(),
+        stakeholder_types=StakeholderType,
+        regions=Region,
+        visibilities=Visibility,
+    )
+
+
+@bp.get("/coordinate/organisations/<int:organisation_id>")
+@staff_only
+def detail(organisation_id: int):
+    """An organisation's profile, signatures, commitments, engagement records and, on request,
+    its contacts (each showing is audit-logged)."""
+    organisation = get_organisation_or_404(organisation_id)
+    show_contacts = request.args.get("contacts") == "1"
+    if show_contacts:
+        record(db.session, "contact.view", organisation)
+        db.session.commit()
+    return render_template(
+        "organisations/detail.html",
+        organisation=organisation,
+        signatures=signature_queries.signatures_of(organisation),
+        engagements=queries.organisation_engagements(organisation),
+        show_contacts=show_contacts,
+    )
+
+
+@bp.route("/coordinate/organisations/<int:organisation_id>/merge", methods=["GET", "POST"])
+@staff_only
+def merge(organisation_id: int):
+    """Merge a duplicate into this organisation: choose it, check what moves, confirm."""
+    kept = get_organisation_or_404(organisation_id)
+    form = MergeForm(formdata=request.form if request.method == "POST" else request.args)
+    form.duplicate.choices = [(0, _("Choose an organisation"))] + [
+        choice for choice in queries.organisation_choices() if choice[0] != kept.id
+    ]
+    duplicate = db.session.get(Organisation, form.duplicate.data or 0)
+    if request.method == "POST" and form.validate():
+        try:
+            if duplicate is None:
+                message = _("Choose the duplicate organisation.")
+                raise OperationError(message, "duplicate")
+            name = duplicate.name
+            operations.merge_organisations(kept, duplicate, current_user._get_current_object())
+        except OperationError as exc:
+            db.session.rollback()
+            form.add_error(exc)
+        else:
+            db.session.commit()
+            flash(_("%(name)s was merged into %(kept)s.", name=name, kept=kept.name), "success")
+            return redirect(url_for("organisations.detail", organisation_id=kept.id))
+    counts = queries.merge_counts(duplicate) if duplicate and duplicate.id != kept.id else None
+    return render_template(
+        "organisations/merge.html", kept=kept, duplicate=duplicate, form=form, counts=counts
+    )

@@ -1,0 +1,1 @@
+"""Progress reporting: signatories report on their commitments; coordinators verify and remind."""

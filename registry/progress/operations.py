@@ -1,0 +1,181 @@
+"""Progress reporting: updates per commitment and window, verification, reminders."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask_babel import gettext
+from sqlalchemy import select
+
+from registry.audit import record
+from registry.errors import OperationError
+from registry.extensions import db
+from registry.mail import queue_template
+from registry.models import (
+    Commitment,
+    InvalidTransition,
+    Invitation,
+    Organisation,
+    ProgressUpdate,
+    Reminder,
+    ReviewState,
+    SubmissionWindow,
+    User,
+    utcnow,
+)
+
+PROGRESS_FIELDS = (
+    "status",
+    "progress_percent",
+    "actual_value",
+    "achievements",
+    "challenges",
+    "next_steps",
+    "evidence_links",
+)
+
+
+def _update_of(commitment: Commitment, window: SubmissionWindow) -> ProgressUpdate | None:
+    return db.session.scalar(
+        select(ProgressUpdate).where(
+            ProgressUpdate.commitment_id == commitment.id, ProgressUpdate.window_id == window.id
+        )
+    )
+
+
+def save_progress_update(
+    commitment: Commitment,
+    window: SubmissionWindow,
+    data: dict,
+    by: User,
+    submit: bool = False,
+    now: datetime | None = None,
+) -> ProgressUpdate:
+    """Save the commitment's update for the window as a draft, or submit it for verification."""
+    now = now or utcnow()
+    update = _update_of(commitment, window)
+    if update is None:
+        update = ProgressUpdate(commitment=commitment, window=window)
+        db.session.add(update)
+    elif not update.is_editable:
+        raise OperationError(gettext("This update is verified and can no longer be changed."))
+    for field in PROGRESS_FIELDS:
+        setattr(update, field, data[field])
+    if submit and update.review_state is not ReviewState.submitted:
+        try:
+            update.submit(by, now)
+        except InvalidTransition as exc:
+            raise OperationError(gettext("This update cannot be submitted now.")) from exc
+    db.session.flush()
+    return update
+
+
+def spend_invitation_when_reported(
+    invitation: Invitation | None, rows: list, now: datetime | None = None
+) -> None:
+    """A late reporter's invitation is spent once every one of its commitments is reported."""
+    if invitation is not None and all(row.status == "reported" for row in rows):
+        invitation.use(now or utcnow())
+        db.session.flush()
+
+
+def refresh_commitment_progress(commitment: Commitment) -> Commitment:
+    """Take the commitment's status and progress from its latest verified update.
+
+    The status is derived, not moved through the transition rules: a verified report that a
+    commitment went from planning straight to fulfilled is the fact to show.
+    """
+    verified = [u for u in commitment.progress_updates if u.review_state is ReviewState.verified]
+    if verified:
+        latest = max(
+            verified,
+            key=lambda u: (
+                u.window.opens_at or u.window.created_at,
+                u.reviewed_at or u.updated_at,
+                u.id,
+            ),
+        )
+        commitment.status = latest.status
+        commitment.progress_percent = latest.progress_percent
+    db.session.flush()
+    return commitment
+
+
+def verify_progress_update(
+    update: ProgressUpdate, by: User, now: datetime | None = None
+) -> ProgressUpdate:
+    """Verify an update; the commitment's status and progress now follow it if it is latest."""
+    try:
+        update.verify(by, now or utcnow())
+    except InvalidTransition as exc:
+        raise OperationError(gettext("Only a submitted update can be verified.")) from exc
+    db.session.flush()
+    refresh_commitment_progress(update.commitment)
+    return update
+
+
+def return_progress_update(
+    update: ProgressUpdate, by: User, comment: str, now: datetime | None = None
+) -> ProgressUpdate:
+    """Return an update to the reporter with a comment, by e-mail."""
+    try:
+        update.return_(by, now or utcnow(), comment)
+    except InvalidTransition as exc:
+        raise OperationError(
+            gettext("Only a submitted update can be returned, and it needs a comment.")
+        ) from exc
+    db.session.flush()
+    reporter = db.session.get(User, update.submitted_by_id) if update.submitted_by_id else None
+    if reporter is not None:
+        queue_template(
+            reporter.email,
+            gettext("Your progress report was returned: %(title)s", title=update.commitment.title),
+            "progress_returned",
+            update=update,
+            user=reporter,
+        )
+    return update
+
+
+def send_reminders(
+    window: SubmissionWindow, due: dict[Organisation, list[Commitment]], today: date | None = None
+) -> list[tuple[Organisation, int]]:
+    """E-mail each organisation its due commitments, at most once a day per window."""
+    today = today or utcnow().date()
+    already = set(
+        db.session.scalars(
+            select(Reminder.organisation_id).where(
+                Reminder.window_id == window.id, Reminder.sent_on == today
+            )
+        )
+    )
+    sent = []
+    for organisation, commitments in due.items():
+        recipients = [u.email for u in organisation.users if u.active]
+        if organisation.id in already or not recipients or not commitments:
+            continue
+        queue_template(
+            ", ".join(recipients),
+            gettext("Progress report due: %(window)s", window=window.label),
+            "progress_reminder",
+            organisation=organisation,
+            window=window,
+            commitments=commitments,
+        )
+        db.session.add(
+            Reminder(
+                window_id=window.id,
+                organisation_id=organisation.id,
+                sent_on=today,
+                commitment_count=len(commitments),
+            )
+        )
+        record(
+            db.session,
+            "reminder.sent",
+            organisation,
+            {"window": window.id, "commitments": [c.id for c in commitments]},
+        )
+        sent.append((organisation, len(commitments)))
+    db.session.flush()
+    return sent

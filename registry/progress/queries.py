@@ -1,0 +1,222 @@
+"""Read-only queries of progress reporting: what is due, reporting status, roll-up per outcome."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from registry.extensions import db
+from registry.models import (
+    Commitment,
+    CommitmentStatus,
+    Organisation,
+    Pledge,
+    ProgressUpdate,
+    ReviewState,
+    Signature,
+    SignatureStatus,
+    SubmissionWindow,
+    WindowKind,
+    utcnow,
+)
+
+#: Commitments that are still expected to report.
+ACTIVE = (CommitmentStatus.planning, CommitmentStatus.in_progress)
+
+
+@dataclass
+class ReportingRow:
+    """A commitment, its update in the window (if any) and its reporting status."""
+
+    commitment: Commitment
+    update: ProgressUpdate | None
+    status: str  # reported | due | overdue
+
+
+def progress_windows(pledge: Pledge) -> list[SubmissionWindow]:
+    """The pledge's progress windows, newest first."""
+    windows = [w for w in pledge.windows if w.kind is WindowKind.progress]
+    return sorted(windows, key=lambda w: (w.opens_at or w.created_at, w.id), reverse=True)
+
+
+def open_progress_windows() -> list[SubmissionWindow]:
+    """Every progress window open now, by pledge title, with its pledge."""
+    now = utcnow()
+    windows = db.session.scalars(
+        select(SubmissionWindow)
+        .join(SubmissionWindow.pledge)
+        .where(SubmissionWindow.kind == WindowKind.progress)
+        .options(selectinload(SubmissionWindow.pledge))
+        .order_by(Pledge.title, SubmissionWindow.id)
+    )
+    return [window for window in windows if window.is_open(now)]
+
+
+def verification_queue() -> list[ProgressUpdate]:
+    """Submitted updates waiting for verification, oldest first, with what the queue shows."""
+    return list(
+        db.session.scalars(
+            select(ProgressUpdate)
+            .where(ProgressUpdate.review_state == ReviewState.submitted)
+            .options(
+                selectinload(ProgressUpdate.commitment).selectinload(Commitment.signature),
+                selectinload(ProgressUpdate.window),
+            )
+            .order_by(ProgressUpdate.submitted_at, ProgressUpdate.id)
+        )
+    )
+
+
+def _tracked(pledge: Pledge):
+    """Criteria: commitments of the pledge's accepted signatures."""
+    return (Signature.pledge_id == pledge.id, Signature.status == SignatureStatus.accepted)
+
+
+def reporting_rows(
+    pledge: Pledge, window: SubmissionWindow, organisation: Organisation | None = None
+) -> list[ReportingRow]:
+    """Every tracked commitment (of one organisation, or all) with its update and status."""
+    query = (
+        select(Commitment)
+        .join(Commitment.signature)
+        .where(*_tracked(pledge))
+        .options(selectinload(Commitment.signature).selectinload(Signature.organisation))
+        .order_by(Signature.organisation_id, Commitment.id)
+    )
+    if organisation is not None:
+        query = query.where(Signature.organisation_id == organisation.id)
+    commitments = db.session.scalars(query).all()
+    updates = {
+        u.commitment_id: u
+        for u in db.session.scalars(
+            select(ProgressUpdate).where(
+                ProgressUpdate.window_id == window.id,
+                ProgressUpdate.commitment_id.in_([c.id for c in commitments] or [0]),
+            )
+        )
+    }
+    missing = "due" if window.is_open(utcnow()) else "overdue"
+    rows = []
+    for commitment in commitments:
+        update = updates.get(commitment.id)
+        reported = update is not None and update.review_state is not ReviewState.draft
+        rows.append(ReportingRow(commitment, update, "reported" if reported else missing))
+    return rows
+
+
+def organisation_status(rows: list[ReportingRow]) -> str:
+    """An organisation's status in a window: reported only when every commitment reported."""
+    statuses = {row.status for row in rows}
+    for status in ("overdue", "due"):
+        if status in statuses:
+            return status
+    return "reported"
+
+
+def due_by_organisation(pledge: Pledge, window: SubmissionWindow) -> dict:
+    """Organisations with active commitments not yet reported in an open window, and those."""
+    due: dict[Organisation, list[Commitment]] = defaultdict(list)
+    if not window.is_open(utcnow()):
+        return due
+    for row in reporting_rows(pledge, window):
+        if row.status == "due" and row.commitment.status in ACTIVE:
+            due[row.commitment.signature.organisation].append(row.commitment)
+    return dict(due)
+
+
+def _highlights_by_outcome(pledge: Pledge, limit: int) -> dict[int, list[ProgressUpdate]]:
+    """The `limit` most recently verified updates with achievements per key outcome, in one
+    statement (a window function), whatever the number of updates."""
+    rank = (
+        sa.func.row_number()
+        .over(
+            partition_by=Commitment.key_outcome_id,
+            order_by=(ProgressUpdate.reviewed_at.desc(), ProgressUpdate.id.desc()),
+        )
+        .label("rank")
+    )
+    ranked = (
+        select(ProgressUpdate.id, rank)
+        .join(ProgressUpdate.commitment)
+        .join(Commitment.signature)
+        .where(
+            *_tracked(pledge),
+            Commitment.key_outcome_id.is_not(None),
+            ProgressUpdate.review_state == ReviewState.verified,
+            ProgressUpdate.achievements.is_not(None),
+        )
+        .subquery()
+    )
+    updates = db.session.scalars(
+        select(ProgressUpdate)
+        .join(ranked, ranked.c.id == ProgressUpdate.id)
+        .where(ranked.c.rank <= limit)
+        .options(
+            selectinload(ProgressUpdate.commitment)
+            .selectinload(Commitment.signature)
+            .selectinload(Signature.organisation)
+        )
+        .order_by(ProgressUpdate.reviewed_at.desc(), ProgressUpdate.id.desc())
+    ).all()
+    by_outcome: dict[int, list[ProgressUpdate]] = defaultdict(list)
+    for update in updates:
+        by_outcome[update.commitment.key_outcome_id].append(update)
+    return by_outcome
+
+
+def rollup_by_key_outcome(
+    pledge: Pledge, window: SubmissionWindow | None, highlights: int = 3
+) -> list[dict]:
+    """Per key outcome: commitments, status mix, share reported in the window, latest highlights
+    from verified updates. The figures the pledge lead used to compile by hand.
+
+    Counted in the database, in a fixed number of statements whatever the number of
+    commitments (two counts, the highlights and their related rows): the dashboard and the GRF
+    report of a large pledge call it."""
+    mix: dict[int, Counter] = defaultdict(Counter)
+    for outcome_id, status, n in db.session.execute(
+        select(Commitment.key_outcome_id, Commitment.status, sa.func.count())
+        .join(Commitment.signature)
+        .where(*_tracked(pledge))
+        .group_by(Commitment.key_outcome_id, Commitment.status)
+    ):
+        mix[outcome_id][status] += n
+    reported: dict[int, int] = {}
+    if window is not None:
+        # Reported: an update in the window that is not a draft (as in `reporting_rows`).
+        reported = dict(
+            db.session.execute(
+                select(Commitment.key_outcome_id, sa.func.count())
+                .join(Commitment.signature)
+                .join(
+                    ProgressUpdate,
+                    sa.and_(
+                        ProgressUpdate.commitment_id == Commitment.id,
+                        ProgressUpdate.window_id == window.id,
+                        ProgressUpdate.review_state != ReviewState.draft,
+                    ),
+                )
+                .where(*_tracked(pledge))
+                .group_by(Commitment.key_outcome_id)
+            ).all()
+        )
+    latest = _highlights_by_outcome(pledge, highlights)
+    result = []
+    for outcome in pledge.key_outcomes:
+        total = sum(mix[outcome.id].values())
+        done = reported.get(outcome.id, 0)
+        result.append(
+            {
+                "key_outcome": outcome,
+                "commitments": total,
+                "status_mix": {s.name: n for s, n in mix[outcome.id].items()},
+                "reported": done,
+                "share_reported": (done / total) if total and window is not None else None,
+                "highlights": latest.get(outcome.id, []),
+            }
+        )
+    return result

@@ -1,0 +1,246 @@
+"""Progress reporting: signatories report on their commitments; coordinators verify and remind.
+
+Every progress write by a stakeholder is refused by the server (403) outside an open progress
+window, unless an invitation held in the session lets the organisation in.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from registry.errors import OperationError, Refused
+from registry.extensions import db
+from registry.forms import BaseForm
+from registry.models import ProgressUpdate, Role, WindowKind, utcnow
+from registry.policies import (
+    STAFF,
+    can_write,
+    get_pledge_or_404,
+    get_update_or_404,
+    require_open_window,
+    role_required,
+)
+from registry.progress import operations, queries
+from registry.progress.forms import ProgressUpdateForm, RemindForm, ReturnUpdateForm
+from registry.templating import window_words
+
+bp = Blueprint("progress", __name__)
+stakeholder_only = role_required(Role.stakeholder)
+
+
+def _context(slug: str):
+    """The pledge, the user's organisation and the progress window that matters now."""
+    pledge = get_pledge_or_404(slug)
+    organisation = current_user.organisation
+    if organisation is None:
+        raise Refused(_("Your account is not linked to an organisation yet."))
+    window = pledge.current_window(WindowKind.progress, utcnow())
+    if window is None:
+        raise Refused(_("There is no progress reporting cycle for this pledge yet."))
+    return pledge, organisation, window
+
+
+def _own_row(pledge, organisation, window, commitment_id: int):
+    """The reporting row of one of the organisation's tracked commitments, else 404."""
+    rows = queries.reporting_rows(pledge, window, organisation)
+    row = next((r for r in rows if r.commitment.id == commitment_id), None)
+    if row is None:
+        abort(404)
+    return row
+
+
+@bp.get("/report/<slug>")
+@stakeholder_only
+def overview(slug: str):
+    """The organisation's commitments with their reporting status in the current window."""
+    pledge, organisation, window = _context(slug)
+    rows = queries.reporting_rows(pledge, window, organisation)
+    return render_template(
+        "progress/overview.html",
+        pledge=pledge,
+        window=window,
+        rows=rows,
+        overall=queries.organisation_status(rows) if rows else None,
+        can_write=can_write(window, organisation),
+        closed=window_words(window).closed,
+    )
+
+
+@bp.route("/report/<slug>/commitments/<int:commitment_id>", methods=["GET", "POST"])
+@stakeholder_only
+def edit(slug: str, commitment_id: int):
+    """Report on one commitment: save a draft or submit it for verification."""
+    pledge, organisation, window = _context(slug)
+    row = _own_row(pledge, organisation, window, commitment_id)
+    form = ProgressUpdateForm()
+    if form.validate_on_submit():
+        invitation = require_open_window(pledge, WindowKind.progress, organisation)
+        try:
+            operations.save_progress_update(
+                row.commitment,
+                window,
+                form.update_data(),
+                current_user,
+                form.submitting,
+            )
+            _spend(invitation, pledge, window, organisation)
+        except OperationError as exc:
+            db.session.rollback()
+            form.add_error(exc)
+        else:
+            db.session.commit()
+            flash(_("Update submitted.") if form.submitting else _("Draft saved."), "success")
+            return redirect(url_for("progress.overview", slug=slug))
+    elif not form.is_submitted() and row.update is not None:
+        form.load(row.update)
+    elif not form.is_submitted():
+        form.status.data = row.commitment.status.name
+    return render_template(
+        "progress/edit.html",
+        pledge=pledge,
+        window=window,
+        row=row,
+        form=form,
+        can_write=can_write(window, organisation)
+        and (row.update is None or row.update.is_editable),
+        closed=window_words(window).closed,
+    )
+
+
+def _all_forms(rows) -> list[tuple]:
+    forms = []
+    for row in rows:
+        form = ProgressUpdateForm(prefix=f"c{row.commitment.id}")
+        if not form.is_submitted() and row.update is not None:
+            form.load(row.update)
+        forms.append((row, form))
+    return forms
+
+
+@bp.route("/report/<slug>/all", methods=["GET", "POST"])
+@stakeholder_only
+def edit_all(slug: str):
+    """Report on every commitment of the organisation on one page (rows left empty are skipped)."""
+    pledge, organisation, window = _context(slug)
+    rows = queries.reporting_rows(pledge, window, organisation)
+    forms = _all_forms(rows)
+    if request.method == "POST":
+        invitation = require_open_window(pledge, WindowKind.progress, organisation)
+        filled = [(row, f) for row, f in forms if f.status.data and _editable(row)]
+        if all(f.validate() for _row, f in filled) and filled:
+            submit = request.form.get("action") == "submit"
+            for row, f in filled:
+                operations.save_progress_update(
+                    row.commitment, window, f.update_data(), current_user, submit
+                )
+            _spend(invitation, pledge, window, organisation)
+            db.session.commit()
+            flash(_("%(count)d update(s) saved.", count=len(filled)), "success")
+            return redirect(url_for("progress.overview", slug=slug))
+        if not filled:
+            flash(_("Fill in at least one commitment."), "warning")
+    return render_template(
+        "progress/edit_all.html",
+        pledge=pledge,
+        window=window,
+        forms=forms,
+        can_write=can_write(window, organisation),
+        closed=window_words(window).closed,
+    )
+
+
+def _spend(invitation, pledge, window, organisation) -> None:
+    """Spend a late reporter's invitation once all the organisation's commitments reported."""
+    if invitation is not None:
+        rows = queries.reporting_rows(pledge, window, organisation)
+        operations.spend_invitation_when_reported(invitation, rows)
+
+
+def _editable(row) -> bool:
+    return row.update is None or row.update.is_editable
+
+
+@bp.get("/coordinate/progress")
+@role_required(*STAFF)
+def queue():
+    """Submitted updates waiting for verification, oldest first, and the reminder form."""
+    remind_form = RemindForm()
+    remind_form.window.choices = _open_progress_windows()
+    return render_template(
+        "progress/queue.html",
+        updates=queries.verification_queue(),
+        return_form=ReturnUpdateForm(),
+        remind_form=remind_form,
+    )
+
+
+def _open_progress_windows() -> list[tuple[int, str]]:
+    return [(w.id, f"{w.pledge.title} — {w.label}") for w in queries.open_progress_windows()]
+
+
+def _changed_since_seen(update: ProgressUpdate) -> bool:
+    """The reporter changed the update after the coordinator opened the page: refuse to
+    verify or return text the coordinator has not read."""
+    if request.form.get("seen") == update.updated_at.isoformat():
+        return False
+    flash(
+        _("The reporter changed this update after you opened the page. Read it again."), "warning"
+    )
+    return True
+
+
+@bp.post("/coordinate/progress/<int:update_id>/verify")
+@role_required(*STAFF)
+def verify(update_id: int):
+    """Verify an update: it now counts for the commitment's status and progress."""
+    update = get_update_or_404(update_id)
+    if BaseForm().validate_on_submit() and not _changed_since_seen(update):
+        try:
+            operations.verify_progress_update(update, current_user)
+        except OperationError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+        else:
+            db.session.commit()
+            flash(_("Update verified."), "success")
+    return redirect(url_for("progress.queue"))
+
+
+@bp.post("/coordinate/progress/<int:update_id>/return")
+@role_required(*STAFF)
+def return_update(update_id: int):
+    """Return an update to its reporter with a comment (e-mailed)."""
+    update = get_update_or_404(update_id)
+    form = ReturnUpdateForm()
+    if _changed_since_seen(update):
+        return redirect(url_for("progress.queue"))
+    if not form.validate_on_submit():
+        flash(_("Say what needs changing before returning the update."), "danger")
+        return redirect(url_for("progress.queue"))
+    try:
+        operations.return_progress_update(update, current_user, form.comment.data)
+    except operations.OperationError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+    else:
+        db.session.commit()
+        flash(_("Update returned with your comment."), "success")
+    return redirect(url_for("progress.queue"))
+
+
+@bp.post("/coordinate/progress/remind")
+@role_required(*STAFF)
+def remind():
+    """Remind every organisation with due commitments in a window (once a day at most)."""
+    form = RemindForm()
+    form.window.choices = _open_progress_windows()
+    if form.validate_on_submit():
+        window = next(w for w in queries.open_progress_windows() if w.id == form.window.data)
+        sent = operations.send_reminders(window, queries.due_by_organisation(window.pledge, window))
+        db.session.commit()
+        flash(_("Reminders sent to %(count)d organisation(s).", count=len(sent)), "success")
+    else:
+        flash(_("Choose an open progress window."), "danger")
+    return redirect(url_for("progress.queue"))

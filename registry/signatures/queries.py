@@ -1,0 +1,313 @@
+"""Read-only queries of signatures: an organisation's signatures, and the coordinator's review
+work — the review queue and what changed since changes were last requested (read from the
+audit trail, the one record of every change)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from registry.extensions import db
+from registry.models import (
+    AuditEvent,
+    Commitment,
+    GeographicLevel,
+    KeyOutcome,
+    Organisation,
+    Pledge,
+    Signature,
+    SignatureStatus,
+    VocabularyTerm,
+)
+
+# Fields the reviewer asked about are what the stakeholder entered; these move with the review
+# itself (or are internal) and would only repeat what the page already says.
+_REVIEW_FIELDS_SKIPPED = {
+    "Signature": {
+        "id",
+        "pledge_id",
+        "organisation_id",
+        "status",
+        "review_comment",
+        "submitted_at",
+        "submitted_by_id",
+        "decided_at",
+        "decided_by_id",
+    },
+    "Commitment": {
+        "id",
+        "signature_id",
+        "submission_token",
+        "status",
+        "progress_percent",
+        "external_ref",
+    },
+}
+
+FIELD_LABELS = {
+    "signed_by_name": _l("Signed by"),
+    "signed_by_title": _l("Title of the person signing"),
+    "statement": _l("Statement"),
+    "title": _l("Title"),
+    "description": _l("What you will do"),
+    "key_outcome_id": _l("Key outcome"),
+    "geographic_level": _l("Geographic level"),
+    "languages": _l("Languages"),
+    "start_date": _l("Start date"),
+    "target_date": _l("Target date"),
+    "indicator_text": _l("Indicator"),
+    "indicator_unit": _l("Indicator unit"),
+    "indicator_baseline": _l("Indicator baseline"),
+    "indicator_target": _l("Indicator target"),
+    "action_areas": _l("Action areas"),
+    "risks": _l("Risks addressed"),
+    "target_populations": _l("Target populations"),
+    "co_implementers": _l("Co-implementing organisations"),
+}
+_TERM_FIELDS = ("action_areas", "risks", "target_populations")
+
+
+def review_queue() -> list[tuple[Signature, int]]:
+    """Submitted signatures, oldest submission first, each with its number of commitments
+    (one statement)."""
+    commitment_count = (
+        select(func.count(Commitment.id))
+        .where(Commitment.signature_id == Signature.id)
+        .correlate(Signature)
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        select(Signature, commitment_count)
+        .where(Signature.status == SignatureStatus.submitted)
+        .options(
+            joinedload(Signature.organisation),
+            joinedload(Signature.pledge),
+            joinedload(Signature.submitted_by),
+        )
+        .order_by(Signature.submitted_at.asc(), Signature.id.asc())
+    ).all()
+    return [(signature, count) for signature, count in rows]
+
+
+#: What the review page shows of a signature, loaded with it (see policies.get_signature_or_404).
+FOR_REVIEW = (
+    joinedload(Signature.organisation),
+    joinedload(Signature.pledge),
+    joinedload(Signature.submitted_by),
+    selectinload(Signature.commitments).selectinload(Commitment.key_outcome),
+    selectinload(Signature.commitments).selectinload(Commitment.action_areas),
+    selectinload(Signature.commitments).selectinload(Commitment.risks),
+    selectinload(Signature.commitments).selectinload(Commitment.target_populations),
+    selectinload(Signature.commitments).selectinload(Commitment.country_links),
+    selectinload(Signature.commitments).selectinload(Commitment.co_implementers),
+)
+
+
+def signature_of(pledge: Pledge, organisation: Organisation) -> Signature | None:
+    """The organisation's signature of the pledge, if it has started one."""
+    return db.session.scalar(
+        select(Signature).where(
+            Signature.pledge_id == pledge.id, Signature.organisation_id == organisation.id
+        )
+    )
+
+
+def signatures_of(organisation: Organisation) -> list[Signature]:
+    """Every signature of an organisation, newest first, with its pledge."""
+    return list(
+        db.session.scalars(
+            select(Signature)
+            .where(Signature.organisation_id == organisation.id)
+            .options(selectinload(Signature.pledge), selectinload(Signature.commitments))
+            .order_by(Signature.created_at.desc(), Signature.id.desc())
+        )
+    )
+
+
+def last_change_request(signature: Signature) -> AuditEvent | None:
+    """The audit event of the latest "changes requested" decision on `signature`, if any."""
+    events = db.session.scalars(
+        select(AuditEvent)
+        .where(
+            AuditEvent.entity_type == "Signature",
+            AuditEvent.entity_id == signature.id,
+            AuditEvent.action == "update",
+        )
+        .order_by(AuditEvent.id.desc())
+    )
+    for event in events:
+        if (event.after or {}).get("status") == SignatureStatus.changes_requested.name:
+            return event
+    return None
+
+
+def changes_since_last_review(signature: Signature) -> list[dict]:
+    """What the stakeholder changed since a coordinator last requested changes, from the audit
+    trail: one dict per change, signature fields first, then commitments in creation order.
+
+    Each dict has `entity_type` ("Signature" or "Commitment"), `entity_id`, `title` (of the
+    commitment), `change` ("changed", "added" or "removed"), and for "changed" also `field`,
+    `label`, `old` and `new` (display strings, None when empty). Several edits of one field
+    collapse into one change from the first old value to the last new one; a field edited back
+    to its old value, or a commitment added and removed again, is not listed. Returns [] when
+    changes were never requested. (Commitment countries are not audited, so are not listed.)
+    """
+    cutoff = last_change_request(signature)
+    if cutoff is None:
+        return []
+    signature_events = db.session.scalars(
+        select(AuditEvent)
+        .where(
+            AuditEvent.entity_type == "Signature",
+            AuditEvent.entity_id == signature.id,
+            AuditEvent.action == "update",
+            AuditEvent.id > cutoff.id,
+        )
+        .order_by(AuditEvent.id)
+    )
+    signature_fields: dict[str, list] = {}
+    for event in signature_events:
+        _collect(signature_fields, event, _REVIEW_FIELDS_SKIPPED["Signature"])
+    entities = {("Signature", signature.id): {"change": "changed", "fields": signature_fields}}
+    for life in _commitment_lives(signature, cutoff.id):
+        entities[("Commitment", life["entity_id"], life["born"])] = life
+    return _describe(signature, entities)
+
+
+def _collect(changed: dict[str, list], event: AuditEvent, skipped: set[str]) -> None:
+    """Fold an update event into `changed`: field -> [first old value, last new value]."""
+    for key, new in (event.after or {}).items():
+        if key not in skipped:
+            changed.setdefault(key, [(event.before or {}).get(key), new])[1] = new
+
+
+def _commitment_lives(signature: Signature, cutoff_id: int) -> list[dict]:
+    """Replay the audit events of the signature's commitments, past and present, and classify
+    each commitment as added, removed or changed after the event `cutoff_id`.
+
+    The database is the truth about which commitments exist now: removing a commitment from a
+    signature deletes it as an orphan, which may leave no "delete" event, and SQLite may give a
+    new commitment the id of a removed one (a "create" event then ends the earlier one).
+    """
+    current_ids = {c.id for c in signature.commitments}
+    created_here = select(AuditEvent.entity_id).where(
+        AuditEvent.entity_type == "Commitment",
+        AuditEvent.action == "create",
+        AuditEvent.after["signature_id"].as_integer() == signature.id,
+    )
+    events = db.session.scalars(
+        select(AuditEvent)
+        .where(
+            AuditEvent.entity_type == "Commitment",
+            or_(AuditEvent.entity_id.in_(created_here), AuditEvent.entity_id.in_(current_ids)),
+        )
+        .order_by(AuditEvent.id)
+    )
+    lives: list[dict] = []
+    latest: dict[int, dict] = {}
+
+    def begin(entity_id: int, born: int, snapshot: dict, ours: bool) -> dict:
+        if entity_id in latest and latest[entity_id]["ended"] is None:
+            latest[entity_id]["ended"] = born
+        life = {"entity_id": entity_id, "born": born, "ended": None, "ours": ours}
+        life |= {"title": snapshot.get("title"), "fields": {}}
+        lives.append(life)
+        latest[entity_id] = life
+        return life
+
+    skipped = _REVIEW_FIELDS_SKIPPED["Commitment"]
+    for event in events:
+        if event.action == "create":
+            ours = (event.after or {}).get("signature_id") == signature.id
+            begin(event.entity_id, event.id, event.after or {}, ours)
+            continue
+        life = latest.get(event.entity_id) or begin(
+            event.entity_id, 0, event.before or {}, event.entity_id in current_ids
+        )
+        if event.action == "delete":
+            life["ended"] = event.id
+            continue
+        life["title"] = (event.after or {}).get("title", life["title"])
+        if event.id > cutoff_id:
+            _collect(life["fields"], event, skipped)
+    for life in lives:
+        alive_now = life["entity_id"] in current_ids and latest[life["entity_id"]] is life
+        ended_before = life["ended"] is not None and life["ended"] < cutoff_id
+        at_cutoff = life["born"] < cutoff_id and not ended_before
+        if not life["ours"] or (not at_cutoff and not alive_now):
+            life["change"] = None
+        elif not at_cutoff:
+            life["change"] = "added" if life["born"] > cutoff_id else None
+        else:
+            life["change"] = "changed" if alive_now else "removed"
+    return [life for life in lives if life["change"]]
+
+
+def _describe(signature: Signature, entities: dict) -> list[dict]:
+    """The collected net changes as display rows (names instead of ids)."""
+    titles = {c.id: c.title for c in signature.commitments}
+    names = _names_for(entities)
+    rows = []
+    for key, entity in sorted(entities.items(), key=lambda item: (item[0][0] != "Signature",)):
+        entity_type, entity_id = key[0], key[1]
+        title = entity.get("title") if entity["change"] == "removed" else titles.get(entity_id)
+        base = {"entity_type": entity_type, "entity_id": entity_id, "title": title}
+        if entity["change"] != "changed":
+            rows.append(base | {"change": entity["change"]})
+            continue
+        for field, (old, new) in entity["fields"].items():
+            if old == new:
+                continue
+            rows.append(
+                base
+                | {
+                    "change": "changed",
+                    "field": field,
+                    "label": FIELD_LABELS.get(field, field.replace("_", " ")),
+                    "old": _display(field, old, names),
+                    "new": _display(field, new, names),
+                }
+            )
+    return rows
+
+
+def _names_for(entities: dict) -> dict[tuple[str, int], str]:
+    """Labels of the vocabulary terms, key outcomes and organisations the changes refer to
+    (one statement per kind that occurs)."""
+    wanted: dict[str, set[int]] = {"term": set(), "outcome": set(), "organisation": set()}
+    for entity in entities.values():
+        for key, values in entity["fields"].items():
+            for value in values:
+                if key in _TERM_FIELDS:
+                    wanted["term"].update(value or [])
+                elif key == "co_implementers":
+                    wanted["organisation"].update(value or [])
+                elif key == "key_outcome_id" and value is not None:
+                    wanted["outcome"].add(value)
+    names = {}
+    for kind, model, attribute in (
+        ("term", VocabularyTerm, "label"),
+        ("outcome", KeyOutcome, "title"),
+        ("organisation", Organisation, "name"),
+    ):
+        if wanted[kind]:
+            for obj in db.session.scalars(select(model).where(model.id.in_(wanted[kind]))):
+                names[(kind, obj.id)] = str(getattr(obj, attribute))
+    return names
+
+
+def _display(key: str, value, names: dict) -> str | None:
+    """A field value as the reviewer reads it."""
+    if value is None or value == [] or value == "":
+        return None
+    if key in _TERM_FIELDS or key == "co_implementers":
+        kind = "term" if key in _TERM_FIELDS else "organisation"
+        return ", ".join(names.get((kind, i), f"#{i}") for i in value)
+    if key == "key_outcome_id":
+        return names.get(("outcome", value), f"#{value}")
+    if key == "geographic_level" and value in GeographicLevel.__members__:
+        return GeographicLevel[value].label
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)

@@ -1,0 +1,116 @@
+"""`registry import` and `registry export`: data in and out from the shell."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import click
+
+from registry.audit import acting_as, record
+from registry.cli import apply, fail
+from registry.errors import OperationError
+from registry.extensions import db
+from registry.transfer import exporting, operations, queries
+from registry.transfer.importing.files import IMPORT_KINDS, load_import
+
+
+@click.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option(
+    "--kind",
+    help="organisations, commitments or progress (default: guessed from the header).",
+)
+@click.option("--dry-run", is_flag=True, help="Check every row and write nothing.")
+@click.option(
+    "--allow-duplicates", is_flag=True, help="Create probable duplicate organisations anyway."
+)
+def import_file(file: str, kind: str | None, dry_run: bool, allow_duplicates: bool) -> None:
+    """Import organisations, commitments or progress reports from a .csv or .xlsx FILE: every row
+    or none. A header with commitment_external_ref (or commitment_id) and window is progress."""
+    if kind is not None and kind not in IMPORT_KINDS:
+        fail(f"unknown kind {kind!r}; choose {', '.join(IMPORT_KINDS)}")
+    path = Path(file)
+    if not path.is_file():
+        fail(f"no file {file}")
+    if path.stat().st_size > 100 * 1024 * 1024:
+        fail(f"{file} is larger than 100 MB; split it")
+    with acting_as(label="cli"):
+        try:
+            table = load_import(kind, path.name, path.read_bytes())
+            outcomes = operations.plan_import(table.kind, table.rows)
+        except OperationError as exc:
+            fail(f"{file}: {exc}")
+        for outcome in outcomes:
+            click.echo(outcome.describe())
+        counts = Counter(o.action for o in outcomes)
+        click.echo(
+            f"{len(outcomes)} {table.kind} row(s): "
+            + ", ".join(
+                f"{counts[a]} {a}" for a in ("create", "update", "skip", "duplicate", "error")
+            )
+        )
+        refused = counts["error"] + (0 if allow_duplicates else counts["duplicate"])
+        if refused:
+            fail(f"{refused} row(s) need fixing (see above); nothing was imported")
+        if dry_run:
+            click.echo("Dry run: nothing was written.")
+            return
+        result = apply(
+            operations.apply_import,
+            table.kind,
+            table.rows,
+            allow_duplicates=allow_duplicates,
+        )
+    click.echo(
+        f"Imported: {result['create']} created, {result['update']} updated, "
+        f"{result['skip']} unchanged."
+    )
+
+
+@click.command("export")
+@click.argument("kind")
+@click.option("--format", "fmt", default="csv", help="csv (default) or xlsx.")
+@click.option("--out", metavar="FILE", help="Where to write the export (required).")
+@click.option(
+    "--include-contacts", is_flag=True, help="Add contact people (organisations; audit-logged)."
+)
+@click.option(
+    "--filter",
+    "filters",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A list-page filter, e.g. --filter pledge=digital-protection (repeatable).",
+)
+def export(
+    kind: str, fmt: str, out: str | None, include_contacts: bool, filters: tuple[str, ...]
+) -> None:
+    """Export KIND (commitments, organisations, signatures, engagements, progress) to a file."""
+    if kind not in queries.KINDS:
+        fail(f"unknown kind {kind!r}; choose {', '.join(queries.KINDS)}")
+    if fmt not in exporting.FORMATS:
+        fail(f"unknown format {fmt!r}; choose csv or xlsx")
+    if not out:
+        fail("--out FILE is required")
+    args = {}
+    for item in filters:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            fail(f"--filter {item!r} is not NAME=VALUE")
+        args[name.strip()] = value.strip()
+    spec = queries.build_export(kind, args, include_contacts)
+    try:
+        if fmt == "csv":
+            with open(out, "w", newline="", encoding="utf-8") as fh:
+                exporting.write_csv(spec, fh)
+        else:
+            with open(out, "wb") as fh:
+                exporting.write_xlsx(spec, fh)
+    except OSError as exc:
+        fail(f"cannot write {out}: {exc.strerror}")
+    rows = spec.count()
+    with acting_as(label="cli"):
+        details = {"format": fmt, "filters": spec.filters, "contacts": spec.include_contacts}
+        record(db.session, "export", kind, details | {"rows": rows})
+        db.session.commit()
+    click.echo(f"Wrote {rows} {kind} row(s) to {out}.")
