@@ -243,6 +243,35 @@ def test_reporting_share_falls_back_to_the_latest_window(db, dataset):
     assert overdue["overdue"] == 4
 
 
+def test_headline_and_rollup_show_the_same_cycle_with_a_closed_and_a_scheduled_window(
+    client, db, dataset, make_user, login_as
+):
+    """A closed window and one scheduled to open: the headline "reported in the current
+    window" and the roll-up per key outcome speak of the same cycle (the one to come)."""
+    pledge, closed = dataset["pledge"], dataset["current"]
+    now = utcnow()
+    with acting_as(label="test-setup"):
+        closed.is_manually_closed = True
+        scheduled = SubmissionWindow(
+            pledge=pledge,
+            kind=WindowKind.progress,
+            label="2027 review",
+            opens_at=now + timedelta(days=30),
+            closes_at=now + timedelta(days=60),
+        )
+        db.session.add(scheduled)
+        db.session.commit()
+    headline = figures.reporting_share(pledge)["windows"]
+    assert [w["window_id"] for w in headline] == [scheduled.id]
+    assert pledge.current_window(WindowKind.progress, now) is scheduled
+    # The last closed cycle is still the one whose missing reports are overdue.
+    assert [w["window_id"] for w in figures.overdue_commitments(pledge)["windows"]] == [closed.id]
+    login_as(make_user(role=Role.coordinator))
+    page = client.get(URL, query_string={"pledge": pledge.slug}).get_data(as_text=True)
+    assert f'<tr data-window="{scheduled.id}">' in page
+    assert "Reporting in 2027 review" in page
+
+
 def test_engagements_and_conversions_equal_counting_rows(db, dataset):
     records = list(db.session.scalars(select(EngagementRecord)))
     current = Counter(r.kind.name for r in records if r.stage in figures.CURRENT_STAGES[r.kind])

@@ -147,17 +147,6 @@ def _opened(window: SubmissionWindow, now: datetime) -> bool:
     return window.opens_at is None or window.opens_at <= now
 
 
-def reporting_window(windows: list[SubmissionWindow], now: datetime) -> SubmissionWindow | None:
-    """The open window, else the latest that has opened, else the latest created."""
-    for window in windows:
-        if window.is_open(now):
-            return window
-    opened = [w for w in windows if _opened(w, now)]
-    if opened:
-        return max(opened, key=lambda w: (w.opens_at or w.created_at, w.id))
-    return max(windows, key=lambda w: w.id, default=None)
-
-
 def closed_window(windows: list[SubmissionWindow], now: datetime) -> SubmissionWindow | None:
     """The latest window that has opened and is closed now (by date or by hand)."""
     closed = [w for w in windows if _opened(w, now) and not w.is_open(now)]
@@ -227,7 +216,8 @@ def _summary(rows: list[dict], part: str) -> dict:
 
 def reporting_share(pledge: Pledge | None = None, now: datetime | None = None) -> dict:
     """Share of commitments of accepted signatures reported (a non-draft update) in each
-    pledge's current progress window: the open one, else the latest that has opened.
+    pledge's current progress window (`SubmissionWindow.current`: the open one, else the next
+    to open, else the latest), the same window as the roll-up per key outcome.
 
     Returns {"windows": [per pledge: window_id, window_label, is_open, total, reported,
     missing], "total", "reported", "share" (percent, None without commitments)}."""
@@ -235,7 +225,7 @@ def reporting_share(pledge: Pledge | None = None, now: datetime | None = None) -
     chosen = {
         pledge_id: window
         for pledge_id, windows in _progress_windows(pledge).items()
-        if (window := reporting_window(windows, now)) is not None
+        if (window := SubmissionWindow.current(windows, now)) is not None
     }
     return _summary(_window_rows(chosen, now), "reported")
 

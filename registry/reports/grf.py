@@ -19,7 +19,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from registry import charts
-from registry.dashboard import queries as dashboard_queries
 from registry.extensions import db
 from registry.models import (
     Commitment,
@@ -140,7 +139,7 @@ def _cycle(pledge: Pledge, params: dict, now: datetime) -> dict:
     if params.get("window"):
         window = next((w for w in windows if w.id == params["window"]), None)
     else:
-        window = dashboard_queries.reporting_window(sorted(windows, key=lambda w: w.id), now)
+        window = SubmissionWindow.current(windows, now)
     previous = None
     if window is not None:
         previous = next(iter(windows[windows.index(window) + 1 :]), None)
