@@ -330,6 +330,26 @@ def test_reminders_once_per_organisation_window_and_day(
         assert len(progress_ops.send_reminders(window, due, today=tomorrow)) == 1
 
 
+def test_reminders_send_one_email_to_each_user_of_the_organisation(
+    db, pledge, reporter, window, make_user, smtp
+):
+    """Each active user gets a message of their own, addressed to them alone: nobody sees
+    the other recipients' addresses."""
+    user, signature = reporter
+    colleague = make_user(organisation=signature.organisation, email="colleague@example.org")
+    with acting_as(label="test"):
+        due = progress_queries.due_by_organisation(pledge, window)
+        progress_ops.send_reminders(window, due)
+        db.session.commit()
+    messages = smtp.wait_for(2)
+    assert sorted(m["To"] for m in messages) == sorted([user.email, colleague.email])
+    assert all("," not in m["To"] and m["Cc"] is None for m in messages)
+    by_to = {m["To"]: body_of(m) for m in messages}
+    assert f"Hello {colleague.name}," in by_to[colleague.email]
+    assert "Moderation" in by_to[user.email] and "Literacy" in by_to[colleague.email]
+    assert len(smtp.wait_for(3, timeout=0.5)) == 2
+
+
 def test_rollup_equals_counting_the_rows(db, pledge, reporter, window, make_org, make_user):
     user, signature = reporter
     other_user, other = _signatory(db, pledge, make_org, make_user, "B", ["x", "y", "z", "w"])

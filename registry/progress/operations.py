@@ -10,7 +10,7 @@ from sqlalchemy import select
 from registry.audit import record
 from registry.errors import OperationError
 from registry.extensions import db
-from registry.mail import queue_template
+from registry.mail import queue_template, queue_to_users
 from registry.models import (
     Commitment,
     InvalidTransition,
@@ -151,11 +151,11 @@ def send_reminders(
     )
     sent = []
     for organisation, commitments in due.items():
-        recipients = [u.email for u in organisation.users if u.active]
+        recipients = [user for user in organisation.users if user.active]
         if organisation.id in already or not recipients or not commitments:
             continue
-        queue_template(
-            ", ".join(recipients),
+        queue_to_users(
+            recipients,
             gettext("Progress report due: %(window)s", window=window.label),
             "progress_reminder",
             organisation=organisation,
