@@ -130,6 +130,18 @@ def organisation_page(filters: OrganisationFilters, per_page: int = PER_PAGE) ->
     return Page(rows=[tuple(row) for row in rows], total=total, page=page, per_page=per_page)
 
 
+def signatures_of(organisation: Organisation) -> list[Signature]:
+    """Every signature of an organisation, newest first, with its pledge."""
+    return list(
+        db.session.scalars(
+            select(Signature)
+            .where(Signature.organisation_id == organisation.id)
+            .options(selectinload(Signature.pledge), selectinload(Signature.commitments))
+            .order_by(Signature.created_at.desc(), Signature.id.desc())
+        )
+    )
+
+
 def organisation_engagements(organisation: Organisation) -> list[EngagementRecord]:
     """The organisation's engagement records, newest first, with their focal point."""
     return list(
@@ -316,3 +328,8 @@ def find_similar_organisations(name: str, website: str | None = None) -> list[Or
         if (normalised and normalise_name(organisation.name) == normalised)
         or (site and _site_key(organisation.website) == site)
     ]
+
+
+def pledge_choices() -> list[tuple[str, str]]:
+    """(slug, title) of every pledge by title (the directory's "signatory of" filter)."""
+    return list(db.session.execute(select(Pledge.slug, Pledge.title).order_by(Pledge.title)))

@@ -15,9 +15,7 @@ from registry.forms import BaseForm
 from registry.models import Organisation, Region, StakeholderType, Visibility
 from registry.organisations import operations, queries
 from registry.organisations.forms import MergeForm
-from registry.pledges import queries as pledge_queries
 from registry.policies import STAFF, get_organisation_or_404, login_required, role_required
-from registry.signatures import queries as signature_queries
 
 bp = Blueprint("organisations", __name__)
 staff_only = role_required(*STAFF)
@@ -28,7 +26,7 @@ staff_only = role_required(*STAFF)
 def mine():
     """The user's organisation with each signature's status and the reviewers' comments."""
     organisation = current_user.organisation
-    signatures = signature_queries.signatures_of(organisation) if organisation else []
+    signatures = queries.signatures_of(organisation) if organisation else []
     return render_template(
         "organisations/mine.html",
         organisation=organisation,
@@ -46,7 +44,7 @@ def index():
         "organisations/index.html",
         page=queries.organisation_page(filters),
         filters=filters,
-        pledges=pledge_queries.all_pledges(),
+        pledges=queries.pledge_choices(),
         stakeholder_types=StakeholderType,
         regions=Region,
         visibilities=Visibility,
@@ -66,7 +64,7 @@ def detail(organisation_id: int):
     return render_template(
         "organisations/detail.html",
         organisation=organisation,
-        signatures=signature_queries.signatures_of(organisation),
+        signatures=queries.signatures_of(organisation),
         engagements=queries.organisation_engagements(organisation),
         show_contacts=show_contacts,
     )

@@ -113,18 +113,6 @@ def signature_of(pledge: Pledge, organisation: Organisation) -> Signature | None
     )
 
 
-def signatures_of(organisation: Organisation) -> list[Signature]:
-    """Every signature of an organisation, newest first, with its pledge."""
-    return list(
-        db.session.scalars(
-            select(Signature)
-            .where(Signature.organisation_id == organisation.id)
-            .options(selectinload(Signature.pledge), selectinload(Signature.commitments))
-            .order_by(Signature.created_at.desc(), Signature.id.desc())
-        )
-    )
-
-
 def last_change_request(signature: Signature) -> AuditEvent | None:
     """The audit event of the latest "changes requested" decision on `signature`, if any."""
     events = db.session.scalars(
