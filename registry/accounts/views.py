@@ -67,6 +67,31 @@ def _match_rows(matches: list) -> list[dict]:
     ]
 
 
+def _register_page(form: RegistrationForm, matches: list):
+    """The registration form; with matches, the warning and its "ask to join" buttons."""
+    if matches:
+        # The join buttons post the whole form again, so the password the person has just
+        # typed is kept in the page (never cached) rather than asked for a second time.
+        for field in (form.password, form.password_confirm):
+            field.widget = PasswordInput(hide_value=False)
+    response = make_response(
+        render_template("accounts/register.html", form=form, matches=_match_rows(matches))
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _welcome(user, joining: bool):
+    """Log the new user in and send them on, saying what happens next."""
+    if _commit_and_login(user) is None:  # the same form posted twice at once
+        return redirect(url_for("security.login"))
+    if joining:
+        flash(_("Your request to join was sent to the coordinators."), "success")
+    else:
+        flash(_("Welcome! Your organisation is registered."), "success")
+    return redirect(_next_url() or url_for("main.home"))
+
+
 @bp.route("/register", methods=["GET", "POST"])
 @public
 @limiter.limit("20/hour", methods=["POST"])
@@ -81,22 +106,6 @@ def register():
             matches = organisation_queries.find_similar_organisations(
                 form.org_name.data, form.website.data
             )
-        if joining or form.confirm_new.data or not matches:
-            if user := _save(form, matches):
-                if _commit_and_login(user) is None:  # the same form posted twice at once
-                    return redirect(url_for("security.login"))
-                if joining:
-                    flash(_("Your request to join was sent to the coordinators."), "success")
-                else:
-                    flash(_("Welcome! Your organisation is registered."), "success")
-                return redirect(_next_url() or url_for("main.home"))
-    if matches:
-        # The join buttons post the whole form again, so the password the person has just
-        # typed is kept in the page (never cached) rather than asked for a second time.
-        for field in (form.password, form.password_confirm):
-            field.widget = PasswordInput(hide_value=False)
-    response = make_response(
-        render_template("accounts/register.html", form=form, matches=_match_rows(matches))
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
+        if (joining or form.confirm_new.data or not matches) and (user := _save(form, matches)):
+            return _welcome(user, joining)
+    return _register_page(form, matches)

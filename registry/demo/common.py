@@ -10,13 +10,25 @@ from datetime import datetime, timedelta
 import click
 from sqlalchemy import select
 
-from registry.demo.content import COUNTRY_LANGUAGES, FOCUS_COUNTRIES, SEED
+from registry.demo.content import (
+    BRAND_HEADS,
+    BRAND_TAILS,
+    COMMUNITIES,
+    COUNTRY_LANGUAGES,
+    FOCUS_COUNTRIES,
+    FORMS,
+    PRODUCTS,
+    SEED,
+    ST,
+    STEMS,
+)
 from registry.extensions import db
 from registry.geo import country_name, region_for
 from registry.models import (
     CommitmentStatus,
     GeographicLevel,
     Pledge,
+    StakeholderType,
     SubmissionWindow,
     VocabularyKind,
     VocabularyTerm,
@@ -140,3 +152,29 @@ def vocabulary_terms() -> dict[VocabularyKind, dict[str, VocabularyTerm]]:
     for term in db.session.scalars(select(VocabularyTerm)):
         terms[term.kind][term.code] = term
     return terms
+
+
+def scale_org_name(rng: random.Random, kind: StakeholderType, country: str) -> str:
+    """An invented but plausible name for a benchmark organisation of type `kind`."""
+    place = country_name(country) or country
+    stem, form = rng.choice(STEMS), rng.choice(FORMS)
+    brand = rng.choice(BRAND_HEADS) + rng.choice(BRAND_TAILS)
+    names = {
+        ST.state: f"National Commission for Refugees – {place}",
+        ST.un_entity: f"UN {stem} Programme – {place}",
+        ST.international_organisation: f"Intergovernmental Council on {stem}",
+        ST.international_ngo: f"{stem} {rng.choice(['International', 'Without Borders'])}",
+        ST.national_ngo: f"{place} {stem} {form}",
+        ST.refugee_led_organisation: f"{rng.choice(COMMUNITIES)} Refugee {stem} {form}",
+        ST.faith_based_organisation: f"Interfaith {rng.choice(['Welcome', 'Hope'])} Council – "
+        f"{place}",
+        ST.technology_company: f"{brand} {rng.choice(PRODUCTS)}",
+        ST.private_sector: f"{brand} {rng.choice(['Telecom', 'Mobile', 'Bank', 'Media Group'])}",
+        ST.media_outlet: f"{place} {rng.choice(['Radio FM', 'Daily', 'Observer', 'Voice'])}",
+        ST.media_development: f"{stem} {rng.choice(['Media Lab', 'Journalism Trust'])}",
+        ST.academia: f"Institute for {stem} Research – {place}",
+        ST.philanthropic_foundation: f"{brand} Foundation for {stem}",
+        ST.local_authority: f"Municipal Council of {place} – Inclusion Office",
+        ST.other: f"{stem} Volunteers Guild",
+    }
+    return names[kind]

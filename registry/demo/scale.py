@@ -19,24 +19,19 @@ from registry.demo.common import (
     percent_for,
     place_for,
     reported_status,
+    scale_org_name,
     slug,
     vocabulary_terms,
 )
 from registry.demo.content import (
-    BRAND_HEADS,
-    BRAND_TAILS,
-    COMMUNITIES,
     DESCRIPTIONS,
     FOCUS_COUNTRIES,
-    FORMS,
     LANGUAGE_NAMES,
     PEOPLE,
-    PRODUCTS,
     ROLES,
     SEED,
     ST,
     STATEMENTS,
-    STEMS,
     utc,
 )
 from registry.demo.content_commitments import (
@@ -78,31 +73,6 @@ CHUNK_ROWS = 5000
 
 SCALE_TYPES = list(StakeholderType)
 SCALE_TYPE_WEIGHTS = [4, 3, 2, 10, 25, 12, 4, 6, 5, 8, 4, 8, 3, 4, 2]
-
-
-def _scale_org_name(rng: random.Random, kind: StakeholderType, country: str) -> str:
-    place = country_name(country) or country
-    stem, form = rng.choice(STEMS), rng.choice(FORMS)
-    brand = rng.choice(BRAND_HEADS) + rng.choice(BRAND_TAILS)
-    names = {
-        ST.state: f"National Commission for Refugees – {place}",
-        ST.un_entity: f"UN {stem} Programme – {place}",
-        ST.international_organisation: f"Intergovernmental Council on {stem}",
-        ST.international_ngo: f"{stem} {rng.choice(['International', 'Without Borders'])}",
-        ST.national_ngo: f"{place} {stem} {form}",
-        ST.refugee_led_organisation: f"{rng.choice(COMMUNITIES)} Refugee {stem} {form}",
-        ST.faith_based_organisation: f"Interfaith {rng.choice(['Welcome', 'Hope'])} Council – "
-        f"{place}",
-        ST.technology_company: f"{brand} {rng.choice(PRODUCTS)}",
-        ST.private_sector: f"{brand} {rng.choice(['Telecom', 'Mobile', 'Bank', 'Media Group'])}",
-        ST.media_outlet: f"{place} {rng.choice(['Radio FM', 'Daily', 'Observer', 'Voice'])}",
-        ST.media_development: f"{stem} {rng.choice(['Media Lab', 'Journalism Trust'])}",
-        ST.academia: f"Institute for {stem} Research – {place}",
-        ST.philanthropic_foundation: f"{brand} Foundation for {stem}",
-        ST.local_authority: f"Municipal Council of {place} – Inclusion Office",
-        ST.other: f"{stem} Volunteers Guild",
-    }
-    return names[kind]
 
 
 def _commitments_for(index: int) -> tuple[int, int]:
@@ -202,7 +172,7 @@ class ScaleLoader:
             if rng.random() < 0.05:
                 visibility = "hidden"
             region = region_for(country)
-            name = _scale_org_name(rng, kind, country)
+            name = scale_org_name(rng, kind, country)
             rows.append(
                 {
                     "name": name,

@@ -54,7 +54,7 @@ from registry.demo.content_commitments import (
     THEMES_BY_TYPE,
     Theme,
 )
-from registry.demo.content_engagements import ENGAGEMENTS
+from registry.demo.engagements import load_engagements
 from registry.extensions import db
 from registry.geo import country_name, region_for
 from registry.models import (
@@ -62,9 +62,6 @@ from registry.models import (
     CommitmentCountry,
     CommitmentStatus,
     Contact,
-    EngagementKind,
-    EngagementRecord,
-    EngagementStage,
     GeographicLevel,
     Organisation,
     ProgressUpdate,
@@ -100,7 +97,9 @@ class DemoLoader:
             Role.stakeholder, STAKEHOLDER, self.organisations[STAKEHOLDER_ORG_REF]
         )
         self._signatures_and_commitments()
-        self._engagements()
+        load_engagements(
+            self.organisations.values(), self.terms, self.coordinator, self.now, self.created
+        )
         return self.created
 
     # Organisations and contacts -------------------------------------------------------------
@@ -364,67 +363,3 @@ class DemoLoader:
         for step in steps:
             commitment.set_status(step)
         commitment.progress_percent = update.progress_percent
-
-    # Engagement records -----------------------------------------------------------------------
-
-    def _engagements(self) -> None:
-        by_name = {o.name: o for o in self.organisations.values()}
-        existing = {
-            (r.organisation_id, r.kind, r.title)
-            for r in db.session.scalars(select(EngagementRecord))
-        }
-        structures = self.terms[VocabularyKind.coordination_structure]
-        for spec in ENGAGEMENTS:
-            org = by_name[spec.organisation]
-            if (org.id, spec.kind, spec.title) in existing:
-                continue
-            rng = rng_for(f"engagement:{spec.title}")
-            record_ = EngagementRecord(
-                organisation=org,
-                kind=spec.kind,
-                title=spec.title,
-                geographic_level=spec.level,
-                countries=list(spec.countries),
-                coordination_structure=structures.get(spec.structure),
-                focal_point=self.coordinator,
-                purpose_areas=[
-                    self.terms[VocabularyKind.action_area][c] for c in spec.purpose_areas
-                ],
-                start_date=spec.start,
-                internal_notes=spec.notes,
-                stage_changed_at=utc(spec.start.year, spec.start.month, spec.start.day),
-            )
-            db.session.add(record_)
-            self.created["engagement records"] += 1
-            if spec.kind is EngagementKind.partnership:
-                self._hrdd(record_, spec.start, rng)
-            moment = record_.stage_changed_at
-            for stage in spec.path:
-                moment = min(moment + timedelta(days=rng.randint(20, 120)), self.now)
-                record_.move_to(stage, moment)
-                if stage in (EngagementStage.completed, EngagementStage.ended,
-                             EngagementStage.closed):  # fmt: skip
-                    record_.end_date = moment.date()
-            if spec.convert:
-                moment = min(moment + timedelta(days=rng.randint(20, 90)), self.now)
-                partnership = record_.convert(self.coordinator, moment)
-                partnership.internal_notes = "Converted after the platform's commitments were met."
-                self._hrdd(partnership, moment.date(), rng)
-                partnership.move_to(
-                    EngagementStage.active, min(moment + timedelta(days=14), self.now)
-                )
-                db.session.add(partnership)
-                self.created["engagement records"] += 1
-        db.session.flush()
-
-    def _hrdd(self, record_: EngagementRecord, start: date, rng) -> None:
-        record_.hrdd_checked_on = start - timedelta(days=rng.randint(5, 40))
-        record_.hrdd_checked_by_id = self.coordinator.id
-        record_.hrdd_outcome = rng.choice(
-            [
-                "No adverse findings.",
-                "No adverse findings; data-sharing agreement required before any personal data "
-                "is exchanged.",
-                "Low risk; review again at renewal.",
-            ]
-        )

@@ -25,3 +25,9 @@ class MergeForm(BaseForm):
         ),
     )
     submit = SubmitField(_l("Merge"))
+
+    def set_choices(self, organisations: list[tuple[int, str]], kept) -> None:
+        """Every organisation but the one that is kept, as (id, name)."""
+        self.duplicate.choices = [(0, _l("Choose an organisation"))] + [
+            choice for choice in organisations if choice[0] != kept.id
+        ]

@@ -97,8 +97,12 @@ def _merge_links(kept: Organisation, duplicate: Organisation) -> None:
             pledge.co_leads.append(kept)
 
 
-def merge_organisations(kept: Organisation, duplicate: Organisation, by: User | None) -> None:
+def merge_organisations(
+    kept: Organisation, duplicate: Organisation | None, by: User | None
+) -> None:
     """Move everything of `duplicate` to `kept`, then delete `duplicate` (caller commits)."""
+    if duplicate is None:
+        raise OperationError(gettext("Choose the duplicate organisation."), field="duplicate")
     if kept.id == duplicate.id:
         raise OperationError(
             gettext("An organisation cannot be merged into itself."), field="duplicate"

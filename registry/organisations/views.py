@@ -76,16 +76,11 @@ def merge(organisation_id: int):
     """Merge a duplicate into this organisation: choose it, check what moves, confirm."""
     kept = get_organisation_or_404(organisation_id)
     form = MergeForm(formdata=request.form if request.method == "POST" else request.args)
-    form.duplicate.choices = [(0, _("Choose an organisation"))] + [
-        choice for choice in queries.organisation_choices() if choice[0] != kept.id
-    ]
+    form.set_choices(queries.organisation_choices(), kept)
     duplicate = db.session.get(Organisation, form.duplicate.data or 0)
     if request.method == "POST" and form.validate():
+        name = duplicate.name if duplicate else None
         try:
-            if duplicate is None:
-                message = _("Choose the duplicate organisation.")
-                raise OperationError(message, "duplicate")
-            name = duplicate.name
             operations.merge_organisations(kept, duplicate, current_user._get_current_object())
         except OperationError as exc:
             db.session.rollback()

@@ -24,31 +24,35 @@ def _invitation_form() -> InvitationForm:
     return form
 
 
+def _invite(form: InvitationForm) -> Invitation | None:
+    """Create the invitation the form asks for, or show the refusal on the form."""
+    window = db.session.get(SubmissionWindow, form.window.data)
+    org_id = form.organisation.data
+    try:
+        invitation, _token = operations.create_invitation(
+            window,
+            organisation=db.session.get(Organisation, org_id) if org_id else None,
+            email=form.email.data,
+            by=current_user,
+            days=form.days.data,
+        )
+    except OperationError as exc:
+        db.session.rollback()
+        form.add_error(exc)
+        return None
+    return invitation
+
+
 @bp.route("/coordinate/invitations", methods=["GET", "POST"])
 @role_required(*STAFF)
 def index():
     """Invite an organisation or address into a closed form; list every invitation."""
     form = _invitation_form()
-    if form.validate_on_submit():
-        window = db.session.get(SubmissionWindow, form.window.data)
-        org_id = form.organisation.data
-        organisation = db.session.get(Organisation, org_id) if org_id else None
-        try:
-            invitation, _token = operations.create_invitation(
-                window,
-                organisation=organisation,
-                email=form.email.data,
-                by=current_user,
-                days=form.days.data,
-            )
-        except OperationError as exc:
-            db.session.rollback()
-            form.add_error(exc)
-        else:
-            invitee = invitation.organisation.name if invitation.organisation else invitation.email
-            db.session.commit()
-            flash(_("Invitation sent to %(invitee)s.", invitee=invitee), "success")
-            return redirect(url_for("invitations.index"))
+    if form.validate_on_submit() and (invitation := _invite(form)):
+        invitee = invitation.organisation.name if invitation.organisation else invitation.email
+        db.session.commit()
+        flash(_("Invitation sent to %(invitee)s.", invitee=invitee), "success")
+        return redirect(url_for("invitations.index"))
     return render_template(
         "pledges/invitations/index.html",
         form=form,

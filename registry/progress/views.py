@@ -68,6 +68,34 @@ def overview(slug: str):
     )
 
 
+def _save(form: ProgressUpdateForm, pledge, organisation, window, row) -> bool:
+    """Save the update the form holds (a write the open window or an invitation allows),
+    or show the refusal on the form."""
+    invitation = require_open_window(pledge, WindowKind.progress, organisation)
+    try:
+        operations.save_progress_update(
+            row.commitment, window, form.update_data(), current_user, form.submitting
+        )
+        _spend(invitation, pledge, window, organisation)
+    except OperationError as exc:
+        db.session.rollback()
+        form.add_error(exc)
+        return False
+    return True
+
+
+def _edit_page(pledge, organisation, window, row, form):
+    return render_template(
+        "progress/edit.html",
+        pledge=pledge,
+        window=window,
+        row=row,
+        form=form,
+        can_write=can_write(window, organisation) and _editable(row),
+        closed=window_words(window).closed,
+    )
+
+
 @bp.route("/report/<slug>/commitments/<int:commitment_id>", methods=["GET", "POST"])
 @stakeholder_only
 def edit(slug: str, commitment_id: int):
@@ -76,20 +104,7 @@ def edit(slug: str, commitment_id: int):
     row = _own_row(pledge, organisation, window, commitment_id)
     form = ProgressUpdateForm()
     if form.validate_on_submit():
-        invitation = require_open_window(pledge, WindowKind.progress, organisation)
-        try:
-            operations.save_progress_update(
-                row.commitment,
-                window,
-                form.update_data(),
-                current_user,
-                form.submitting,
-            )
-            _spend(invitation, pledge, window, organisation)
-        except OperationError as exc:
-            db.session.rollback()
-            form.add_error(exc)
-        else:
+        if _save(form, pledge, organisation, window, row):
             db.session.commit()
             flash(_("Update submitted.") if form.submitting else _("Draft saved."), "success")
             return redirect(url_for("progress.overview", slug=slug))
@@ -97,16 +112,7 @@ def edit(slug: str, commitment_id: int):
         form.load(row.update)
     elif not form.is_submitted():
         form.status.data = row.commitment.status.name
-    return render_template(
-        "progress/edit.html",
-        pledge=pledge,
-        window=window,
-        row=row,
-        form=form,
-        can_write=can_write(window, organisation)
-        and (row.update is None or row.update.is_editable),
-        closed=window_words(window).closed,
-    )
+    return _edit_page(pledge, organisation, window, row, form)
 
 
 def _all_forms(rows) -> list[tuple]:
@@ -130,11 +136,7 @@ def edit_all(slug: str):
         invitation = require_open_window(pledge, WindowKind.progress, organisation)
         filled = [(row, f) for row, f in forms if f.status.data and _editable(row)]
         if all(f.validate() for _row, f in filled) and filled:
-            submit = request.form.get("action") == "submit"
-            for row, f in filled:
-                operations.save_progress_update(
-                    row.commitment, window, f.update_data(), current_user, submit
-                )
+            _save_all(filled, window, submit=request.form.get("action") == "submit")
             _spend(invitation, pledge, window, organisation)
             db.session.commit()
             flash(_("%(count)d update(s) saved.", count=len(filled)), "success")
@@ -149,6 +151,14 @@ def edit_all(slug: str):
         can_write=can_write(window, organisation),
         closed=window_words(window).closed,
     )
+
+
+def _save_all(filled: list[tuple], window, submit: bool) -> None:
+    """Save each filled-in form of the all-on-one-page report."""
+    for row, form in filled:
+        operations.save_progress_update(
+            row.commitment, window, form.update_data(), current_user, submit
+        )
 
 
 def _spend(invitation, pledge, window, organisation) -> None:

@@ -239,14 +239,11 @@ def _organisations(args, contacts: bool) -> Export:
     )
 
 
-SIGNATURE_COLUMNS = [
-    *("id", "pledge", "organisation_id", "organisation_external_ref", "organisation"),
-    *("stakeholder_type", "region", "status", "signed_by_name", "signed_by_title", "statement"),
-    *("review_comment", "commitments", "submitted_at", "decided_at", "updated_at"),
-]
-SIGNATURE_GETTERS: Getters = _organisation_getters(lambda s: s.organisation) | {
+# In column order (a dict keeps it): the columns are its keys.
+SIGNATURE_GETTERS: Getters = {
     "id": lambda s: s.id,
     "pledge": lambda s: s.pledge.slug,
+    **_organisation_getters(lambda s: s.organisation),
     "status": lambda s: s.status,
     "signed_by_name": lambda s: s.signed_by_name,
     "signed_by_title": lambda s: s.signed_by_title,
@@ -274,17 +271,14 @@ def _signatures(args, _contacts: bool) -> Export:
         contains_eager(Signature.pledge),
         selectinload(Signature.commitments),
     ).order_by(Signature.id)
-    return Export("signatures", SIGNATURE_COLUMNS, statement, SIGNATURE_GETTERS, _clean(filters))
+    return Export(
+        "signatures", list(SIGNATURE_GETTERS), statement, SIGNATURE_GETTERS, _clean(filters)
+    )
 
 
-ENGAGEMENT_COLUMNS = [
-    *("id", "organisation_id", "organisation_external_ref", "organisation", "stakeholder_type"),
-    *("region", "kind", "title", "stage", "geographic_level", "countries", "purpose_areas"),
-    *("coordination_structure", "focal_point", "start_date", "end_date", "hrdd_checked_on"),
-    *("hrdd_outcome", "converted_from_id", "internal_notes", "updated_at"),
-]
-ENGAGEMENT_GETTERS: Getters = _organisation_getters(lambda e: e.organisation) | {
+ENGAGEMENT_GETTERS: Getters = {
     "id": lambda e: e.id,
+    **_organisation_getters(lambda e: e.organisation),
     "kind": lambda e: e.kind,
     "title": lambda e: e.title,
     "stage": lambda e: e.stage,
@@ -325,15 +319,11 @@ def _engagements(args, _contacts: bool) -> Export:
         selectinload(EngagementRecord.coordination_structure),
         selectinload(EngagementRecord.focal_point),
     ).order_by(EngagementRecord.id)
-    return Export("engagements", ENGAGEMENT_COLUMNS, statement, ENGAGEMENT_GETTERS, _clean(filters))
+    return Export(
+        "engagements", list(ENGAGEMENT_GETTERS), statement, ENGAGEMENT_GETTERS, _clean(filters)
+    )
 
 
-PROGRESS_COLUMNS = [
-    *("id", "commitment_id", "commitment_external_ref", "commitment", "organisation", "pledge"),
-    *("window", "status", "progress_percent", "actual_value", "achievements", "challenges"),
-    *("next_steps", "evidence_links", "review_state", "review_comment", "submitted_at"),
-    "reviewed_at",
-]
 PROGRESS_GETTERS: Getters = {
     "id": lambda p: p.id,
     "commitment_id": lambda p: p.commitment.id,
@@ -388,7 +378,7 @@ def _progress(args, _contacts: bool) -> Export:
         .contains_eager(Signature.pledge),
         selectinload(ProgressUpdate.window),
     ).order_by(ProgressUpdate.id)
-    return Export("progress", PROGRESS_COLUMNS, statement, PROGRESS_GETTERS, _clean(filters))
+    return Export("progress", list(PROGRESS_GETTERS), statement, PROGRESS_GETTERS, _clean(filters))
 
 
 BUILDERS = {

@@ -169,9 +169,8 @@ def confirm_import():
     form, pending = ImportConfirmForm(), session.get(SESSION_KEY) or {}
     path = _kept_upload(pending) if form.validate_on_submit() else None
     if path is None or pending.get("token") != form.token.data:
-        flash(
-            _("That upload has expired or was already imported; upload the file again."), "warning"
-        )
+        message = _("That upload has expired or was already imported; upload the file again.")
+        flash(message, "warning")
         return redirect(url_for("transfer.import_page"))
     try:
         table = load_import(pending["kind"], path.name, path.read_bytes())
@@ -186,11 +185,16 @@ def confirm_import():
         flash(str(exc), "danger")
         return redirect(url_for("transfer.import_page"))
     db.session.commit()
+    return _imported(path, table.kind, counts)
+
+
+def _imported(path: Path, kind: str, counts: dict):
+    """After a confirmed import: forget the upload, say what was done, back to the page."""
     path.unlink(missing_ok=True)
     session.pop(SESSION_KEY, None)
     message = _(
         "Imported %(kind)s: %(create)d created, %(update)d updated, %(skip)d unchanged.",
-        kind=table.kind,
+        kind=kind,
         **counts,
     )
     flash(message, "success")
