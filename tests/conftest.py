@@ -14,17 +14,41 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 
 from app import create_app
 from registry.audit import acting_as
 from registry.extensions import db as _db
-from registry.models import Organisation, Role, StakeholderType, User, Visibility
+from registry.models import Organisation, Role, StakeholderType, User, Visibility, VocabularyTerm
 from registry.seed import seed_all, seed_vocabularies
 
 PASSWORD = "correct horse battery staple"
 # Never touch the developer's own instance folder (secret key, database).
 os.environ["INSTANCE_PATH"] = tempfile.mkdtemp(prefix="registry-test-")
+
+#: The one configuration of every app the tests build. Flask-Security keeps the password
+#: settings on its shared `security` object, so an app built with the production hashing in
+#: the middle of the suite would make every later test hash slowly again: build apps only with
+#: `make_app`. Passwords are argon2, as in production, at its cheapest cost.
+TEST_CONFIG = {
+    "TESTING": True,
+    "JOBS_MODE": "sync",
+    "WTF_CSRF_ENABLED": False,
+    "RATELIMIT_ENABLED": False,
+    "MAIL_SERVER": None,
+    "MAIL_RETRY_DELAY": 0,
+    "SERVER_NAME": "registry.test",
+    "SECURITY_PASSWORD_HASH_PASSLIB_OPTIONS": {
+        "argon2__rounds": 1,
+        "argon2__memory_cost": 8,
+        "argon2__parallelism": 1,
+    },
+}
+
+
+def make_app(config: dict | None = None):
+    """An app of the test configuration, with `config` on top."""
+    return create_app(TEST_CONFIG | (config or {}))
 
 
 @pytest.fixture(scope="session")
@@ -40,24 +64,17 @@ def app(database_url, tmp_path_factory):
     """The app on a database migrated from empty through the real Alembic migrations."""
     from flask_migrate import downgrade, upgrade
 
-    application = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            "JOBS_MODE": "sync",
-            "WTF_CSRF_ENABLED": False,
-            "RATELIMIT_ENABLED": False,
-            "MAIL_SERVER": None,
-            "MAIL_RETRY_DELAY": 0,
-            "SERVER_NAME": "registry.test",
-        }
-    )
+    application = make_app({"SQLALCHEMY_DATABASE_URI": database_url})
     with application.app_context():
         if database_url.startswith("postgresql"):
             # Start from an empty schema even if a previous run was interrupted.
             _db.session.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
             _db.session.commit()
         upgrade()
+        with acting_as(label="test-setup"):
+            seed_vocabularies()
+            _db.session.commit()
+        application.config["VOCABULARY_VERSION"] = _vocabulary_version()
     application.test_client_class = IsolatedClient
     yield application
     with application.app_context():
@@ -65,8 +82,22 @@ def app(database_url, tmp_path_factory):
         downgrade(revision="base")
 
 
-def _empty_all_tables() -> None:
-    tables = list(reversed(_db.metadata.sorted_tables))
+def _vocabulary_version() -> tuple:
+    """What changes when a test edits the vocabularies: their count, ids and last change."""
+    return tuple(
+        _db.session.execute(
+            select(
+                func.count(VocabularyTerm.id),
+                func.max(VocabularyTerm.id),
+                func.max(VocabularyTerm.updated_at),
+            )
+        ).one()
+    )
+
+
+def _empty_all_tables(keep_vocabularies: bool) -> None:
+    keep = {VocabularyTerm.__tablename__} if keep_vocabularies else set()
+    tables = [t for t in reversed(_db.metadata.sorted_tables) if t.name not in keep]
     if _db.engine.dialect.name == "postgresql":
         names = ", ".join(f'"{t.name}"' for t in tables)
         _db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
@@ -78,15 +109,19 @@ def _empty_all_tables() -> None:
 
 @pytest.fixture(autouse=True)
 def db(app):
-    """An app context and a database holding only the seeded vocabularies, per test."""
+    """An app context and a database holding only the seeded vocabularies, per test. The
+    vocabularies are seeded once per session and seeded again only after a test changed them."""
     with app.app_context():
-        with acting_as(label="test-setup"):
-            seed_vocabularies()
-            _db.session.commit()
         yield _db
         _db.session.rollback()
         _db.session.remove()
-        _empty_all_tables()
+        unchanged = _vocabulary_version() == app.config["VOCABULARY_VERSION"]
+        _empty_all_tables(keep_vocabularies=unchanged)
+        if not unchanged:
+            with acting_as(label="test-setup"):
+                seed_vocabularies()
+                _db.session.commit()
+            app.config["VOCABULARY_VERSION"] = _vocabulary_version()
 
 
 class IsolatedClient(FlaskClient):
@@ -154,6 +189,21 @@ def make_user(db, make_org):
         return user
 
     return make
+
+
+@pytest.fixture
+def coordinator(make_user):
+    """A coordinator (not logged in)."""
+    return make_user(
+        role=Role.coordinator, name="Carla Coordinator", email="carla@agency.example.org"
+    )
+
+
+@pytest.fixture
+def staff(coordinator, login_as):
+    """The coordinator, logged in."""
+    login_as(coordinator)
+    return coordinator
 
 
 @pytest.fixture

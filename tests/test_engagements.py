@@ -32,11 +32,6 @@ def term(db, kind, code) -> VocabularyTerm:
 
 
 @pytest.fixture
-def coordinator(make_user):
-    return make_user(role=Role.coordinator, name="Chidi Coordinator")
-
-
-@pytest.fixture
 def org(make_org):
     return make_org(
         name="Chirp Social", acronym="CS", stakeholder_type=StakeholderType.technology_company
@@ -97,7 +92,7 @@ def test_create_with_every_field(client, db, login_as, coordinator, org, form_da
     assert record.hrdd_checked_by_id == coordinator.id and record.hrdd_outcome == "No red flags"
     assert str(record.end_date) == "2026-12-31" and record.internal_notes == NOTE
     detail = client.get(f"{URL}/{record.id}").get_data(as_text=True)
-    assert NOTE in detail and "Chirp Social" in detail and "Chidi Coordinator" in detail
+    assert NOTE in detail and "Chirp Social" in detail and "Carla Coordinator" in detail
 
 
 def test_end_before_start_is_refused(client, db, login_as, coordinator, form_data):

@@ -31,13 +31,6 @@ from registry.models import (
 HYPERLINK = '=HYPERLINK("http://x")'
 
 
-@pytest.fixture
-def staff(client, make_user, login_as):
-    user = make_user(role=Role.coordinator)
-    login_as(user)
-    return user
-
-
 def add_commitment(db, pledge, organisation, title, **fields):
     """A commitment of `organisation` on `pledge` (its signature made when missing)."""
     with acting_as(label="test-setup"):

@@ -98,13 +98,6 @@ def audit_count(db) -> int:
     return db.session.scalar(select(func.count(AuditEvent.id)))
 
 
-@pytest.fixture
-def staff(client, make_user, login_as):
-    user = make_user(role=Role.coordinator)
-    login_as(user)
-    return user
-
-
 def upload(client, data: bytes, filename: str, kind: str = "organisations"):
     return client.post(
         "/coordinate/import",

@@ -14,7 +14,6 @@ from registry.models import (
     AuditEvent,
     Invitation,
     OutboxMessage,
-    Role,
     SubmissionWindow,
     WindowKind,
     utcnow,
@@ -248,14 +247,7 @@ def test_expired_link_says_when_it_expired(client, db, closed_window):
 # --- Coordinators' page ------------------------------------------------------------------------
 
 
-@pytest.fixture
-def coordinator(make_user, login_as):
-    user = make_user(role=Role.coordinator)
-    login_as(user)
-    return user
-
-
-def test_page_creates_an_invitation_and_lists_it(client, db, closed_window, coordinator):
+def test_page_creates_an_invitation_and_lists_it(client, db, closed_window, staff):
     html = client.get("/coordinate/invitations").get_data(as_text=True)
     assert f"{closed_window.pledge.title} — {closed_window.label}" in html
     assert "No invitation has been sent yet." in html
@@ -273,7 +265,7 @@ def test_page_creates_an_invitation_and_lists_it(client, db, closed_window, coor
     assert "Invitation sent to new@example.org." in html
     assert "new@example.org" in html and "Active" in html
     [invitation] = db.session.scalars(select(Invitation)).all()
-    assert invitation.created_by_id == coordinator.id
+    assert invitation.created_by_id == staff.id
     assert timedelta(days=6, hours=23) < invitation.expires_at - utcnow() <= timedelta(days=7)
     [message] = outbox(db)
     assert message.to == "new@example.org"
@@ -281,10 +273,10 @@ def test_page_creates_an_invitation_and_lists_it(client, db, closed_window, coor
     events = db.session.scalars(
         select(AuditEvent).where(AuditEvent.entity_type == "Invitation")
     ).all()
-    assert [e.actor_label for e in events] == [coordinator.email]
+    assert [e.actor_label for e in events] == [staff.email]
 
 
-def test_page_invites_an_organisation(client, db, closed_window, make_user, coordinator):
+def test_page_invites_an_organisation(client, db, closed_window, make_user, staff):
     user = make_user()
     response = client.post(
         "/coordinate/invitations",
@@ -304,7 +296,7 @@ def test_page_invites_an_organisation(client, db, closed_window, make_user, coor
         ({"window": ""}, "Choose the form to invite to."),
     ],
 )
-def test_page_shows_errors_and_keeps_input(client, db, closed_window, coordinator, data, error):
+def test_page_shows_errors_and_keeps_input(client, db, closed_window, staff, data, error):
     form = {"window": closed_window.id, "organisation": "", "email": "kept@example.org"}
     response = client.post("/coordinate/invitations", data=form | {"days": "7"} | data)
     html = response.get_data(as_text=True)
@@ -315,7 +307,7 @@ def test_page_shows_errors_and_keeps_input(client, db, closed_window, coordinato
     assert db.session.scalars(select(Invitation)).all() == []
 
 
-def test_page_shows_operation_refusals(client, db, closed_window, make_org, coordinator):
+def test_page_shows_operation_refusals(client, db, closed_window, make_org, staff):
     organisation = make_org()
     response = client.post(
         "/coordinate/invitations",
@@ -327,7 +319,7 @@ def test_page_shows_operation_refusals(client, db, closed_window, make_org, coor
     assert db.session.scalars(select(Invitation)).all() == []
 
 
-def test_page_shows_used_and_expired_states(client, db, closed_window, coordinator):
+def test_page_shows_used_and_expired_states(client, db, closed_window, staff):
     used, _t = invite(db, closed_window, email="used@example.org")
     expired, _t = invite(db, closed_window, email="late@example.org")
     used.used_at = datetime(2026, 1, 2, 3, 4, tzinfo=UTC)
@@ -349,7 +341,7 @@ def test_stakeholders_cannot_invite(client, db, closed_window, make_user, login_
 
 
 def test_page_refuses_both_an_organisation_and_an_address(
-    client, db, closed_window, make_user, coordinator
+    client, db, closed_window, make_user, staff
 ):
     user = make_user()
     data = {"window": closed_window.id, "organisation": user.organisation_id, "days": 14}

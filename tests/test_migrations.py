@@ -17,10 +17,10 @@ def test_sqlite_upgrade_keeps_child_rows(tmp_path):
     from flask_migrate import upgrade
     from sqlalchemy import text
 
-    from app import create_app
+    from tests.conftest import make_app
 
     url = f"sqlite:///{tmp_path / 'old.db'}"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    app = make_app({"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         from registry.extensions import db
 

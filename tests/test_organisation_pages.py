@@ -31,11 +31,6 @@ from tests.test_pledge_pages import counting_statements
 URL = "/coordinate/organisations"
 
 
-@pytest.fixture
-def coordinator(make_user):
-    return make_user(role=Role.coordinator)
-
-
 def count(db, model, **where) -> int:
     db.session.expire_all()
     query = select(func.count()).select_from(model)

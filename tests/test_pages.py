@@ -2,8 +2,8 @@
 
 import pytest
 
-from app import create_app
 from registry.models import Role
+from tests.conftest import make_app
 
 
 def test_bootstrap_is_served_locally(client, pledge):
@@ -88,12 +88,7 @@ def test_healthz(client):
 
 
 def test_unreachable_database_gives_503(tmp_path):
-    broken = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/missing/dir/registry.db",
-        }
-    )
+    broken = make_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/missing/dir/registry.db"})
     client = broken.test_client()
     response = client.get("/healthz")
     assert response.status_code == 503

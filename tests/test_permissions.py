@@ -6,6 +6,7 @@ import pytest
 
 from registry.models import Role
 from registry.policies import STAFF
+from tests.conftest import make_app
 
 # Endpoints served by libraries: static files and Flask-Security's own account pages.
 LIBRARY_PUBLIC = {
@@ -49,20 +50,29 @@ def test_every_endpoint_is_marked(app):
     assert unmarked == [], "mark these views @public or @role_required(...)"
 
 
-def _protected(app):
+def _routes(app, applies) -> list:
+    """The (endpoint, method, url) of every route `applies(access)` to, as test parameters."""
     return [
         pytest.param((rule.endpoint, method, _url(rule)), id=f"{method} {rule.endpoint}")
         for rule, method in _rules(app)
-        if _access(app, rule.endpoint) != "public"
+        if applies(_access(app, rule.endpoint))
     ]
 
 
-def pytest_generate_tests(metafunc):
-    if "protected_route" in metafunc.fixturenames:
-        from app import create_app
+#: fixture name -> the routes it walks: every protected one, those closed to stakeholders,
+#: those closed to coordinators (admin only). Each test walks only the routes it applies to.
+WALKS = {
+    "protected_route": lambda access: access != "public",
+    "staff_route": lambda access: access != "public" and Role.stakeholder not in access,
+    "admin_route": lambda access: access != "public" and set(access) & set(STAFF) == {Role.admin},
+}
 
-        app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
-        metafunc.parametrize("protected_route", _protected(app))
+
+def pytest_generate_tests(metafunc):
+    for name, applies in WALKS.items():
+        if name in metafunc.fixturenames:
+            app = make_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+            metafunc.parametrize(name, _routes(app, applies))
 
 
 def test_anonymous_users_are_sent_to_login(client, protected_route):
@@ -73,18 +83,13 @@ def test_anonymous_users_are_sent_to_login(client, protected_route):
         assert "/account/login" in response.headers["Location"]
 
 
-def test_staff_endpoints_refuse_stakeholders(app, client, make_user, login_as, protected_route):
-    endpoint, method, url = protected_route
-    access = _access(app, endpoint)
-    if Role.stakeholder in access:
-        pytest.skip("open to stakeholders; object checks are tested per area")
+def test_staff_endpoints_refuse_stakeholders(client, make_user, login_as, staff_route):
+    _endpoint, method, url = staff_route
     login_as(make_user(role=Role.stakeholder))
     assert client.open(url, method=method).status_code == 403
 
 
-def test_admin_endpoints_refuse_coordinators(app, client, make_user, login_as, protected_route):
-    endpoint, method, url = protected_route
-    if set(_access(app, endpoint)) & set(STAFF) != {Role.admin}:
-        pytest.skip("not admin-only")
+def test_admin_endpoints_refuse_coordinators(client, make_user, login_as, admin_route):
+    _endpoint, method, url = admin_route
     login_as(make_user(role=Role.coordinator))
     assert client.open(url, method=method).status_code == 403

@@ -13,7 +13,6 @@ from registry.models import (
     Pledge,
     ProgressUpdate,
     ReviewState,
-    Role,
     Signature,
     SignatureStatus,
     SubmissionWindow,
@@ -81,11 +80,6 @@ def commitments(db, pledge, make_org, window) -> list[Commitment]:
         db.session.add(signature)
         db.session.commit()
     return signature.commitments
-
-
-@pytest.fixture
-def coordinator(make_user):
-    return make_user(role=Role.coordinator)
 
 
 def update_of(db, ref: str) -> ProgressUpdate | None:
@@ -308,17 +302,11 @@ def test_web_flow_upload_dry_run_then_confirm(client, db, commitments, coordinat
     assert 'action="/coordinate/import/confirm"' not in bad.get_data(as_text=True)
 
 
-def test_web_upload_without_the_key_columns_is_refused(client, db, commitments, staff_login):
+def test_web_upload_without_the_key_columns_is_refused(client, db, commitments, staff):
     data = b"window,status\n2025 review,planning\n"
     response = upload(client, data, "p.csv", kind="progress")
     assert response.status_code == 400
     assert "commitment_external_ref or commitment_id" in response.get_data(as_text=True)
-
-
-@pytest.fixture
-def staff_login(coordinator, login_as):
-    login_as(coordinator)
-    return coordinator
 
 
 def test_cli_dry_run_then_real_import_of_a_progress_file(app, db, tmp_path, commitments):

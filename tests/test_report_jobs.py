@@ -19,13 +19,6 @@ from registry.reports.fingerprint import report_fingerprint
 
 
 @pytest.fixture
-def coordinator(client, make_user, login_as):
-    user = make_user(role=Role.coordinator)
-    login_as(user)
-    return user
-
-
-@pytest.fixture
 def render_calls(monkeypatch):
     """Count the PDFs rendered (the cache must not render again)."""
     calls = []
@@ -142,9 +135,7 @@ def test_the_fingerprint_moves_on_insert_update_and_delete(db, make_org):
     assert other != deleted
 
 
-def test_a_failing_job_is_recorded_and_the_app_carries_on(
-    client, db, make_org, coordinator, monkeypatch
-):
+def test_a_failing_job_is_recorded_and_the_app_carries_on(client, db, make_org, staff, monkeypatch):
     def broken(params):
         raise RuntimeError("the database is on fire")
 
@@ -162,7 +153,7 @@ def test_a_failing_job_is_recorded_and_the_app_carries_on(
     assert client.get("/coordinate/reports").status_code == 200
 
 
-def test_the_report_pages_follow_a_run(client, db, make_org, coordinator, no_worker):
+def test_the_report_pages_follow_a_run(client, db, make_org, staff, no_worker):
     organisation = make_org()
     index = client.get("/coordinate/reports")
     assert index.status_code == 200
@@ -175,7 +166,7 @@ def test_the_report_pages_follow_a_run(client, db, make_org, coordinator, no_wor
     run_id = int(response.headers["Location"].rsplit("/", 1)[1])
     assert no_worker == [(run_id,)]
     run = fresh(run_id, db)
-    assert run.requested_by_id == coordinator.id and run.status is ReportStatus.queued
+    assert run.requested_by_id == staff.id and run.status is ReportStatus.queued
 
     queued = client.get(f"/coordinate/reports/{run_id}")
     assert '<meta http-equiv="refresh" content="2">' in queued.get_data(as_text=True)
@@ -203,7 +194,7 @@ def test_the_report_pages_follow_a_run(client, db, make_org, coordinator, no_wor
     assert str(run_id) in client.get("/coordinate/reports").get_data(as_text=True)
 
 
-def test_posting_again_on_unchanged_data_goes_to_the_stored_run(client, db, make_org, coordinator):
+def test_posting_again_on_unchanged_data_goes_to_the_stored_run(client, db, make_org, staff):
     organisation = make_org()
     data = {"report": "signatory", "organisation": str(organisation.id), "audience": "public"}
     first = client.post("/coordinate/reports", data=data)
@@ -222,7 +213,7 @@ def test_posting_again_on_unchanged_data_goes_to_the_stored_run(client, db, make
         ({"report": "signatory", "organisation": "1", "window": "3"}, "Unknown report param"),
     ],
 )
-def test_bad_parameters_show_the_form_again(client, db, coordinator, data, message):
+def test_bad_parameters_show_the_form_again(client, db, staff, data, message):
     response = client.post("/coordinate/reports", data=data)
     html = response.get_data(as_text=True)
     assert response.status_code == 400
@@ -240,7 +231,7 @@ def test_stakeholders_get_403(client, db, make_org, make_user, login_as):
     assert ">Reports</a>" not in client.get("/pledges").get_data(as_text=True)
 
 
-def test_coordinators_see_reports_in_the_menu(client, coordinator):
+def test_coordinators_see_reports_in_the_menu(client, staff):
     assert ">Reports</a>" in client.get("/pledges").get_data(as_text=True)
 
 
@@ -293,7 +284,7 @@ def test_the_cli_exits_1_when_the_render_fails(app, db, make_org, tmp_path, monk
     assert not out.exists()
 
 
-def test_a_second_click_follows_the_run_in_progress(client, db, make_org, coordinator, no_worker):
+def test_a_second_click_follows_the_run_in_progress(client, db, make_org, staff, no_worker):
     data = {"report": "signatory", "organisation": str(make_org().id)}
     first = client.post("/coordinate/reports", data=data).headers["Location"]
     second = client.post("/coordinate/reports", data=data).headers["Location"]
@@ -302,7 +293,7 @@ def test_a_second_click_follows_the_run_in_progress(client, db, make_org, coordi
 
 
 def test_a_run_whose_worker_died_shows_as_failed_and_a_new_click_starts_again(
-    client, db, make_org, coordinator, no_worker
+    client, db, make_org, staff, no_worker
 ):
     data = {"report": "signatory", "organisation": str(make_org().id)}
     first = client.post("/coordinate/reports", data=data).headers["Location"]

@@ -61,20 +61,12 @@ def submit(db, pledge, make_user, make_org):
     return make
 
 
-@pytest.fixture
-def coordinator(make_user, login_as):
-    """A coordinator, logged in."""
-    user = make_user(role=Role.coordinator, name="Carla Coordinator")
-    login_as(user)
-    return user
-
-
 def status_of(db, signature) -> SignatureStatus:
     db.session.expire_all()
     return db.session.get(Signature, signature.id).status
 
 
-def test_queue_lists_submitted_signatures_oldest_first(client, db, submit, coordinator):
+def test_queue_lists_submitted_signatures_oldest_first(client, db, submit, staff):
     now = utcnow()
     submit("Newer Org", submitted_at=now - timedelta(days=1))
     older = submit("Older Org", submitted_at=now - timedelta(days=5), titles=("A", "B"))
@@ -87,14 +79,12 @@ def test_queue_lists_submitted_signatures_oldest_first(client, db, submit, coord
 
 
 def test_queue_leaves_out_drafts_and_decided_signatures(
-    client, db, pledge, submit, coordinator, make_org
+    client, db, pledge, submit, staff, make_org
 ):
     submitted = submit("Waiting Org")
     decided = submit("Rejected Org")
-    with acting_as(coordinator):
-        signature_ops.decide_signature(
-            decided, SignatureStatus.rejected, coordinator, "Out of scope"
-        )
+    with acting_as(staff):
+        signature_ops.decide_signature(decided, SignatureStatus.rejected, staff, "Out of scope")
         signature_ops.start_signature(pledge, make_org(name="Drafting Org"))
         db.session.commit()
     page = client.get(QUEUE).get_data(as_text=True)
@@ -104,7 +94,7 @@ def test_queue_leaves_out_drafts_and_decided_signatures(
     assert "<td>1</td>" in row  # one commitment
 
 
-def test_detail_shows_everything_the_organisation_entered(client, db, submit, coordinator):
+def test_detail_shows_everything_the_organisation_entered(client, db, submit, staff):
     signature = submit(titles=("First commitment", "Second commitment"))
     page = client.get(f"{QUEUE}/{signature.id}").get_data(as_text=True)
     for text in (
@@ -133,7 +123,7 @@ def test_detail_shows_everything_the_organisation_entered(client, db, submit, co
         ("rejected", "Outside the scope of the pledge.", SignatureStatus.rejected),
     ],
 )
-def test_decision_through_the_web(client, db, submit, coordinator, smtp, decision, comment, status):
+def test_decision_through_the_web(client, db, submit, staff, smtp, decision, comment, status):
     signature = submit()
     submitter = signature.submitted_by.email
     smtp.wait_for(1)  # the submission's confirmation
@@ -154,13 +144,13 @@ def test_decision_through_the_web(client, db, submit, coordinator, smtp, decisio
         .order_by(AuditEvent.id.desc())
     )
     assert event.action == "update" and event.after["status"] == status.name
-    assert event.actor_id == coordinator.id
+    assert event.actor_id == staff.id
     assert db.session.scalar(select(func.count(AuditEvent.id))) > events_before
 
 
 @pytest.mark.parametrize("decision", ["changes_requested", "rejected"])
 def test_decision_without_comment_is_refused_and_writes_nothing(
-    client, db, submit, coordinator, decision
+    client, db, submit, staff, decision
 ):
     signature = submit()
     events = db.session.scalar(select(func.count(AuditEvent.id)))
@@ -177,10 +167,10 @@ def test_decision_without_comment_is_refused_and_writes_nothing(
     assert db.session.scalar(select(func.count(OutboxMessage.id))) == outbox
 
 
-def test_decision_on_a_decided_signature_is_refused(client, db, submit, coordinator):
+def test_decision_on_a_decided_signature_is_refused(client, db, submit, staff):
     signature = submit()
-    with acting_as(coordinator):
-        signature_ops.decide_signature(signature, SignatureStatus.accepted, coordinator)
+    with acting_as(staff):
+        signature_ops.decide_signature(signature, SignatureStatus.accepted, staff)
         db.session.commit()
     data = {"decision": "rejected", "comment": "Too late."}
     response = client.post(f"{QUEUE}/{signature.id}/decide", data=data)
@@ -189,7 +179,7 @@ def test_decision_on_a_decided_signature_is_refused(client, db, submit, coordina
 
 
 def test_resubmission_shows_what_changed_since_changes_were_requested(
-    client, db, pledge, submit, coordinator
+    client, db, pledge, submit, staff
 ):
     signature = submit(titles=("First commitment", "Dropped commitment"))
     stakeholder = signature.submitted_by
@@ -235,13 +225,13 @@ def test_resubmission_shows_what_changed_since_changes_were_requested(
 
 
 def test_changes_are_listed_only_since_the_last_request(db, pledge, submit, make_user):
-    coordinator = make_user(role=Role.coordinator)
+    staff = make_user(role=Role.coordinator)
     signature = submit()
     stakeholder = signature.submitted_by
     for statement in ("Second version.", "Third version."):
-        with acting_as(coordinator):
+        with acting_as(staff):
             signature_ops.decide_signature(
-                signature, SignatureStatus.changes_requested, coordinator, "Again."
+                signature, SignatureStatus.changes_requested, staff, "Again."
             )
         with acting_as(stakeholder):
             signature_ops.update_signatory(signature, "Amina Yusuf", "Director", statement)
@@ -252,11 +242,11 @@ def test_changes_are_listed_only_since_the_last_request(db, pledge, submit, make
 
 
 def test_other_signatures_changes_are_not_listed(db, pledge, submit, make_user):
-    coordinator = make_user(role=Role.coordinator)
+    staff = make_user(role=Role.coordinator)
     mine, theirs = submit("Mine"), submit("Theirs")
-    with acting_as(coordinator):
-        signature_ops.decide_signature(mine, SignatureStatus.changes_requested, coordinator, "x")
-        signature_ops.decide_signature(theirs, SignatureStatus.changes_requested, coordinator, "x")
+    with acting_as(staff):
+        signature_ops.decide_signature(mine, SignatureStatus.changes_requested, staff, "x")
+        signature_ops.decide_signature(theirs, SignatureStatus.changes_requested, staff, "x")
         db.session.commit()
     with acting_as(theirs.submitted_by):
         signature_ops.save_commitment(theirs, commitment_fields(pledge, title="Theirs, added"))

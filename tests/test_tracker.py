@@ -94,13 +94,6 @@ def make_commitment(db, pledge, make_org):
 
 
 @pytest.fixture
-def staff(make_user, login_as):
-    user = make_user(role=Role.coordinator, name="Cora Coordinator")
-    login_as(user)
-    return user
-
-
-@pytest.fixture
 def registry(db, pledge, make_org, make_commitment, windows):
     """Five commitments in four organisations across regions, statuses, risks and windows."""
     closed, open_ = windows

@@ -121,14 +121,7 @@ def test_schedule_window_with_empty_message_restores_the_default(db, pledge):
 # --- Page --------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def coordinator(make_user, login_as):
-    user = make_user(role=Role.coordinator)
-    login_as(user)
-    return user
-
-
-def test_page_lists_windows_with_state_and_time_zone(client, db, pledge, coordinator):
+def test_page_lists_windows_with_state_and_time_zone(client, db, pledge, staff):
     window = signature_window(pledge)
     window.closes_at = datetime(2030, 3, 31, 23, 59, tzinfo=UTC)
     db.session.commit()
@@ -140,7 +133,7 @@ def test_page_lists_windows_with_state_and_time_zone(client, db, pledge, coordin
     assert ">Windows</a>" in html  # in the navigation
 
 
-def test_page_says_when_a_window_opens(client, db, pledge, coordinator):
+def test_page_says_when_a_window_opens(client, db, pledge, staff):
     signature_window(pledge).opens_at = datetime(2030, 1, 15, 9, 0, tzinfo=UTC)
     db.session.commit()
     html = client.get("/coordinate/windows").get_data(as_text=True)
@@ -153,14 +146,14 @@ def test_stakeholders_do_not_see_the_page(client, make_user, login_as):
     assert ">Windows</a>" not in client.get("/pledges").get_data(as_text=True)
 
 
-def test_close_and_open_buttons(client, db, pledge, coordinator):
+def test_close_and_open_buttons(client, db, pledge, staff):
     window_id = signature_window(pledge).id
     response = client.post(f"/coordinate/windows/{window_id}/close")
     assert response.status_code == 302
     db.session.expire_all()
     window = db.session.get(SubmissionWindow, window_id)
     assert not window.is_open(utcnow())
-    assert window_events(db, window_id)[-1].actor_label == coordinator.email
+    assert window_events(db, window_id)[-1].actor_label == staff.email
 
     response = client.post(f"/coordinate/windows/{window_id}/open", follow_redirects=True)
     assert "open with no closing date" in response.get_data(as_text=True)
@@ -168,7 +161,7 @@ def test_close_and_open_buttons(client, db, pledge, coordinator):
     assert db.session.get(SubmissionWindow, window_id).is_open(utcnow())
 
 
-def test_open_button_keeps_a_closing_time_still_ahead(client, db, pledge, coordinator):
+def test_open_button_keeps_a_closing_time_still_ahead(client, db, pledge, staff):
     window = signature_window(pledge)
     closes = utcnow().replace(microsecond=0) + timedelta(days=5)
     window.closes_at, window.is_manually_closed = closes, True
@@ -178,7 +171,7 @@ def test_open_button_keeps_a_closing_time_still_ahead(client, db, pledge, coordi
     assert db.session.get(SubmissionWindow, window.id).closes_at == closes
 
 
-def test_schedule_form_saves(client, db, pledge, coordinator):
+def test_schedule_form_saves(client, db, pledge, staff):
     window_id = signature_window(pledge).id
     prefix = f"window-{window_id}-"
     response = client.post(
@@ -198,9 +191,7 @@ def test_schedule_form_saves(client, db, pledge, coordinator):
     assert window.label == "Signatures 2030"
 
 
-def test_schedule_closing_before_opening_shows_the_error_and_keeps_input(
-    client, db, pledge, coordinator
-):
+def test_schedule_closing_before_opening_shows_the_error_and_keeps_input(client, db, pledge, staff):
     window_id = signature_window(pledge).id
     events_before = len(window_events(db, window_id))
     prefix = f"window-{window_id}-"
@@ -225,7 +216,7 @@ def test_schedule_closing_before_opening_shows_the_error_and_keeps_input(
     assert len(window_events(db, window_id)) == events_before
 
 
-def test_unknown_window_is_404(client, db, pledge, coordinator):
+def test_unknown_window_is_404(client, db, pledge, staff):
     assert client.post("/coordinate/windows/999/close").status_code == 404
 
 
