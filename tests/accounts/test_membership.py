@@ -18,8 +18,8 @@ from registry.models import (
     Visibility,
 )
 from registry.organisations import queries as organisation_queries
+from tests.accounts.test_accounts import REGISTRATION
 from tests.conftest import PASSWORD
-from tests.test_accounts import REGISTRATION
 
 NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 

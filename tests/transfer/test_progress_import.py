@@ -22,7 +22,7 @@ from registry.models import (
 from registry.transfer import operations as transfer_ops
 from registry.transfer.importing import base as importing_base
 from registry.transfer.importing.files import IMPORT_COLUMNS
-from tests.test_import import actions, audit_count, confirm, to_csv, to_xlsx, upload
+from tests.transfer.test_import import actions, audit_count, confirm, to_csv, to_xlsx, upload
 
 WINDOW = "2025 review"
 

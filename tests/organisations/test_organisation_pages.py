@@ -26,7 +26,7 @@ from registry.models import (
     Visibility,
     utcnow,
 )
-from tests.test_pledge_pages import counting_statements
+from tests.pledges.test_pledge_pages import counting_statements
 
 URL = "/coordinate/organisations"
 
