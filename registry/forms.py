@@ -145,13 +145,21 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class VersionedForm(BaseForm):
-    """A form editing a record several people may edit: carries the version it was opened at."""
+    """A form acting on a record several people may change: it carries the version of the
+    record it was opened at, and a save over a newer version is refused (optimistic locking,
+    with `commit_or_conflict` for the race at the commit itself)."""
 
     version = HiddenField()
 
+    @staticmethod
+    def version_of(record) -> str:
+        """The version a record is at: its version counter, else the time of its last change."""
+        counter = getattr(record, "version", None)
+        return str(counter) if counter is not None else record.updated_at.isoformat()
+
     def is_stale(self, record) -> bool:
         """True when the record was saved by someone else since this form was opened."""
-        return bool(self.version.data) and self.version.data != str(record.version)
+        return bool(self.version.data) and self.version.data != self.version_of(record)
 
 
 def commit_or_conflict(form: BaseForm, message: str) -> bool:

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, FloatField, IntegerField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from registry.forms import BaseForm, EnumSelectField, http_url_text
+from registry.forms import BaseForm, EnumSelectField, VersionedForm, http_url_text
 from registry.models import CommitmentStatus
 
 MAX_EVIDENCE_LINKS = 10
@@ -98,7 +98,15 @@ class ProgressUpdateForm(BaseForm):
         return bool(self.submit_update.data)
 
 
-class ReturnUpdateForm(BaseForm):
+class ReviewUpdateForm(VersionedForm):
+    """Coordinator: verify an update, as read on the page (the version it was read at)."""
+
+    def is_stale(self, record) -> bool:
+        """Changed since it was read, or never read (no version posted): refuse either way."""
+        return not self.version.data or super().is_stale(record)
+
+
+class ReturnUpdateForm(ReviewUpdateForm):
     """Coordinator: return an update with a comment."""
 
     comment = TextAreaField(

@@ -12,7 +12,6 @@ from flask_login import current_user
 
 from registry.errors import OperationError, Refused
 from registry.extensions import db
-from registry.forms import BaseForm
 from registry.models import ProgressUpdate, Role, WindowKind, utcnow
 from registry.policies import (
     STAFF,
@@ -23,7 +22,12 @@ from registry.policies import (
     role_required,
 )
 from registry.progress import operations, queries
-from registry.progress.forms import ProgressUpdateForm, RemindForm, ReturnUpdateForm
+from registry.progress.forms import (
+    ProgressUpdateForm,
+    RemindForm,
+    ReturnUpdateForm,
+    ReviewUpdateForm,
+)
 from registry.templating import window_words
 
 bp = Blueprint("progress", __name__)
@@ -190,10 +194,10 @@ def _open_progress_windows() -> list[tuple[int, str]]:
     return [(w.id, f"{w.pledge.title} — {w.label}") for w in queries.open_progress_windows()]
 
 
-def _changed_since_seen(update: ProgressUpdate) -> bool:
+def _changed_since_read(form: ReviewUpdateForm, update: ProgressUpdate) -> bool:
     """The reporter changed the update after the coordinator opened the page: refuse to
     verify or return text the coordinator has not read."""
-    if request.form.get("seen") == update.updated_at.isoformat():
+    if not form.is_stale(update):
         return False
     flash(
         _("The reporter changed this update after you opened the page. Read it again."), "warning"
@@ -206,7 +210,8 @@ def _changed_since_seen(update: ProgressUpdate) -> bool:
 def verify(update_id: int):
     """Verify an update: it now counts for the commitment's status and progress."""
     update = get_update_or_404(update_id)
-    if BaseForm().validate_on_submit() and not _changed_since_seen(update):
+    form = ReviewUpdateForm()
+    if form.validate_on_submit() and not _changed_since_read(form, update):
         try:
             operations.verify_progress_update(update, current_user)
         except OperationError as exc:
@@ -224,14 +229,14 @@ def return_update(update_id: int):
     """Return an update to its reporter with a comment (e-mailed)."""
     update = get_update_or_404(update_id)
     form = ReturnUpdateForm()
-    if _changed_since_seen(update):
+    if _changed_since_read(form, update):
         return redirect(url_for("progress.queue"))
     if not form.validate_on_submit():
         flash(_("Say what needs changing before returning the update."), "danger")
         return redirect(url_for("progress.queue"))
     try:
         operations.return_progress_update(update, current_user, form.comment.data)
-    except operations.OperationError as exc:
+    except OperationError as exc:
         db.session.rollback()
         flash(str(exc), "danger")
     else:

@@ -262,14 +262,14 @@ def test_return_with_comment_emails_the_reporter_and_reopens(
 
     assert (
         coordinator_client.post(
-            f"/coordinate/progress/{update.id}/return", data={"seen": seen()}
+            f"/coordinate/progress/{update.id}/return", data={"version": seen()}
         ).status_code
         == 302
     )
     assert _update(db, commitment, window).review_state is ReviewState.submitted  # needs a comment
     coordinator_client.post(
         f"/coordinate/progress/{update.id}/return",
-        data={"comment": "Add the evidence link.", "seen": seen()},
+        data={"comment": "Add the evidence link.", "version": seen()},
     )
     assert _update(db, commitment, window).review_state is ReviewState.returned
     message = smtp.wait_for(1)[-1]
@@ -283,9 +283,9 @@ def test_return_with_comment_emails_the_reporter_and_reopens(
         data=UPDATE
         | {"achievements": "Changed after the coordinator read it", "submit_update": "y"},
     )
-    coordinator_client.post(f"/coordinate/progress/{update.id}/verify", data={"seen": stale})
+    coordinator_client.post(f"/coordinate/progress/{update.id}/verify", data={"version": stale})
     assert _update(db, commitment, window).review_state is ReviewState.submitted  # not unseen text
-    coordinator_client.post(f"/coordinate/progress/{update.id}/verify", data={"seen": seen()})
+    coordinator_client.post(f"/coordinate/progress/{update.id}/verify", data={"version": seen()})
     assert _update(db, commitment, window).review_state is ReviewState.verified
     page = client.post(
         f"{REPORT}/commitments/{commitment.id}", data=UPDATE | {"submit_update": "y"}
