@@ -1,5 +1,5 @@
 """What every area's forms share: validators, base classes, field types, the organisation
-fields, vocabulary choices, and optimistic locking (`VersionedForm` + `commit_or_conflict`)."""
+fields, and optimistic locking (`VersionedForm` + `commit_or_conflict`)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import (
     BooleanField,
@@ -26,7 +25,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from registry.extensions import db
 from registry.geo import country_choices, is_country
-from registry.models import StakeholderType, Visibility, VocabularyKind, VocabularyTerm
+from registry.models import StakeholderType, Visibility
 
 
 def http_url_text(value: str) -> None:
@@ -172,16 +171,3 @@ def commit_or_conflict(form: BaseForm, message: str) -> bool:
         form.form_errors.append(message)
         return False
     return True
-
-
-def vocabulary_terms() -> dict[str, list[VocabularyTerm]]:
-    """Active vocabulary terms by kind name, in their order (the choices of forms and filters)."""
-    terms = db.session.scalars(
-        select(VocabularyTerm)
-        .where(VocabularyTerm.is_active.is_(True))
-        .order_by(VocabularyTerm.kind, VocabularyTerm.position)
-    )
-    grouped: dict[str, list[VocabularyTerm]] = {kind.name: [] for kind in VocabularyKind}
-    for term in terms:
-        grouped[term.kind.name].append(term)
-    return grouped

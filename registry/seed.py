@@ -1,4 +1,5 @@
-"""Seed data every registry needs: vocabularies and, on an empty database, the first pledge."""
+"""The vocabularies (their seeded terms, and how forms and operations read them) and, on an
+empty database, the first pledge."""
 
 from __future__ import annotations
 
@@ -123,3 +124,23 @@ def seed_all() -> Pledge | None:
     """Everything a fresh registry needs; safe to run on every start."""
     seed_vocabularies()
     return seed_default_pledge()
+
+
+def vocabulary_terms() -> dict[str, list[VocabularyTerm]]:
+    """Active vocabulary terms by kind name, in their order (the choices of forms and filters)."""
+    terms = db.session.scalars(
+        select(VocabularyTerm)
+        .where(VocabularyTerm.is_active.is_(True))
+        .order_by(VocabularyTerm.kind, VocabularyTerm.position)
+    )
+    grouped: dict[str, list[VocabularyTerm]] = {kind.name: [] for kind in VocabularyKind}
+    for term in terms:
+        grouped[term.kind.name].append(term)
+    return grouped
+
+
+def terms_with_ids(ids: list[int]) -> list[VocabularyTerm]:
+    """The vocabulary terms with these ids (a form's ticked choices), unknown ids left out."""
+    if not ids:
+        return []
+    return list(db.session.scalars(select(VocabularyTerm).where(VocabularyTerm.id.in_(ids))))

@@ -22,9 +22,10 @@ from registry.commitments.forms import (
 from registry.commitments.queries import CommitmentFilters
 from registry.errors import OperationError
 from registry.extensions import db
-from registry.forms import BaseForm, vocabulary_terms
+from registry.forms import BaseForm
 from registry.models import WindowKind, utcnow
 from registry.policies import STAFF, get_commitment_or_404, get_saved_filter_or_404, role_required
+from registry.seed import vocabulary_terms
 
 bp = Blueprint("commitments", __name__, url_prefix="/coordinate/commitments")
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import gettext
-from sqlalchemy import select
 
 from registry.errors import OperationError
 from registry.extensions import db
@@ -13,9 +12,9 @@ from registry.models import (
     EngagementStage,
     InvalidTransition,
     User,
-    VocabularyTerm,
     utcnow,
 )
+from registry.seed import terms_with_ids
 
 SCALAR_FIELDS = (
     "organisation_id",
@@ -49,12 +48,7 @@ def save_engagement(data: dict, record: EngagementRecord | None = None) -> Engag
         record.kind, record.stage = kind, record.INITIAL[kind]
     for field in SCALAR_FIELDS:
         setattr(record, field, data[field])
-    ids = data.get("purpose_area_ids") or []
-    record.purpose_areas = (
-        list(db.session.scalars(select(VocabularyTerm).where(VocabularyTerm.id.in_(ids))))
-        if ids
-        else []
-    )
+    record.purpose_areas = terms_with_ids(data.get("purpose_area_ids") or [])
     db.session.flush()
     return record
 

@@ -15,10 +15,11 @@ from registry.engagements import operations, queries
 from registry.engagements.forms import EngagementForm, StageForm
 from registry.errors import OperationError
 from registry.extensions import db
-from registry.forms import BaseForm, commit_or_conflict, vocabulary_terms
+from registry.forms import BaseForm, commit_or_conflict
 from registry.models import EngagementKind, EngagementStage, GeographicLevel, Region
 from registry.organisations import queries as organisation_queries
 from registry.policies import STAFF, get_engagement_or_404, role_required
+from registry.seed import vocabulary_terms
 
 bp = Blueprint("engagements", __name__, url_prefix="/coordinate/engagements")
 staff_only = role_required(*STAFF)

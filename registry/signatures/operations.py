@@ -19,9 +19,9 @@ from registry.models import (
     Signature,
     SignatureStatus,
     User,
-    VocabularyTerm,
     utcnow,
 )
+from registry.seed import terms_with_ids
 from registry.signatures import queries
 
 
@@ -52,12 +52,6 @@ def update_signatory(signature: Signature, name: str, title: str, statement: str
     signature.statement = statement.strip()
     db.session.flush()
     return signature
-
-
-def _terms(ids: list[int]) -> list[VocabularyTerm]:
-    if not ids:
-        return []
-    return list(db.session.scalars(select(VocabularyTerm).where(VocabularyTerm.id.in_(ids))))
 
 
 def save_commitment(
@@ -94,9 +88,9 @@ def save_commitment(
         "indicator_target",
     ):
         setattr(commitment, field, data[field])
-    commitment.action_areas = _terms(data["action_area_ids"])
-    commitment.risks = _terms(data["risk_ids"])
-    commitment.target_populations = _terms(data["target_population_ids"])
+    commitment.action_areas = terms_with_ids(data["action_area_ids"])
+    commitment.risks = terms_with_ids(data["risk_ids"])
+    commitment.target_populations = terms_with_ids(data["target_population_ids"])
     commitment.countries = list(dict.fromkeys(data["countries"]))
     partner_ids = [i for i in data.get("co_implementer_ids", []) if i != signature.organisation_id]
     commitment.co_implementers = (

@@ -16,7 +16,7 @@ from flask_login import current_user
 
 from registry.errors import OperationError, Refused
 from registry.extensions import db
-from registry.forms import BaseForm, commit_or_conflict, vocabulary_terms
+from registry.forms import BaseForm, commit_or_conflict
 from registry.models import Role, WindowKind, utcnow
 from registry.organisations import operations as organisation_operations
 from registry.organisations import queries as organisation_queries
@@ -27,6 +27,7 @@ from registry.policies import (
     require_open_window,
     role_required,
 )
+from registry.seed import vocabulary_terms
 from registry.signatures import operations, queries
 from registry.signatures.forms import (
     CommitmentForm,
