@@ -55,28 +55,28 @@ def windows():
     return _windows_page()
 
 
+def _now(window_id: int, operation):
+    """Open or close a window now (a CSRF-checked button), say its state, back to the page."""
+    window = get_window_or_404(window_id)
+    if BaseForm().validate_on_submit():
+        operation(window.pledge, window.kind, window=window)
+        db.session.commit()
+        _flash_state(window)
+    return redirect(url_for("coordinate.windows"))
+
+
 @bp.post("/windows/<int:window_id>/open")
 @role_required(*STAFF)
 def open_window(window_id: int):
     """Open a window now, keeping a closing time that is still ahead."""
-    window = get_window_or_404(window_id)
-    if BaseForm().validate_on_submit():
-        operations.open_window(window.pledge, window.kind, window=window)
-        db.session.commit()
-        _flash_state(window)
-    return redirect(url_for("coordinate.windows"))
+    return _now(window_id, operations.open_window)
 
 
 @bp.post("/windows/<int:window_id>/close")
 @role_required(*STAFF)
 def close_window(window_id: int):
     """Close a window now, whatever its dates say."""
-    window = get_window_or_404(window_id)
-    if BaseForm().validate_on_submit():
-        operations.close_window(window.pledge, window.kind, window=window)
-        db.session.commit()
-        _flash_state(window)
-    return redirect(url_for("coordinate.windows"))
+    return _now(window_id, operations.close_window)
 
 
 @bp.post("/windows/<int:window_id>/schedule")
