@@ -112,26 +112,17 @@ def measure(instance: str, requests: int) -> dict:
     """Time each case's page and floor; returns {case: (page ms, floor ms, total)}."""
     os.environ["INSTANCE_PATH"] = instance
     from flask import render_template
-    from registry.forms.tracker import (
-        REPORTING_LABELS,
-        BulkStatusForm,
-        SavedFilterForm,
-        TrackerFilterForm,
-    )
-    from registry.queries import vocabulary_terms
-    from registry.queries.commitments import (
-        CommitmentFilters,
-        Page,
-        commitment_page,
-        tracker_pledges,
-    )
 
     from app import create_app
-    from registry import operations
+    from registry.accounts import operations
     from registry.audit import acting_as
+    from registry.commitments.forms import BulkStatusForm, SavedFilterForm, TrackerFilterForm
+    from registry.commitments.queries import CommitmentFilters, commitment_page, tracker_pledges
     from registry.extensions import db
     from registry.forms import BaseForm
+    from registry.lists import Page
     from registry.models import Role, WindowKind
+    from registry.seed import vocabulary_terms
 
     app = create_app({"WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
     email = "bench-coordinator@example.org"
@@ -168,7 +159,6 @@ def measure(instance: str, requests: int) -> dict:
                 "filters": filters,
                 "window": None,
                 "reporting": {},
-                "reporting_labels": REPORTING_LABELS,
                 "filter_form": filter_form,
                 "status_form": BulkStatusForm(formdata=None),
                 "saved_form": SavedFilterForm(formdata=None),

@@ -188,14 +188,14 @@ def _expected_in(window: SubmissionWindow):
 
 
 def _reporting_filter(query: Select, filters: CommitmentFilters) -> Select:
-    """Reported / due (window open, no update) / overdue (window closed, no update)."""
+    """Reported / due (no update, window open or not open yet) / overdue (no update, window
+    closed): `SubmissionWindow.missing_report_status`."""
     window = db.session.get(SubmissionWindow, filters.window)
     if window is None:
         return query.where(False)
     if filters.reporting_status == "reported":
         return query.where(_expected_in(window), _reported(window.id))
-    is_open = window.is_open(utcnow())
-    if (filters.reporting_status == "due") != is_open:
+    if filters.reporting_status != window.missing_report_status(utcnow()):
         return query.where(False)
     return query.where(_expected_in(window), ~_reported(window.id))
 
@@ -257,7 +257,7 @@ def reporting_statuses(commitment_ids: list[int], window: SubmissionWindow) -> d
         .join(Commitment.signature)
         .where(Commitment.id.in_(commitment_ids))
     ).all()
-    missing = "due" if window.is_open(utcnow()) else "overdue"
+    missing = window.missing_report_status(utcnow())
     statuses = {}
     for commitment_id, expected, reported in rows:
         if not expected:

@@ -143,13 +143,9 @@ def _progress_windows(pledge: Pledge | None) -> dict[int, list[SubmissionWindow]
     return windows
 
 
-def _opened(window: SubmissionWindow, now: datetime) -> bool:
-    return window.opens_at is None or window.opens_at <= now
-
-
 def closed_window(windows: list[SubmissionWindow], now: datetime) -> SubmissionWindow | None:
     """The latest window that has opened and is closed now (by date or by hand)."""
-    closed = [w for w in windows if _opened(w, now) and not w.is_open(now)]
+    closed = [w for w in windows if w.has_opened(now) and not w.is_open(now)]
     return max(
         closed, key=lambda w: (w.closes_at or w.opens_at or w.created_at, w.id), default=None
     )
@@ -195,6 +191,7 @@ def _window_rows(chosen: dict[int, SubmissionWindow], now: datetime) -> list[dic
                 "window_id": window.id,
                 "window_label": window.label,
                 "is_open": window.is_open(now),
+                "missing_status": window.missing_report_status(now),
                 "total": total,
                 "reported": reported,
                 "missing": total - reported,
@@ -216,16 +213,18 @@ def _summary(rows: list[dict], part: str) -> dict:
 
 def reporting_share(pledge: Pledge | None = None, now: datetime | None = None) -> dict:
     """Share of commitments of accepted signatures reported (a non-draft update) in each
-    pledge's current progress window (`SubmissionWindow.current`: the open one, else the next
-    to open, else the latest), the same window as the roll-up per key outcome.
+    pledge's reporting cycle (`SubmissionWindow.reporting_cycle`: the open window, else the
+    latest that has opened, else the next to open), the same window as the roll-up per key
+    outcome and the GRF report.
 
-    Returns {"windows": [per pledge: window_id, window_label, is_open, total, reported,
-    missing], "total", "reported", "share" (percent, None without commitments)}."""
+    Returns {"windows": [per pledge: window_id, window_label, is_open, missing_status ("due" or
+    "overdue"), total, reported, missing], "total", "reported", "share" (percent, None without
+    commitments)}."""
     now = now or utcnow()
     chosen = {
         pledge_id: window
         for pledge_id, windows in _progress_windows(pledge).items()
-        if (window := SubmissionWindow.current(windows, now)) is not None
+        if (window := SubmissionWindow.reporting_cycle(windows, now)) is not None
     }
     return _summary(_window_rows(chosen, now), "reported")
 

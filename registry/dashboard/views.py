@@ -9,7 +9,7 @@ from werkzeug.routing import BuildError
 from registry.charts import bar_chart, pie_chart
 from registry.commitments.queries import CommitmentFilters
 from registry.dashboard.queries import dashboard_figures
-from registry.models import WindowKind, utcnow
+from registry.models import utcnow
 from registry.pledges import queries as pledge_queries
 from registry.policies import STAFF, role_required
 from registry.progress import queries as progress_queries
@@ -114,6 +114,6 @@ def index():
 
 
 def _rollup(pledge):
-    """The pledge's roll-up per key outcome in its current progress window (issue 5)."""
-    window = pledge.current_window(WindowKind.progress, utcnow())
+    """The pledge's roll-up per key outcome in its reporting cycle (the headline's window)."""
+    window = pledge.reporting_window(utcnow())
     return window, progress_queries.rollup_by_key_outcome(pledge, window)

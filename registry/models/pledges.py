@@ -55,8 +55,14 @@ class Pledge(Audited, TimestampMixin, db.Model):
         return f"<Pledge {self.slug}>"
 
     def current_window(self, kind: WindowKind, now: datetime) -> SubmissionWindow | None:
-        """The pledge's window of `kind` that matters now (see `SubmissionWindow.current`)."""
+        """The window of `kind` the pledge's form speaks of now (`SubmissionWindow.current`)."""
         return SubmissionWindow.current((w for w in self.windows if w.kind is kind), now)
+
+    def reporting_window(self, now: datetime) -> SubmissionWindow | None:
+        """The progress window the pledge's figures speak of now
+        (`SubmissionWindow.reporting_cycle`)."""
+        windows = (w for w in self.windows if w.kind is WindowKind.progress)
+        return SubmissionWindow.reporting_cycle(windows, now)
 
 
 class KeyOutcome(Audited, TimestampMixin, db.Model):
@@ -96,17 +102,48 @@ class SubmissionWindow(Audited, TimestampMixin, db.Model):
 
     @staticmethod
     def current(windows: Iterable[SubmissionWindow], now: datetime) -> SubmissionWindow | None:
-        """Of one pledge's windows of one kind, the one that matters now: the open one, else
-        the next to open, else the latest. The forms, the dashboard, the reports and the
-        commands all speak of this window."""
+        """Of one pledge's windows of one kind, the one its form speaks of now: the open one,
+        else the next to open (its form says when), else the latest. The forms, invitations
+        and commands use this window."""
         windows = list(windows)
-        for window in windows:
-            if window.is_open(now):
-                return window
+        if opened := SubmissionWindow._latest_open(windows, now):
+            return opened
         upcoming = [w for w in windows if w.reopens_at(now)]
         if upcoming:
             return min(upcoming, key=lambda w: (w.opens_at, w.id))
         return max(windows, key=lambda w: w.id, default=None)
+
+    @staticmethod
+    def reporting_cycle(
+        windows: Iterable[SubmissionWindow], now: datetime
+    ) -> SubmissionWindow | None:
+        """Of one pledge's progress windows, the reporting cycle its figures speak of now: the
+        open one, else the latest that has opened (the cycle just reviewed), else the next to
+        open. The dashboard's headline and roll-up and the GRF report use this window."""
+        windows = list(windows)
+        if opened := SubmissionWindow._latest_open(windows, now):
+            return opened
+        started = [w for w in windows if w.has_opened(now)]
+        if started:
+            return max(started, key=lambda w: (w.opens_at or w.created_at, w.id))
+        return SubmissionWindow.current(windows, now)
+
+    @staticmethod
+    def _latest_open(windows: list[SubmissionWindow], now: datetime):
+        """The open window that opened last (two may overlap), or None."""
+        open_now = [w for w in windows if w.is_open(now)]
+        return max(open_now, key=lambda w: (w.opens_at or w.created_at, w.id), default=None)
+
+    def has_opened(self, now: datetime) -> bool:
+        """The window has taken input at some point (it has no opening time still ahead)."""
+        return self.opens_at is None or self.opens_at <= now
+
+    def missing_report_status(self, now: datetime) -> str:
+        """What a commitment without an update in this progress window is: "overdue" once the
+        window has closed, "due" while it is open or has not opened yet (DESIGN §2)."""
+        if self.is_open(now) or self.reopens_at(now):
+            return "due"
+        return "overdue"
 
     def is_open(self, now: datetime) -> bool:
         """Open when not closed by hand and `opens_at <= now < closes_at` (empty = unbounded)."""

@@ -177,14 +177,18 @@ def merge_counts(duplicate: Organisation) -> dict[str, int]:
     }
 
 
-def organisation_choices() -> list[tuple[int, str]]:
-    """(id, name) of every organisation by name, for staff selects."""
+def organisation_choices(with_acronym: bool = True) -> list[tuple[int, str]]:
+    """(id, name) of every organisation by name, for staff selects; the name is followed by
+    the acronym unless `with_acronym` is false."""
     rows = db.session.execute(
         select(Organisation.id, Organisation.name, Organisation.acronym).order_by(
             Organisation.name, Organisation.id
         )
     )
-    return [(id_, f"{name} ({acronym})" if acronym else name) for id_, name, acronym in rows]
+    return [
+        (id_, f"{name} ({acronym})" if acronym and with_acronym else name)
+        for id_, name, acronym in rows
+    ]
 
 
 def partner_choices(exclude_id: int | None = None) -> list[Organisation]:

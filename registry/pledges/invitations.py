@@ -20,7 +20,8 @@ bp = Blueprint("invitations", __name__)
 def _invitation_form() -> InvitationForm:
     """The invitation form with every window and organisation to choose from."""
     form = InvitationForm()
-    form.set_choices(queries.all_windows(), organisation_queries.organisation_choices())
+    organisations = organisation_queries.organisation_choices(with_acronym=False)
+    form.set_choices(queries.all_windows(), organisations)
     return form
 
 

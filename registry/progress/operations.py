@@ -23,6 +23,7 @@ from registry.models import (
     User,
     utcnow,
 )
+from registry.pledges import operations as pledge_operations
 
 PROGRESS_FIELDS = (
     "status",
@@ -75,8 +76,7 @@ def spend_invitation_when_reported(
 ) -> None:
     """A late reporter's invitation is spent once every one of its commitments is reported."""
     if invitation is not None and all(row.status == "reported" for row in rows):
-        invitation.use(now or utcnow())
-        db.session.flush()
+        pledge_operations.use_invitation(invitation, now)
 
 
 def refresh_commitment_progress(commitment: Commitment) -> Commitment:

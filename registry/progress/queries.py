@@ -99,7 +99,7 @@ def reporting_rows(
             )
         )
     }
-    missing = "due" if window.is_open(utcnow()) else "overdue"
+    missing = window.missing_report_status(utcnow())
     rows = []
     for commitment in commitments:
         update = updates.get(commitment.id)

@@ -89,6 +89,10 @@ def _save(form: ProgressUpdateForm, pledge, organisation, window, row) -> bool:
 
 
 def _edit_page(pledge, organisation, window, row, form):
+    """The report on one commitment, told whether it takes input and what it says if not."""
+    closed = window_words(window).closed
+    if closed is None and not _editable(row):
+        closed = _("This update is verified and can no longer be changed.")
     return render_template(
         "progress/edit.html",
         pledge=pledge,
@@ -96,7 +100,7 @@ def _edit_page(pledge, organisation, window, row, form):
         row=row,
         form=form,
         can_write=can_write(window, organisation) and _editable(row),
-        closed=window_words(window).closed,
+        closed=closed,
     )
 
 
@@ -181,7 +185,7 @@ def _editable(row) -> bool:
 def queue():
     """Submitted updates waiting for verification, oldest first, and the reminder form."""
     remind_form = RemindForm()
-    remind_form.window.choices = _open_progress_windows()
+    remind_form.window.choices = _window_choices(queries.open_progress_windows())
     return render_template(
         "progress/queue.html",
         updates=queries.verification_queue(),
@@ -190,8 +194,8 @@ def queue():
     )
 
 
-def _open_progress_windows() -> list[tuple[int, str]]:
-    return [(w.id, f"{w.pledge.title} — {w.label}") for w in queries.open_progress_windows()]
+def _window_choices(windows) -> list[tuple[int, str]]:
+    return [(w.id, f"{w.pledge.title} — {w.label}") for w in windows]
 
 
 def _changed_since_read(form: ReviewUpdateForm, update: ProgressUpdate) -> bool:
@@ -249,10 +253,11 @@ def return_update(update_id: int):
 @role_required(*STAFF)
 def remind():
     """Remind every organisation with due commitments in a window (once a day at most)."""
+    windows = {w.id: w for w in queries.open_progress_windows()}
     form = RemindForm()
-    form.window.choices = _open_progress_windows()
+    form.window.choices = _window_choices(windows.values())
     if form.validate_on_submit():
-        window = next(w for w in queries.open_progress_windows() if w.id == form.window.data)
+        window = windows[form.window.data]
         sent = operations.send_reminders(window, queries.due_by_organisation(window.pledge, window))
         db.session.commit()
         flash(_("Reminders sent to %(count)d organisation(s).", count=len(sent)), "success")

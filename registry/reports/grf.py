@@ -133,13 +133,13 @@ def _reference_time(params: dict) -> datetime:
 
 
 def _cycle(pledge: Pledge, params: dict, now: datetime) -> dict:
-    """The pledge's reporting cycle: the chosen window (or the one the dashboard uses at `now`)
-    and the progress window before it."""
+    """The pledge's reporting cycle: the chosen window (else `SubmissionWindow.reporting_cycle`
+    at `now`, as on the dashboard) and the progress window before it."""
     windows = progress_windows(pledge)  # newest first
     if params.get("window"):
         window = next((w for w in windows if w.id == params["window"]), None)
     else:
-        window = SubmissionWindow.current(windows, now)
+        window = SubmissionWindow.reporting_cycle(windows, now)
     previous = None
     if window is not None:
         previous = next(iter(windows[windows.index(window) + 1 :]), None)

@@ -15,7 +15,7 @@ def recent_runs(limit: int) -> list[ReportRun]:
 
 
 def progress_windows() -> list[SubmissionWindow]:
-    """Every progress window, newest first, with its pledge (the GRF report's cycles)."""
+    """Every progress window, newest first, with its pledge (the report form's window list)."""
     return list(
         db.session.scalars(
             select(SubmissionWindow)

@@ -21,6 +21,7 @@ from registry.models import (
     User,
     utcnow,
 )
+from registry.pledges import operations as pledge_operations
 from registry.seed import terms_with_ids
 from registry.signatures import queries
 
@@ -123,10 +124,10 @@ def submit_signature(
         raise OperationError(gettext("Add at least one commitment before submitting."))
     try:
         signature.submit(by, now)
-        if invitation is not None:
-            invitation.use(now)
     except InvalidTransition as exc:
         raise OperationError(gettext("This signature cannot be submitted now.")) from exc
+    if invitation is not None:
+        pledge_operations.use_invitation(invitation, now)
     db.session.flush()
     queue_template(
         by.email,

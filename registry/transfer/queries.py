@@ -350,7 +350,8 @@ def _progress(args, _contacts: bool) -> Export:
     filters = _common_filters(args)
     filters["status"] = enum_name(args.get("status"), CommitmentStatus)
     filters["review_state"] = enum_name(args.get("review_state"), ReviewState)
-    filters["window"] = url_int(args.get("window"))
+    # A window id that names no window matches nothing (an export never widens silently).
+    filters["window"] = url_int(args["window"], default=-1) if args.get("window") else None
     statement = _where_organisation(
         select(ProgressUpdate)
         .join(ProgressUpdate.commitment)

@@ -247,7 +247,8 @@ def test_headline_and_rollup_show_the_same_cycle_with_a_closed_and_a_scheduled_w
     client, db, dataset, make_user, login_as
 ):
     """A closed window and one scheduled to open: the headline "reported in the current
-    window" and the roll-up per key outcome speak of the same cycle (the one to come)."""
+    window", the roll-up per key outcome and the GRF report speak of the same cycle, the one
+    just reviewed; the progress form speaks of the one to come."""
     pledge, closed = dataset["pledge"], dataset["current"]
     now = utcnow()
     with acting_as(label="test-setup"):
@@ -262,14 +263,50 @@ def test_headline_and_rollup_show_the_same_cycle_with_a_closed_and_a_scheduled_w
         db.session.add(scheduled)
         db.session.commit()
     headline = figures.reporting_share(pledge)["windows"]
-    assert [w["window_id"] for w in headline] == [scheduled.id]
+    assert [w["window_id"] for w in headline] == [closed.id]
+    assert pledge.reporting_window(now) is closed
     assert pledge.current_window(WindowKind.progress, now) is scheduled
-    # The last closed cycle is still the one whose missing reports are overdue.
     assert [w["window_id"] for w in figures.overdue_commitments(pledge)["windows"]] == [closed.id]
     login_as(make_user(role=Role.coordinator))
     page = client.get(URL, query_string={"pledge": pledge.slug}).get_data(as_text=True)
-    assert f'<tr data-window="{scheduled.id}">' in page
-    assert "Reporting in 2027 review" in page
+    assert f"Reporting in {closed.label}" in page
+    assert "2027 review" not in page
+
+
+def test_a_cycle_not_open_yet_is_due_not_overdue(client, db, pledge, make_user, login_as):
+    """Before the first progress window opens, the headline shows it as not open yet and its
+    missing reports as due (a commitment cannot be late for a form that never opened)."""
+    now = utcnow()
+    with acting_as(label="test-setup"):
+        scheduled = SubmissionWindow(
+            pledge=pledge, kind=WindowKind.progress, label="First review",
+            opens_at=now + timedelta(days=30),
+        )  # fmt: skip
+        db.session.add(scheduled)
+        db.session.commit()
+    row = figures.reporting_share(pledge)["windows"][0]
+    assert (row["window_id"], row["is_open"], row["missing_status"]) == (scheduled.id, False, "due")
+    login_as(make_user(role=Role.coordinator))
+    page = client.get(URL, query_string={"pledge": pledge.slug}).get_data(as_text=True)
+    assert "First review (not open yet)" in page and "reporting_status=overdue" not in page
+
+
+def test_overlapping_open_windows_give_one_cycle_whatever_their_order(db, dataset):
+    """Two progress windows open at once: every figure takes the one that opened last."""
+    pledge, current = dataset["pledge"], dataset["current"]
+    now = utcnow()
+    with acting_as(label="test-setup"):
+        newer = SubmissionWindow(
+            pledge=pledge, kind=WindowKind.progress, label="Extra review",
+            opens_at=now - timedelta(days=2), closes_at=now + timedelta(days=5),
+        )  # fmt: skip
+        db.session.add(newer)
+        db.session.commit()
+    windows = [current, newer, dataset["closed"]]
+    for order in (windows, windows[::-1]):
+        assert SubmissionWindow.reporting_cycle(order, now) is newer
+        assert SubmissionWindow.current(order, now) is newer
+    assert [w["window_id"] for w in figures.reporting_share(pledge)["windows"]] == [newer.id]
 
 
 def test_engagements_and_conversions_equal_counting_rows(db, dataset):

@@ -291,6 +291,10 @@ def test_return_with_comment_emails_the_reporter_and_reopens(
         f"{REPORT}/commitments/{commitment.id}", data=UPDATE | {"submit_update": "y"}
     ).get_data(as_text=True)
     assert "verified and can no longer be changed" in page
+    # Opened again, the verified update says why it takes no input (the window is open).
+    page = client.get(f"{REPORT}/commitments/{commitment.id}").get_data(as_text=True)
+    assert "This update is verified and can no longer be changed." in page
+    assert ">None<" not in page
 
 
 def test_reminders_once_per_organisation_window_and_day(

@@ -307,6 +307,26 @@ def test_window_parameter_reports_that_cycle(db, dataset):
     assert "New since last cycle: not applicable" in _summary(pages)
 
 
+def test_without_a_window_the_report_covers_the_cycle_just_reviewed(db, dataset):
+    """The current cycle closed and the next is scheduled: the report (like the dashboard)
+    covers the cycle just reviewed, not the one that has not opened yet."""
+    pledge, current = dataset["pledge"], dataset["current"]
+    with acting_as(label="test-setup"):
+        current.is_manually_closed = True
+        db.session.add(
+            SubmissionWindow(
+                pledge=pledge,
+                kind=WindowKind.progress,
+                label="2027 review",
+                opens_at=utcnow() + timedelta(days=30),
+            )
+        )
+        db.session.commit()
+    params = grf.parse_params({"pledge": pledge.slug})
+    cycle = grf.gather(params)["cycles"][0]
+    assert (cycle["window"], cycle["previous"]) == (current, dataset["closed"])
+
+
 def test_public_report_protects_anonymised_and_hidden_organisations(db, dataset):
     _params, data, reader, pages = _report({"pledge": dataset["pledge"].slug})
     text = " ".join(pages)
