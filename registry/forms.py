@@ -3,6 +3,7 @@ fields, and optimistic locking (`VersionedForm` + `commit_or_conflict`)."""
 
 from __future__ import annotations
 
+import math
 from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
@@ -25,6 +26,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from registry.extensions import db
 from registry.geo import country_choices, is_country
+from registry.lists import MAX_ID
 from registry.models import StakeholderType, Visibility
 
 
@@ -39,6 +41,18 @@ def http_url(_form, field) -> None:
     """Validator: only http and https addresses."""
     if field.data:
         http_url_text(field.data)
+
+
+def database_id(_form, field) -> None:
+    """Validator: a number a database id can be (a huge number is no id, not a 500)."""
+    if field.data is not None and not 0 <= field.data <= MAX_ID:
+        raise ValidationError(_l("Choose one of the listed options."))
+
+
+def finite_number(_form, field) -> None:
+    """Validator: a real number (not "inf" or "nan", which no figure can add up)."""
+    if field.data is not None and not math.isfinite(field.data):
+        raise ValidationError(_l("Enter a number."))
 
 
 def iso_country(_form, field) -> None:

@@ -6,7 +6,13 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, FloatField, IntegerField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from registry.forms import BaseForm, EnumSelectField, VersionedForm, http_url_text
+from registry.forms import (
+    BaseForm,
+    EnumSelectField,
+    VersionedForm,
+    finite_number,
+    http_url_text,
+)
 from registry.models import CommitmentStatus
 
 MAX_EVIDENCE_LINKS = 10
@@ -30,7 +36,7 @@ class ProgressUpdateForm(BaseForm):
     )
     actual_value = FloatField(
         _l("Indicator value reached"),
-        validators=[Optional()],
+        validators=[Optional(), finite_number],
         description=_l("The indicator's current value, to compare with its baseline and target."),
     )
     achievements = TextAreaField(_l("Achievements"), validators=[Optional(), Length(max=5000)])

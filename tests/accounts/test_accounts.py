@@ -203,7 +203,7 @@ def test_create_user_cli_reads_password_from_stdin(app, db):
     [
         (["x@example.org", "--role", "emperor"], PASSWORD, "unknown role"),
         (["taken@example.org"], PASSWORD, "already exists"),
-        (["weak@example.org"], "short", "Password"),
+        (["weak@example.org"], "short", "between 12 and 128 characters"),
     ],
 )
 def test_create_user_cli_errors(app, make_user, args, stdin, message):
