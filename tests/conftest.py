@@ -265,3 +265,30 @@ def body_of(message) -> str:
 
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def finish_registration(client, email: str):
+    """Follow the link e-mailed to `email` to finish its registration (as its owner would);
+    the response of the confirmation (a redirect, logged in)."""
+    import re
+
+    from registry.models import OutboxMessage
+
+    message = _db.session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.to == email.strip().casefold())
+        .order_by(OutboxMessage.id.desc())
+    ).first()
+    assert message is not None, f"no e-mail to {email}"
+    link = re.search(r"https?://\S+/account/register/confirm/\S+", message.body).group(0)
+    path = link.split("registry.test", 1)[1]
+    assert client.get(path).status_code == 200
+    return client.post(path)
+
+
+def register(client, data: dict, query: str = ""):
+    """Post the registration form and finish it through the e-mailed link."""
+    response = client.post(f"/account/register{query}", data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    assert response.headers["Location"].endswith("/account/register/sent")
+    return finish_registration(client, data["email"])
