@@ -46,6 +46,7 @@ def _init_extensions(app: Flask) -> None:
     from registry.accounts.forms import RegistryLoginForm
     from registry.extensions import babel, bootstrap, csrf, db, migrate, security
     from registry.mail import OutboxMailUtil
+    from registry.mfa import OnceOnlyTotp
     from registry.models import User
     from registry.models.accounts import RoleName
     from registry.passwords import RegistryPasswordUtil
@@ -64,6 +65,7 @@ def _init_extensions(app: Flask) -> None:
     # in registry.extensions; that module cannot import registry.mail (mail needs its `db`).
     security._mail_util_cls = OutboxMailUtil
     security._password_util_cls = RegistryPasswordUtil
+    security._totp_cls = OnceOnlyTotp
     security.init_app(
         app, SQLAlchemyUserDatastore(db, User, RoleName), login_form=RegistryLoginForm
     )

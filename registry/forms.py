@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import (
     BooleanField,
@@ -166,7 +167,10 @@ class VersionedForm(BaseForm):
 
     @staticmethod
     def version_of(record) -> str:
-        """The version a record is at: its version counter, else the time of its last change."""
+        """The version a record is at: its version counter, else the time of its last change
+        ("new" while there is no record yet)."""
+        if record is None:
+            return "new"
         counter = getattr(record, "version", None)
         return str(counter) if counter is not None else record.updated_at.isoformat()
 
@@ -177,10 +181,11 @@ class VersionedForm(BaseForm):
 
 def commit_or_conflict(form: BaseForm, message: str) -> bool:
     """Commit, or refuse the save when someone else saved the same record first (optimistic
-    locking: the row's version moved on). The refusal is shown on `form`, whose input stays."""
+    locking: the row's version moved on; or a unique row was created meanwhile). The refusal
+    is shown on `form`, whose input stays."""
     try:
         db.session.commit()
-    except StaleDataError:
+    except (StaleDataError, IntegrityError):
         db.session.rollback()
         form.form_errors.append(message)
         return False

@@ -122,3 +122,27 @@ def _enqueue_pending(session):
 @event.listens_for(Session, "after_rollback")
 def _forget_pending(session):
     session.info.pop(PENDING, None)
+
+
+def redis_urls() -> dict[str, str]:
+    """The Redis servers the registry is configured to use, by what it uses them for ("redis"
+    for jobs and rate limits, "session_redis" for sessions when separate)."""
+    cfg = current_app.config
+    urls = {}
+    limiter_url = cfg.get("RATELIMIT_STORAGE_URI") or ""
+    if cfg.get("REDIS_URL") or limiter_url.startswith("redis"):
+        urls["redis"] = cfg.get("REDIS_URL") or limiter_url
+    if cfg.get("SESSION_TYPE") == "redis" and cfg["SESSION_REDIS_URL"] not in urls.values():
+        urls["session_redis"] = cfg["SESSION_REDIS_URL"]
+    return urls
+
+
+def redis_answers(url: str) -> bool:
+    """True when the Redis at `url` answers a PING within a second."""
+    from redis import Redis
+    from redis.exceptions import RedisError
+
+    try:
+        return bool(Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1).ping())
+    except (RedisError, OSError):
+        return False

@@ -42,6 +42,7 @@ class User(Audited, TimestampMixin, UserMixin, db.Model):
         "fs_uniquifier",
         "tf_totp_secret",
         "mf_recovery_codes",
+        "tf_totp_last_counter",
     }
 
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
@@ -59,6 +60,8 @@ class User(Audited, TimestampMixin, UserMixin, db.Model):
     # MFA (Flask-Security two-factor): secret and method, empty until a user enrols.
     tf_totp_secret: Mapped[str | None] = mapped_column(sa.String(255))
     tf_primary_method: Mapped[str | None] = mapped_column(sa.String(64))
+    # The time step of the last authenticator code used: a code works once (registry/mfa.py).
+    tf_totp_last_counter: Mapped[int | None] = mapped_column(sa.BigInteger)
     # Single-use recovery codes, encrypted with a key derived from SECRET_KEY.
     # Flask-Security removes a used code in place, so the list tracks its own changes.
     mf_recovery_codes: Mapped[list[str] | None] = mapped_column(MutableList.as_mutable(sa.JSON))

@@ -18,8 +18,9 @@ from registry.models import CommitmentStatus
 MAX_EVIDENCE_LINKS = 10
 
 
-class ProgressUpdateForm(BaseForm):
-    """One commitment's progress in one reporting window."""
+class ProgressUpdateForm(VersionedForm):
+    """One commitment's progress in one reporting window, carrying the version of the update
+    it was opened at ("new" when there was none): of two saves at once, one is refused."""
 
     status = EnumSelectField(
         _l("Status"),

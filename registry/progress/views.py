@@ -9,9 +9,12 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from registry.errors import OperationError, Refused
 from registry.extensions import db
+from registry.forms import commit_or_conflict
 from registry.models import ProgressUpdate, Role, WindowKind, utcnow
 from registry.policies import (
     STAFF,
@@ -72,10 +75,24 @@ def overview(slug: str):
     )
 
 
+def CONFLICT() -> str:  # noqa: N802 - a message constant that must be translated when used
+    return _(
+        "Someone else saved a report on this commitment after you opened it. Your text is "
+        "below and was not saved: compare it with the saved report, then save again."
+    )
+
+
+def REVIEWED_MEANWHILE() -> str:  # noqa: N802 - translated when used
+    return _("Another coordinator reviewed this update at the same moment. Read it again.")
+
+
 def _save(form: ProgressUpdateForm, pledge, organisation, window, row) -> bool:
-    """Save the update the form holds (a write the open window or an invitation allows),
-    or show the refusal on the form."""
+    """Save the update the form holds (a write the open window or an invitation allows), or
+    show the refusal on the form: a closed window, or someone else's save since it opened."""
     invitation = require_open_window(pledge, WindowKind.progress, organisation)
+    if form.is_stale(row.update):
+        form.form_errors.append(CONFLICT())
+        return False
     try:
         operations.save_progress_update(
             row.commitment, window, form.update_data(), current_user, form.submitting
@@ -85,7 +102,11 @@ def _save(form: ProgressUpdateForm, pledge, organisation, window, row) -> bool:
         db.session.rollback()
         form.add_error(exc)
         return False
-    return True
+    except (StaleDataError, IntegrityError):  # saved by another request at this very moment
+        db.session.rollback()
+        form.form_errors.append(CONFLICT())
+        return False
+    return commit_or_conflict(form, CONFLICT())
 
 
 def _edit_page(pledge, organisation, window, row, form):
@@ -109,13 +130,14 @@ def edit(slug: str, commitment_id: int):
     form = ProgressUpdateForm()
     if form.validate_on_submit():
         if _save(form, pledge, organisation, window, row):
-            db.session.commit()
             flash(_("Update submitted.") if form.submitting else _("Draft saved."), "success")
             return redirect(url_for("progress.overview", slug=slug))
     elif not form.is_submitted() and row.update is not None:
         form.load(row.update)
     elif not form.is_submitted():
         form.status.data = row.commitment.status.name
+    if not form.is_submitted():
+        form.version.data = form.version_of(row.update)
     return _edit_page(pledge, organisation, window, row, form)
 
 
@@ -123,8 +145,10 @@ def _all_forms(rows) -> list[tuple]:
     forms = []
     for row in rows:
         form = ProgressUpdateForm(prefix=f"c{row.commitment.id}")
-        if not form.is_submitted() and row.update is not None:
-            form.load(row.update)
+        if not form.is_submitted():
+            form.version.data = form.version_of(row.update)
+            if row.update is not None:
+                form.load(row.update)
         forms.append((row, form))
     return forms
 
@@ -140,11 +164,11 @@ def edit_all(slug: str):
         invitation = require_open_window(pledge, WindowKind.progress, organisation)
         filled = [(row, f) for row, f in forms if f.status.data and _editable(row)]
         if all(f.validate() for _row, f in filled) and filled:
-            _save_all(filled, window, submit=request.form.get("action") == "submit")
-            _spend(invitation, pledge, window, organisation)
-            db.session.commit()
-            flash(_("%(count)d update(s) saved.", count=len(filled)), "success")
-            return redirect(url_for("progress.overview", slug=slug))
+            if _save_all(filled, window, submit=request.form.get("action") == "submit"):
+                _spend(invitation, pledge, window, organisation)
+                if commit_or_conflict(filled[0][1], CONFLICT()):
+                    flash(_("%(count)d update(s) saved.", count=len(filled)), "success")
+                    return redirect(url_for("progress.overview", slug=slug))
         if not filled:
             flash(_("Fill in at least one commitment."), "warning")
     return render_template(
@@ -157,12 +181,24 @@ def edit_all(slug: str):
     )
 
 
-def _save_all(filled: list[tuple], window, submit: bool) -> None:
-    """Save each filled-in form of the all-on-one-page report."""
-    for row, form in filled:
-        operations.save_progress_update(
-            row.commitment, window, form.update_data(), current_user, submit
-        )
+def _save_all(filled: list[tuple], window, submit: bool) -> bool:
+    """Save each filled-in form of the all-on-one-page report, or none of them when one was
+    saved by someone else since the page opened (the refusal is shown on that form)."""
+    stale = [form for row, form in filled if form.is_stale(row.update)]
+    for form in stale:
+        form.form_errors.append(CONFLICT())
+    if stale:
+        return False
+    try:
+        for row, form in filled:
+            operations.save_progress_update(
+                row.commitment, window, form.update_data(), current_user, submit
+            )
+    except (StaleDataError, IntegrityError):
+        db.session.rollback()
+        filled[0][1].form_errors.append(CONFLICT())
+        return False
+    return True
 
 
 def _spend(invitation, pledge, window, organisation) -> None:
@@ -214,11 +250,14 @@ def verify(update_id: int):
     if form.validate_on_submit() and not _changed_since_read(form, update):
         try:
             operations.verify_progress_update(update, current_user)
+            db.session.commit()
         except OperationError as exc:
             db.session.rollback()
             flash(str(exc), "danger")
+        except StaleDataError:  # another coordinator reviewed it at this very moment
+            db.session.rollback()
+            flash(REVIEWED_MEANWHILE(), "warning")
         else:
-            db.session.commit()
             flash(_("Update verified."), "success")
     return redirect(url_for("progress.queue"))
 
@@ -236,11 +275,14 @@ def return_update(update_id: int):
         return redirect(url_for("progress.queue"))
     try:
         operations.return_progress_update(update, current_user, form.comment.data)
+        db.session.commit()
     except OperationError as exc:
         db.session.rollback()
         flash(str(exc), "danger")
+    except StaleDataError:
+        db.session.rollback()
+        flash(REVIEWED_MEANWHILE(), "warning")
     else:
-        db.session.commit()
         flash(_("Update returned with your comment."), "success")
     return redirect(url_for("progress.queue"))
 
