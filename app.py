@@ -138,7 +138,7 @@ def _register_blueprints(app: Flask) -> None:
 def _register_shared(app: Flask) -> None:
     """Error pages, template helpers and the `registry` command group with each area's
     commands."""
-    from registry import cli, errors, templating
+    from registry import backup, cli, errors, templating
     from registry.accounts import commands as accounts
     from registry.demo import commands as demo
     from registry.pledges import commands as pledges
@@ -158,6 +158,8 @@ def _register_shared(app: Flask) -> None:
             transfer.export,
             reports.report,
             demo.demo_data,
+            backup.backup,
+            backup.restore,
         ],
     )
 

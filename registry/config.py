@@ -88,6 +88,9 @@ def load(instance_path: str) -> dict:
     base_url = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
     https = uses_https(base_url)
     session_redis = os.environ.get("SESSION_REDIS_URL") or None
+    idle = timedelta(minutes=float(os.environ.get("SESSION_IDLE_MINUTES", "120")))
+    staff_idle = timedelta(minutes=float(os.environ.get("SESSION_IDLE_MINUTES_STAFF", "30")))
+    max_age = timedelta(hours=float(os.environ.get("SESSION_MAX_HOURS", "12")))
     salt = (
         os.environ.get("SECURITY_PASSWORD_SALT")
         or hashlib.sha256(("salt:" + secret_key).encode()).hexdigest()
@@ -131,14 +134,11 @@ def load(instance_path: str) -> dict:
         "SESSION_PERMANENT": True,
         "SESSION_USE_SIGNER": False,
         "SESSION_KEY_PREFIX": "registry-session:",
-        "SESSION_IDLE": timedelta(minutes=int(os.environ.get("SESSION_IDLE_MINUTES", "120"))),
-        "SESSION_IDLE_STAFF": timedelta(
-            minutes=int(os.environ.get("SESSION_IDLE_MINUTES_STAFF", "30"))
-        ),
-        "SESSION_MAX_AGE": timedelta(hours=int(os.environ.get("SESSION_MAX_HOURS", "12"))),
-        "PERMANENT_SESSION_LIFETIME": timedelta(
-            minutes=int(os.environ.get("SESSION_IDLE_MINUTES", "120"))
-        ),
+        "SESSION_IDLE": idle,
+        "SESSION_IDLE_STAFF": staff_idle,
+        "SESSION_MAX_AGE": max_age,
+        # How long the server keeps an untouched session (the longest idle time).
+        "PERMANENT_SESSION_LIFETIME": max(idle, staff_idle),
         "SESSION_COOKIE_NAME": "registry_session",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -147,7 +147,7 @@ def load(instance_path: str) -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": https,
         "REMEMBER_COOKIE_HTTPONLY": True,
-        "REMEMBER_COOKIE_DURATION": timedelta(hours=int(os.environ.get("SESSION_MAX_HOURS", "12"))),
+        "REMEMBER_COOKIE_DURATION": max_age,
         "BOOTSTRAP_SERVE_LOCAL": True,
         "BABEL_DEFAULT_LOCALE": "en",
         "LANGUAGES": ["en"],
