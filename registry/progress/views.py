@@ -76,10 +76,7 @@ def overview(slug: str):
 
 
 def CONFLICT() -> str:  # noqa: N802 - a message constant that must be translated when used
-    return _(
-        "Someone else saved a report on this commitment after you opened it. Your text is "
-        "below and was not saved: compare it with the saved report, then save again."
-    )
+    return operations.conflict_message()
 
 
 def REVIEWED_MEANWHILE() -> str:  # noqa: N802 - translated when used
@@ -90,12 +87,14 @@ def _save(form: ProgressUpdateForm, pledge, organisation, window, row) -> bool:
     """Save the update the form holds (a write the open window or an invitation allows), or
     show the refusal on the form: a closed window, or someone else's save since it opened."""
     invitation = require_open_window(pledge, WindowKind.progress, organisation)
-    if form.is_stale(row.update):
-        form.form_errors.append(CONFLICT())
-        return False
     try:
         operations.save_progress_update(
-            row.commitment, window, form.update_data(), current_user, form.submitting
+            row.commitment,
+            window,
+            form.update_data(),
+            current_user,
+            form.submitting,
+            seen_version=form.version.data,
         )
         _spend(invitation, pledge, window, organisation)
     except OperationError as exc:
@@ -184,20 +183,20 @@ def edit_all(slug: str):
 def _save_all(filled: list[tuple], window, submit: bool) -> bool:
     """Save each filled-in form of the all-on-one-page report, or none of them when one was
     saved by someone else since the page opened (the refusal is shown on that form)."""
-    stale = [form for row, form in filled if form.is_stale(row.update)]
-    for form in stale:
-        form.form_errors.append(CONFLICT())
-    if stale:
-        return False
-    try:
-        for row, form in filled:
+    for row, form in filled:
+        try:
             operations.save_progress_update(
-                row.commitment, window, form.update_data(), current_user, submit
+                row.commitment,
+                window,
+                form.update_data(),
+                current_user,
+                submit,
+                seen_version=form.version.data,
             )
-    except (StaleDataError, IntegrityError):
-        db.session.rollback()
-        filled[0][1].form_errors.append(CONFLICT())
-        return False
+        except (OperationError, StaleDataError, IntegrityError) as exc:
+            db.session.rollback()
+            form.form_errors.append(str(exc) if isinstance(exc, OperationError) else CONFLICT())
+            return False
     return True
 
 

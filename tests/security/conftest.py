@@ -109,6 +109,9 @@ class Browser(requests.Session):
     def __init__(self, base: str):
         super().__init__()
         self.base = base
+        # One connection per request: a kept-alive connection the server has just closed
+        # would fail the next request with "Remote end closed connection".
+        self.headers["Connection"] = "close"
 
     def request(self, method, url, *args, **kwargs):
         kwargs.setdefault("allow_redirects", False)

@@ -66,7 +66,12 @@ def test_no_remember_me_cookie_even_when_asked(server, coordinator):
     token = browser.csrf("/account/login")
     response = browser.post(
         "/account/login",
-        data={"csrf_token": token, "email": coordinator.email, "password": PASSWORD, "remember": "y"},
+        data={
+            "csrf_token": token,
+            "email": coordinator.email,
+            "password": PASSWORD,
+            "remember": "y",
+        },
     )
     assert response.status_code == 302
     assert "remember_token" not in browser.cookies
@@ -121,5 +126,7 @@ def test_cookies_are_secure_over_https(server_factory, coordinator):
     https = server_factory(BASE_URL="https://127.0.0.1", TRUSTED_HOSTS="127.0.0.1")
     browser = https.client()
     response = browser.get("/account/login")
-    assert "Secure" in response.headers["Set-Cookie"] and "HttpOnly" in response.headers["Set-Cookie"]
+    assert (
+        "Secure" in response.headers["Set-Cookie"] and "HttpOnly" in response.headers["Set-Cookie"]
+    )
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
