@@ -200,7 +200,9 @@ def set_active(user: User, active: bool, by: User | None = None) -> User:
     if by is not None and by.id == user.id and not active:
         raise OperationError(gettext("You cannot deactivate your own account."))
     if active is not user.active:
-        security_log.event("user.activated" if active else "user.deactivated", target=user.email)
+        security_log.event(
+            "user.activated" if active else "user.deactivated", user=by, target=user.email
+        )
     user.active = active
     if not active:
         security.datastore.set_uniquifier(user)
