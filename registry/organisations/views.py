@@ -11,8 +11,8 @@ from flask_login import current_user
 from registry.audit import record
 from registry.errors import OperationError
 from registry.extensions import db
-from registry.lists import url_int
 from registry.forms import BaseForm
+from registry.lists import url_int
 from registry.models import Organisation, Region, StakeholderType, Visibility
 from registry.organisations import operations, queries
 from registry.organisations.forms import MergeForm
