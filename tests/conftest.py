@@ -292,3 +292,10 @@ def register(client, data: dict, query: str = ""):
     assert response.status_code == 302, response.get_data(as_text=True)[:3000]
     assert response.headers["Location"].endswith("/account/register/sent")
     return finish_registration(client, data["email"])
+
+
+def free_port_for_tests() -> int:
+    """A loopback TCP port nothing listens on."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
