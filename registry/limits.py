@@ -53,4 +53,6 @@ def init_app(app: Flask) -> None:
         methods=["POST"],
         deduct_when=_failed_login,
         on_breach=_on_breach,
+        # On top of the per-address limit of the blueprint, not instead of it.
+        override_defaults=False,
     )(login)

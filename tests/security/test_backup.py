@@ -22,7 +22,9 @@ def _fill(db, make_org, make_user):
     for n in range(20):
         organisation = make_org(name=f"Org {n}")
         with acting_as(label="test"):
-            db.session.add(Contact(organisation=organisation, name=f"Person {n}", email=f"p{n}@x.org"))
+            db.session.add(
+                Contact(organisation=organisation, name=f"Person {n}", email=f"p{n}@x.org")
+            )
             db.session.commit()
     make_user(email="someone@example.org")
 
@@ -41,8 +43,13 @@ class Writers:
             with self.engine.begin() as connection:
                 connection.execute(
                     insert(OutboxMessage.__table__).values(
-                        to="w@example.org", subject="w", body="w", status="pending", attempts=0,
-                        created_at=text("CURRENT_TIMESTAMP"), updated_at=text("CURRENT_TIMESTAMP"),
+                        to="w@example.org",
+                        subject="w",
+                        body="w",
+                        status="pending",
+                        attempts=0,
+                        created_at=text("CURRENT_TIMESTAMP"),
+                        updated_at=text("CURRENT_TIMESTAMP"),
                     )
                 )
             self.written += 1

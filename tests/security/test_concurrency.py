@@ -32,7 +32,7 @@ N = 20
 
 @pytest.fixture(scope="module")
 def server(server_factory):
-    return server_factory(workers=2, SQLITE_BUSY_SECONDS="2")
+    return server_factory(workers=2, SQLITE_BUSY_SECONDS="2", RATELIMIT_STORAGE_URI="memory://")
 
 
 @pytest.fixture

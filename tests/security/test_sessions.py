@@ -16,7 +16,7 @@ DASHBOARD = "/coordinate/dashboard"
 
 @pytest.fixture(scope="module")
 def server(server_factory):
-    return server_factory(workers=2)
+    return server_factory(workers=2, RATELIMIT_STORAGE_URI="memory://")
 
 
 @pytest.fixture(scope="module")
