@@ -8,7 +8,6 @@ import sqlite3
 import threading
 import time
 
-import pytest
 from sqlalchemy import create_engine, insert, text
 from sqlalchemy.engine import make_url
 

@@ -28,11 +28,15 @@ from registry.pledges import operations as pledge_ops
 REPORT = "/report/digital-protection"
 CONFLICT = "Someone else saved a report on this commitment after you opened it"
 N = 20
+#: Two gunicorn workers and twenty clients at once: run by .ci/run as a step of its own.
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def server(server_factory):
-    return server_factory(workers=2, SQLITE_BUSY_SECONDS="2", RATELIMIT_STORAGE_URI="memory://")
+    return server_factory(
+        workers=2, SQLITE_BUSY_SECONDS="2", RATELIMIT_STORAGE_URI="memory://", TRUSTED_PROXIES="1"
+    )
 
 
 @pytest.fixture
@@ -44,11 +48,11 @@ def commitment(db, pledge, make_org, make_user):
     reporter = make_user(role=Role.stakeholder, organisation=organisation, email="rep@techco.org")
     with acting_as(label="test"):
         signature = Signature(pledge=pledge, organisation=organisation)
+        db.session.add(signature)
         signature.commitments = [
             Commitment(title="Moderation", description="d", key_outcome=pledge.key_outcomes[0])
         ]
         signature.status = SignatureStatus.accepted
-        db.session.add(signature)
         db.session.commit()
     return reporter, signature.commitments[0]
 

@@ -13,6 +13,9 @@ import redis
 from tests.conftest import PASSWORD
 from tests.security.conftest import GUNICORN, ROOT, free_port
 
+#: Servers with two workers and timeouts to wait out: run by .ci/run as a step of its own.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def limits_url():

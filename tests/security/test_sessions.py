@@ -13,16 +13,21 @@ from tests.conftest import PASSWORD
 
 DASHBOARD = "/coordinate/dashboard"
 
+#: Servers with two workers and timeouts to wait out: run by .ci/run as a step of its own.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def server(server_factory):
-    return server_factory(workers=2, RATELIMIT_STORAGE_URI="memory://")
+    return server_factory(workers=2, RATELIMIT_STORAGE_URI="memory://", TRUSTED_PROXIES="1")
 
 
 @pytest.fixture(scope="module")
 def short_server(server_factory):
     """Sessions that end fast: 3 s idle for staff, 6 s after login for everyone."""
-    return server_factory(SESSION_IDLE_MINUTES_STAFF="0.05", SESSION_MAX_HOURS=str(6 / 3600))
+    return server_factory(
+        SESSION_IDLE_MINUTES_STAFF="0.05", SESSION_MAX_HOURS=str(6 / 3600), TRUSTED_PROXIES="1"
+    )
 
 
 def opens_dashboard(browser) -> bool:

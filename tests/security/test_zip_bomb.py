@@ -3,7 +3,6 @@ read as the few rows it holds; one that unpacks to far more than any import need
 is refused from its zip directory before anything is parsed."""
 
 import io
-
 import zipfile
 
 import pytest

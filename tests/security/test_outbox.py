@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from registry import mail
 from registry.audit import acting_as
-from registry.mail import deliver_outbox, queue_email
+from registry.mail import queue_email
 from registry.models import OutboxMessage, OutboxStatus, ReportStatus
 from registry.reports import jobs as report_jobs
 from tests.conftest import Mailbox, free_port_for_tests
