@@ -13,7 +13,9 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
-import subprocess  # nosec B404 - runs pg_dump and pg_restore with a fixed argument list
+
+# pg_dump and pg_restore run with a fixed argument list, never through a shell.
+import subprocess  # nosec B404
 from pathlib import Path
 
 import click
@@ -62,7 +64,7 @@ def _run(command: list[str], url: URL) -> None:
     tool = shutil.which(command[0])
     if tool is None:
         raise click.ClickException(f"{command[0]} is not installed (PostgreSQL client tools)")
-    result = subprocess.run(  # nosec B603 - fixed arguments, no shell
+    result = subprocess.run(  # nosec B603
         [tool, *command[1:]], env=_pg_env(url), capture_output=True, text=True, check=False
     )
     if result.returncode != 0:

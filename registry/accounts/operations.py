@@ -166,7 +166,7 @@ def finish_registration(pending: PendingRegistration) -> tuple[User, bool, str |
     user_fields = {
         "name": payload["user"]["name"],
         "email": payload["user"]["email"],
-        "password": None,
+        "password": None,  # nosec B105
         "password_hash": payload["user"]["password_hash"],
     }
     join_id = payload.get("join_organisation_id")
