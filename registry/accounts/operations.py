@@ -100,6 +100,8 @@ def start_registration(
     answer either way (no account enumeration). Refuses a weak password first."""
     email, name = user_fields["email"].strip().casefold(), user_fields["name"]
     normalised = check_password(user_fields["password"], email=email, name=name)
+    # Hashed whether or not the address is registered: the answer takes as long either way.
+    password_hash = hash_password(normalised)
     existing = find_user_by_email(email)
     if existing is not None:
         security_log.event("registration.existing_address", user=existing)
@@ -117,7 +119,7 @@ def start_registration(
             "stakeholder_type": org_fields["stakeholder_type"].name,
             "visibility": org_fields["visibility"].name if org_fields.get("visibility") else None,
         },
-        "user": {"name": name, "email": email, "password_hash": hash_password(normalised)},
+        "user": {"name": name, "email": email, "password_hash": password_hash},
         "join_organisation_id": join_organisation_id,
         "join_message": join_message,
         "next": next_url,

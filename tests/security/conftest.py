@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -89,7 +90,7 @@ class Server:
     def stop(self) -> None:
         """Stop gunicorn (and its workers)."""
         if self.process and self.process.poll() is None:
-            self.process.terminate()
+            self.process.send_signal(signal.SIGINT)  # gunicorn's quick shutdown
             try:
                 self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
