@@ -72,18 +72,26 @@ def _run(command: list[str], url: URL) -> None:
         raise click.ClickException(f"{command[0]}: {reason}")
 
 
+def _copy(source: sqlite3.Connection, target_path: Path) -> None:
+    """Copy the SQLite database `source` into the file `target_path` (online backup API:
+    a consistent snapshot, page by page, while others go on writing)."""
+    target = sqlite3.connect(target_path)
+    try:
+        with target:
+            source.backup(target)
+    finally:
+        target.close()
+
+
 def backup_to(out: Path, url: URL | None = None) -> None:
     """Write a consistent copy of the database at `url` (default: the app's) to `out`."""
     url = url or db.engine.url
     out.parent.mkdir(parents=True, exist_ok=True)
     if url.get_backend_name() == "sqlite":
         source = sqlite3.connect(_sqlite_path(url))
-        target = sqlite3.connect(out)
         try:
-            with target:
-                source.backup(target)
+            _copy(source, out)
         finally:
-            target.close()
             source.close()
     elif url.get_backend_name() == "postgresql":
         _run(["pg_dump", "--format=custom", "--no-owner", "--file", str(out)], url)
@@ -118,12 +126,7 @@ def _restore_sqlite(source: Path, target_path: Path) -> None:
         if problems != [("ok",)]:
             raise click.ClickException(f"the backup is damaged: {problems[0][0]}")
         db.engine.dispose()
-        target = sqlite3.connect(target_path)
-        try:
-            with target:
-                copy.backup(target)
-        finally:
-            target.close()
+        _copy(copy, target_path)
     except sqlite3.DatabaseError as exc:
         raise click.ClickException(f"not an SQLite backup: {exc}") from None
     finally:

@@ -83,28 +83,36 @@ def REVIEWED_MEANWHILE() -> str:  # noqa: N802 - translated when used
     return _("Another coordinator reviewed this update at the same moment. Read it again.")
 
 
-def _save(form: ProgressUpdateForm, pledge, organisation, window, row) -> bool:
-    """Save the update the form holds (a write the open window or an invitation allows), or
-    show the refusal on the form: a closed window, or someone else's save since it opened."""
-    invitation = require_open_window(pledge, WindowKind.progress, organisation)
+def _store(row, window, form: ProgressUpdateForm, submit: bool) -> bool:
+    """Save one form's update, or put the refusal on the form (someone else's save since it
+    was opened, or at this very moment)."""
     try:
         operations.save_progress_update(
             row.commitment,
             window,
             form.update_data(),
             current_user,
-            form.submitting,
+            submit,
             seen_version=form.version.data,
         )
-        _spend(invitation, pledge, window, organisation)
     except OperationError as exc:
         db.session.rollback()
         form.add_error(exc)
         return False
-    except (StaleDataError, IntegrityError):  # saved by another request at this very moment
+    except (StaleDataError, IntegrityError):
         db.session.rollback()
         form.form_errors.append(CONFLICT())
         return False
+    return True
+
+
+def _save(form: ProgressUpdateForm, pledge, organisation, window, row) -> bool:
+    """Save and commit the update the form holds (a write the open window or an invitation
+    allows), or show the refusal on the form."""
+    invitation = require_open_window(pledge, WindowKind.progress, organisation)
+    if not _store(row, window, form, form.submitting):
+        return False
+    _spend(invitation, pledge, window, organisation)
     return commit_or_conflict(form, CONFLICT())
 
 
@@ -181,23 +189,9 @@ def edit_all(slug: str):
 
 
 def _save_all(filled: list[tuple], window, submit: bool) -> bool:
-    """Save each filled-in form of the all-on-one-page report, or none of them when one was
-    saved by someone else since the page opened (the refusal is shown on that form)."""
-    for row, form in filled:
-        try:
-            operations.save_progress_update(
-                row.commitment,
-                window,
-                form.update_data(),
-                current_user,
-                submit,
-                seen_version=form.version.data,
-            )
-        except (OperationError, StaleDataError, IntegrityError) as exc:
-            db.session.rollback()
-            form.form_errors.append(str(exc) if isinstance(exc, OperationError) else CONFLICT())
-            return False
-    return True
+    """Save each filled-in form of the all-on-one-page report; at the first refusal (shown on
+    its form) nothing is saved."""
+    return all(_store(row, window, form, submit) for row, form in filled)
 
 
 def _spend(invitation, pledge, window, organisation) -> None:
