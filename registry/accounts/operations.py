@@ -168,6 +168,7 @@ def finish_registration(pending: PendingRegistration) -> tuple[User, bool, str |
     user_fields = {
         "name": payload["user"]["name"],
         "email": payload["user"]["email"],
+        # nosec B105: no password at all (the hash below was made when it was checked).
         "password": None,  # nosec B105
         "password_hash": payload["user"]["password_hash"],
     }

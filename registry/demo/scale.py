@@ -153,6 +153,7 @@ class ScaleLoader:
 
     def _chunk(self, indexes: list[int]) -> None:
         """Organisations `indexes` with their contact, signature, commitments and updates."""
+        # nosec B311: benchmark data, reproducible on purpose; nothing secret.
         rngs = {i: random.Random(self.seed * 1_000_003 + i) for i in indexes}  # nosec B311
         organisations = self._insert_organisations(indexes, rngs)
         signature_ids = self._insert_signatures(indexes, rngs, organisations)
