@@ -15,13 +15,14 @@ from werkzeug.routing import IntegerConverter
 
 from registry import config, jobs
 from registry.lists import MAX_ID
+from registry.web import Registry
 
 ROOT = Path(__file__).resolve().parent
 
 
 def create_app(overrides: dict | None = None) -> Flask:
     """Build the registry: config, extensions, blueprints, error handlers, templates, CLI."""
-    app = Flask(
+    app = Registry(
         __name__,
         instance_path=os.environ.get("INSTANCE_PATH", str(ROOT / "instance")),
         template_folder=str(ROOT / "templates"),
@@ -41,35 +42,48 @@ def _init_extensions(app: Flask) -> None:
     from flask_security import SQLAlchemyUserDatastore
 
     import registry.audit  # noqa: F401 - registers the audit listeners
-    from registry import i18n
-    from registry.extensions import babel, bootstrap, csrf, db, limiter, migrate, security
+    from registry import i18n, limits, security_log, sessions, web
+    from registry.accounts.forms import RegistryLoginForm
+    from registry.extensions import babel, bootstrap, csrf, db, migrate, security
     from registry.mail import OutboxMailUtil
+    from registry.mfa import OnceOnlyTotp
     from registry.models import User
     from registry.models.accounts import RoleName
+    from registry.passwords import RegistryPasswordUtil
 
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = app.config["SQLALCHEMY_ENGINE_OPTIONS"] | {
+            "connect_args": {"timeout": app.config["SQLITE_BUSY_SECONDS"]}
+        }
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     bootstrap.init_app(app)
-    limiter.init_app(app)
-    # Flask-Security takes its mail class only in its constructor, which runs in
-    # registry.extensions; that module cannot import registry.mail (mail needs its `db`).
+    sessions.init_app(app)
+    # Flask-Security takes its mail and password classes only in its constructor, which runs
+    # in registry.extensions; that module cannot import registry.mail (mail needs its `db`).
     security._mail_util_cls = OutboxMailUtil
-    security.init_app(app, SQLAlchemyUserDatastore(db, User, RoleName))
-    # Password guessing and reset floods: every account form POST is limited per address.
-    limiter.limit("10/minute;50/hour", methods=["POST"])(app.blueprints["security"])
+    security._password_util_cls = RegistryPasswordUtil
+    security._totp_cls = OnceOnlyTotp
+    security.init_app(
+        app, SQLAlchemyUserDatastore(db, User, RoleName), login_form=RegistryLoginForm
+    )
+    limits.init_app(app)
+    security_log.init_app(app)
+    web.init_app(app)
     jobs.init_app(app)
 
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, _record):
-    """SQLite tuned for a web server: WAL, foreign keys, and waiting for locks."""
+    """SQLite tuned for a web server: WAL and foreign keys. A write waits up to
+    SQLITE_BUSY_SECONDS for another to finish (the driver's busy handler retries all along),
+    then the user gets a friendly 503 (registry/errors.py)."""
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
@@ -124,7 +138,7 @@ def _register_blueprints(app: Flask) -> None:
 def _register_shared(app: Flask) -> None:
     """Error pages, template helpers and the `registry` command group with each area's
     commands."""
-    from registry import cli, errors, templating
+    from registry import backup, cli, errors, templating
     from registry.accounts import commands as accounts
     from registry.demo import commands as demo
     from registry.pledges import commands as pledges
@@ -144,6 +158,8 @@ def _register_shared(app: Flask) -> None:
             transfer.export,
             reports.report,
             demo.demo_data,
+            backup.backup,
+            backup.restore,
         ],
     )
 

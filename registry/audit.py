@@ -18,6 +18,7 @@ from flask import has_request_context, request
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Mapper, RelationshipDirection, Session
 
+from registry import security_log
 from registry.models import Audited, AuditEvent, utcnow
 
 _cli_actor: contextvars.ContextVar[tuple[int | None, str] | None] = contextvars.ContextVar(
@@ -161,9 +162,22 @@ def _write_audit_events(session, flush_context):
         session.connection().execute(sa.insert(AuditEvent.__table__), rows)
 
 
+#: Audit actions that are also security events (registry/security_log.py).
+SECURITY_EVENTS = {"contact.view", "export"}
+
+
 def record(session, action: str, entity, details: dict | None = None) -> None:
-    """Log an event that changes no record (e.g. `contact.view`, `export`)."""
+    """Log an event that changes no record (e.g. `contact.view`, `export`); seeing and taking
+    protected data goes to the security log too."""
     actor_id, label, ip = _actor()
+    if action in SECURITY_EVENTS:
+        security_log.event(
+            action,
+            entity=_entity_type(entity) if not isinstance(entity, str) else entity,
+            entity_id=getattr(entity, "id", None),
+            actor=label,
+            **{k: v for k, v in (details or {}).items() if k in ("kind", "rows", "contacts")},
+        )
     session.add(
         AuditEvent(
             actor_id=actor_id,

@@ -7,6 +7,8 @@ nodes and attributes written by the XML serialiser, so user-entered titles are e
 
 from __future__ import annotations
 
+import re
+
 import pygal
 from flask_babel import gettext
 from pygal.style import Style
@@ -86,10 +88,37 @@ def _config(title: str, height: int, **options) -> pygal.Config:
     )
 
 
-def _render(chart, title: str) -> str:
+def _without_inline_styles(root):
+    """xml_filter for web pages: drop pygal's <style> elements, style attributes and its
+    script-driven tooltip, which the Content Security Policy would block; the same rules come
+    from static/css/charts.css (`chart_css`)."""
+    for parent in list(root.iter()):
+        for child in list(parent):
+            if not isinstance(child.tag, str):
+                continue
+            tag = child.tag.rsplit("}", 1)[-1]
+            if tag == "style" or "tooltip" in (child.get("class") or "").split():
+                parent.remove(child)
+        parent.attrib.pop("style", None)
+    return root
+
+
+def _render(chart, title: str, web: bool) -> str:
     chart.add_xml_filter(_without_scripts)
     chart.add_xml_filter(_accessible(title))
+    if web:
+        chart.add_xml_filter(_without_inline_styles)
     return chart.render(is_unicode=True)
+
+
+def chart_css() -> str:
+    """The rules pygal writes into each chart, for every chart (its id becomes the class
+    `pygal-chart`): static/css/charts.css, which a test keeps equal to this."""
+    rules = []
+    for make in (bar_chart, pie_chart):
+        for style in re.findall(r"<style[^>]*>(.*?)</style>", make("x", {"a": 1}), re.S):
+            rules.append(re.sub(r"#chart-[0-9a-f-]{36}", ".pygal-chart", style))
+    return "\n".join(rules) + "\n"
 
 
 def _point(count: int | float, link: str | None) -> dict:
@@ -106,9 +135,13 @@ def _integer_ticks(top: float, most: int = 6) -> list[int]:
 
 
 def bar_chart(
-    title: str, data: dict[str, int | float], links: dict[str, str | None] | None = None
+    title: str,
+    data: dict[str, int | float],
+    links: dict[str, str | None] | None = None,
+    web: bool = False,
 ) -> str:
-    """A horizontal bar chart, one bar per label, each bar linking to `links[label]` if set."""
+    """A horizontal bar chart, one bar per label, each bar linking to `links[label]` if set
+    (`web`: for a page, its styles in static/css/charts.css)."""
     links = links or {}
     config = _config(
         title,
@@ -125,11 +158,14 @@ def bar_chart(
     labels = list(data)[::-1]
     chart.x_labels = labels
     chart.add(title, [_point(data[label], links.get(label)) for label in labels])
-    return _render(chart, title)
+    return _render(chart, title, web)
 
 
 def pie_chart(
-    title: str, data: dict[str, int | float], links: dict[str, str | None] | None = None
+    title: str,
+    data: dict[str, int | float],
+    links: dict[str, str | None] | None = None,
+    web: bool = False,
 ) -> str:
     """A pie chart, one slice per label (keep to eight or fewer: the palette has eight)."""
     links = links or {}
@@ -144,4 +180,4 @@ def pie_chart(
     chart = pygal.Pie(config)
     for label, count in data.items():
         chart.add(label, [_point(count, links.get(label))])
-    return _render(chart, title)
+    return _render(chart, title, web)

@@ -1,29 +1,43 @@
 """Configuration: safe embedded defaults, overridden only by environment variables."""
 
+import base64
 import hashlib
 import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
+
+# The `# nosec B105` marks below: bandit takes every setting whose name holds "PASSWORD" for a
+# hard-coded password; none of them is one.
 
 #: Every environment variable the registry reads, with its meaning (the README mirrors this list).
 ENVIRONMENT = {
     "DATABASE_URL": "SQLAlchemy URL; default SQLite at instance/registry.db",
-    "SECRET_KEY": "session signing key; default generated once into instance/secret_key",
-    "SECURITY_PASSWORD_SALT": "salt for reset tokens; default derived from SECRET_KEY",
+    "SECRET_KEY": "session signing key; default generated once into instance/secret_key",  # nosec B105
+    "SECURITY_PASSWORD_SALT": "salt for reset tokens; default derived from SECRET_KEY",  # nosec B105
     "REDIS_URL": "Redis for RQ jobs and shared rate limits; default none (in-process)",
     "MAIL_SERVER": "SMTP host; default none (e-mail is logged and kept in the outbox)",
     "MAIL_PORT": "SMTP port; default 25",
     "MAIL_USERNAME": "SMTP user; default none",
-    "MAIL_PASSWORD": "SMTP password; default none",
+    "MAIL_PASSWORD": "SMTP password; default none",  # nosec B105
     "MAIL_USE_TLS": "STARTTLS (1/0); default 0",
     "MAIL_USE_SSL": "SMTP over TLS (1/0); default 0",
     "MAIL_DEFAULT_SENDER": "From address; default registry@localhost",
     "MAIL_MAX_ATTEMPTS": "delivery attempts per message; default 3",
-    "BASE_URL": "public address used in links in e-mails sent from the shell; default http://127.0.0.1:5000",
+    "BASE_URL": "scheme://host[:port] of every absolute link; default http://127.0.0.1:5000",
+    "TRUSTED_HOSTS": "host names a request may name (comma-separated); default BASE_URL's",
+    "TRUSTED_PROXIES": "reverse proxies in front (X-Forwarded-For/-Proto); default 0",
+    "SQLITE_BUSY_SECONDS": "seconds a SQLite write waits for another; default 10",
+    "SESSION_REDIS_URL": "Redis for server-side sessions; default none (sessions in the database)",
+    "SESSION_IDLE_MINUTES": "idle minutes before a stakeholder's session ends; default 120",
+    "SESSION_IDLE_MINUTES_STAFF": "idle minutes before a staff session ends; default 30",
+    "SESSION_MAX_HOURS": "hours after login when every session ends, however active; default 12",
+    "MFA_REQUIRED_FOR_STAFF": "staff must use an authenticator app (1/0); default 1",
+    "MAIL_RETRY_SECONDS": "first wait before a failed e-mail is retried (doubling); default 60",
     "HOST": "address for `python app.py`; default 127.0.0.1",
     "PORT": "port for `python app.py`; default 5000",
-    "RATELIMIT_STORAGE_URI": "flask-limiter storage; default REDIS_URL or memory",
+    "RATELIMIT_STORAGE_URI": "flask-limiter storage; default REDIS_URL or memory (one process)",
     "LOG_LEVEL": "logging level; default INFO",
     "INSTANCE_PATH": "folder for the secret key and SQLite database; default instance/",
 }
@@ -48,12 +62,38 @@ def _instance_secret(instance_path: Path) -> str:
     return path.read_text().strip()
 
 
+def uses_https(base_url: str) -> bool:
+    """True when the registry is served over HTTPS (cookies then carry `Secure`; HSTS)."""
+    return urlsplit(base_url).scheme == "https"
+
+
+def trusted_hosts(base_url: str, listed: str | None) -> list[str]:
+    """The host names a request's `Host` may carry: `TRUSTED_HOSTS` (comma-separated), else
+    the host of `BASE_URL`, with the loopback names when that is a loopback address."""
+    if listed:
+        return [name.strip() for name in listed.split(",") if name.strip()]
+    host = urlsplit(base_url).hostname or "localhost"
+    loopback = {"127.0.0.1", "localhost", "::1"}
+    return sorted({host} | loopback) if host in loopback else [host]
+
+
+def _derived(secret_key: str, purpose: str) -> bytes:
+    """A key for `purpose` derived from SECRET_KEY (so one secret is all a deployment keeps)."""
+    return hashlib.sha256(f"{purpose}:{secret_key}".encode()).digest()
+
+
 def load(instance_path: str) -> dict:
     """Build the configuration mapping from the environment and the instance folder."""
     instance = Path(instance_path)
     instance.mkdir(parents=True, exist_ok=True)
     secret_key = os.environ.get("SECRET_KEY") or _instance_secret(instance)
     redis_url = os.environ.get("REDIS_URL") or None
+    base_url = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+    https = uses_https(base_url)
+    session_redis = os.environ.get("SESSION_REDIS_URL") or None
+    idle = timedelta(minutes=float(os.environ.get("SESSION_IDLE_MINUTES", "120")))
+    staff_idle = timedelta(minutes=float(os.environ.get("SESSION_IDLE_MINUTES_STAFF", "30")))
+    max_age = timedelta(hours=float(os.environ.get("SESSION_MAX_HOURS", "12")))
     salt = (
         os.environ.get("SECURITY_PASSWORD_SALT")
         or hashlib.sha256(("salt:" + secret_key).encode()).hexdigest()
@@ -73,28 +113,77 @@ def load(instance_path: str) -> dict:
         "MAIL_USE_SSL": _env_bool("MAIL_USE_SSL"),
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "registry@localhost"),
         "MAIL_MAX_ATTEMPTS": int(os.environ.get("MAIL_MAX_ATTEMPTS", "3")),
-        "MAIL_RETRY_DELAY": 2.0,
-        "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000"),
+        "BASE_URL": base_url,
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
+        "SQLITE_BUSY_SECONDS": float(os.environ.get("SQLITE_BUSY_SECONDS", "10")),
+        "TRUSTED_HOSTS": trusted_hosts(base_url, os.environ.get("TRUSTED_HOSTS")),
+        "PREFERRED_URL_SCHEME": "https" if https else "http",
+        "MAIL_RETRY_SECONDS": float(os.environ.get("MAIL_RETRY_SECONDS", "60")),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI")
         or redis_url
         or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Shared storage down: count in this process's memory (with a logged warning) until it
+        # answers again, never a 500.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
+        # Server-side sessions (Flask-Session): the cookie holds only a random id; logging out
+        # deletes the session on the server, so a copied cookie opens nothing afterwards.
+        "SESSION_TYPE": "redis" if session_redis else "database",
+        "SESSION_REDIS_URL": session_redis,
+        "SESSION_PERMANENT": True,
+        "SESSION_USE_SIGNER": False,
+        "SESSION_KEY_PREFIX": "registry-session:",
+        "SESSION_IDLE": idle,
+        "SESSION_IDLE_STAFF": staff_idle,
+        "SESSION_MAX_AGE": max_age,
+        # How long the server keeps an untouched session (the longest idle time).
+        "PERMANENT_SESSION_LIFETIME": max(idle, staff_idle),
+        "SESSION_COOKIE_NAME": "registry_session",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": https,
+        # No "remember me": a login lasts one session (see SESSION_MAX_AGE).
         "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": https,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_DURATION": max_age,
         "BOOTSTRAP_SERVE_LOCAL": True,
         "BABEL_DEFAULT_LOCALE": "en",
         "LANGUAGES": ["en"],
         # Flask-Security: we use its login, logout, reset and change-password flows; registration
         # is our own because it creates an organisation along with the user.
         "SECURITY_PASSWORD_SALT": salt,
-        "SECURITY_PASSWORD_HASH": "argon2",
-        "SECURITY_PASSWORD_LENGTH_MIN": 10,
-        "SECURITY_PASSWORD_COMPLEXITY_CHECKER": "zxcvbn",
-        "SECURITY_ZXCVBN_MINIMUM_SCORE": 3,
+        "SECURITY_PASSWORD_HASH": "argon2",  # nosec B105
+        # ASVS: at least 12 characters, up to 128, no composition rules; refused when in the
+        # shipped list of common and breached passwords (registry/passwords.py).
+        "SECURITY_PASSWORD_LENGTH_MIN": 12,  # nosec B105
+        "SECURITY_PASSWORD_LENGTH_MAX": 128,  # nosec B105
+        "SECURITY_PASSWORD_COMPLEXITY_CHECKER": None,  # nosec B105
+        "SECURITY_PASSWORD_CHECK_BREACHED": False,  # nosec B105
+        "SECURITY_DEFAULT_REMEMBER_ME": False,
+        # Multi-factor: an authenticator app (TOTP) with recovery codes; required for staff
+        # (User.check_tf_required), optional for stakeholders.
+        "MFA_REQUIRED_FOR_STAFF": _env_bool("MFA_REQUIRED_FOR_STAFF", True),
+        "SECURITY_TWO_FACTOR": True,
+        "SECURITY_TWO_FACTOR_ENABLED_METHODS": ["authenticator"],
+        "SECURITY_TWO_FACTOR_ALWAYS_VALIDATE": True,
+        "SECURITY_TWO_FACTOR_RESCUE_EMAIL": False,
+        "SECURITY_TWO_FACTOR_POST_SETUP_VIEW": "main.home",
+        "SECURITY_TOTP_SECRETS": {
+            "1": base64.urlsafe_b64encode(_derived(secret_key, "totp")).decode()
+        },
+        "SECURITY_TOTP_ISSUER": "Pledge Registry",
+        "SECURITY_MULTI_FACTOR_RECOVERY_CODES": True,
+        "SECURITY_MULTI_FACTOR_RECOVERY_CODES_N": 8,
+        "SECURITY_MULTI_FACTOR_RECOVERY_CODES_KEYS": [
+            base64.urlsafe_b64encode(_derived(secret_key, "recovery-codes"))
+        ],
+        "SECURITY_FRESHNESS": timedelta(minutes=15),
+        "SECURITY_FRESHNESS_GRACE_PERIOD": timedelta(minutes=0),
         "SECURITY_RECOVERABLE": True,
         "SECURITY_CHANGEABLE": True,
         "SECURITY_REGISTERABLE": False,
@@ -111,10 +200,10 @@ def load(instance_path: str) -> dict:
         "SECURITY_POST_LOGOUT_VIEW": "main.home",
         "SECURITY_POST_CHANGE_VIEW": "main.home",
         "SECURITY_RESET_PASSWORD_WITHIN": timedelta(hours=2),
-        "SECURITY_EMAIL_SUBJECT_PASSWORD_RESET": "Reset your Pledge Registry password",
-        "SECURITY_EMAIL_SUBJECT_PASSWORD_NOTICE": "Your Pledge Registry password was reset",
-        "SECURITY_EMAIL_SUBJECT_PASSWORD_CHANGE_NOTICE": "Your Pledge Registry password changed",
-        "SECURITY_SEND_PASSWORD_CHANGE_EMAIL": True,
+        "SECURITY_EMAIL_SUBJECT_PASSWORD_RESET": "Reset your Pledge Registry password",  # nosec B105
+        "SECURITY_EMAIL_SUBJECT_PASSWORD_NOTICE": "Your Pledge Registry password was reset",  # nosec B105
+        "SECURITY_EMAIL_SUBJECT_PASSWORD_CHANGE_NOTICE": "Your Pledge Registry password changed",  # nosec B105
+        "SECURITY_SEND_PASSWORD_CHANGE_EMAIL": True,  # nosec B105
         "SECURITY_URL_PREFIX": "/account",
         "SECURITY_RETURN_GENERIC_RESPONSES": True,
         "SECURITY_EMAIL_HTML": False,

@@ -3,10 +3,12 @@ fields, and optimistic locking (`VersionedForm` + `commit_or_conflict`)."""
 
 from __future__ import annotations
 
+import math
 from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import (
     BooleanField,
@@ -25,6 +27,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from registry.extensions import db
 from registry.geo import country_choices, is_country
+from registry.lists import MAX_ID
 from registry.models import StakeholderType, Visibility
 
 
@@ -39,6 +42,18 @@ def http_url(_form, field) -> None:
     """Validator: only http and https addresses."""
     if field.data:
         http_url_text(field.data)
+
+
+def database_id(_form, field) -> None:
+    """Validator: a number a database id can be (a huge number is no id, not a 500)."""
+    if field.data is not None and not 0 <= field.data <= MAX_ID:
+        raise ValidationError(_l("Choose one of the listed options."))
+
+
+def finite_number(_form, field) -> None:
+    """Validator: a real number (not "inf" or "nan", which no figure can add up)."""
+    if field.data is not None and not math.isfinite(field.data):
+        raise ValidationError(_l("Enter a number."))
 
 
 def iso_country(_form, field) -> None:
@@ -152,7 +167,10 @@ class VersionedForm(BaseForm):
 
     @staticmethod
     def version_of(record) -> str:
-        """The version a record is at: its version counter, else the time of its last change."""
+        """The version a record is at: its version counter, else the time of its last change
+        ("new" while there is no record yet)."""
+        if record is None:
+            return "new"
         counter = getattr(record, "version", None)
         return str(counter) if counter is not None else record.updated_at.isoformat()
 
@@ -163,10 +181,11 @@ class VersionedForm(BaseForm):
 
 def commit_or_conflict(form: BaseForm, message: str) -> bool:
     """Commit, or refuse the save when someone else saved the same record first (optimistic
-    locking: the row's version moved on). The refusal is shown on `form`, whose input stays."""
+    locking: the row's version moved on; or a unique row was created meanwhile). The refusal
+    is shown on `form`, whose input stays."""
     try:
         db.session.commit()
-    except StaleDataError:
+    except (StaleDataError, IntegrityError):
         db.session.rollback()
         form.form_errors.append(message)
         return False

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import importlib
 import logging
+import threading
 from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import timedelta
 
 from flask import Flask, current_app
 from sqlalchemy import event
@@ -43,9 +45,11 @@ def run(app: Flask, path: str, args: tuple) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Prepare the worker for the configured mode."""
+    """Prepare the workers for the configured mode: in-process, one thread for reports and
+    other work, and one for e-mail, so that a slow mail server never delays a report."""
     if app.config["JOBS_MODE"] == "thread":
         app.extensions["jobs"] = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jobs")
+        app.extensions["jobs.mail"] = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mail")
 
 
 def queue(name: str = "default"):
@@ -56,16 +60,45 @@ def queue(name: str = "default"):
     return Queue(name, connection=Redis.from_url(current_app.config["REDIS_URL"]))
 
 
+def _executor(app: Flask, path: str) -> ThreadPoolExecutor:
+    if path.startswith("registry.mail:") and "jobs.mail" in app.extensions:
+        return app.extensions["jobs.mail"]
+    return app.extensions["jobs"]
+
+
 def enqueue(path: str, *args) -> Future | object | None:
-    """Run job `path` with `args` outside the current request."""
+    """Run job `path` with `args` outside the current request (e-mail on its own thread)."""
     app = current_app._get_current_object()
     mode = app.config["JOBS_MODE"]
     if mode == "rq":
         return queue().enqueue(WORKER_ENTRY, path, *args, job_timeout=1800)
     if mode == "thread":
-        return app.extensions["jobs"].submit(run, app, path, args)
+        return _executor(app, path).submit(run, app, path, args)
     run(app, path, args)
     return None
+
+
+def enqueue_in(seconds: float, path: str, *args) -> None:
+    """Run job `path` with `args` in `seconds` (a retry). No thread waits meanwhile: a timer
+    submits it when due (in-process), or RQ's scheduler does (`rq worker --with-scheduler`).
+    With JOBS_MODE "sync" nothing is scheduled: the next delivery or `registry outbox` sends
+    what is due."""
+    app = current_app._get_current_object()
+    mode = app.config["JOBS_MODE"]
+    if mode == "rq":
+        queue().enqueue_in(timedelta(seconds=seconds), WORKER_ENTRY, path, *args)
+    elif mode == "thread":
+        executor = _executor(app, path)
+
+        def submit() -> None:
+            try:
+                executor.submit(run, app, path, args)
+            except RuntimeError:  # the process is shutting down; the row waits for the next
+                log.info("job %s not started: the worker is shutting down", path)
+
+        timer = threading.Timer(seconds, submit)
+        timer.daemon = True
+        timer.start()
 
 
 def enqueue_after_commit(session: Session, path: str, *args, on_failure: str | None = None):
@@ -89,3 +122,27 @@ def _enqueue_pending(session):
 @event.listens_for(Session, "after_rollback")
 def _forget_pending(session):
     session.info.pop(PENDING, None)
+
+
+def redis_urls() -> dict[str, str]:
+    """The Redis servers the registry is configured to use, by what it uses them for ("redis"
+    for jobs and rate limits, "session_redis" for sessions when separate)."""
+    cfg = current_app.config
+    urls = {}
+    limiter_url = cfg.get("RATELIMIT_STORAGE_URI") or ""
+    if cfg.get("REDIS_URL") or limiter_url.startswith("redis"):
+        urls["redis"] = cfg.get("REDIS_URL") or limiter_url
+    if cfg.get("SESSION_TYPE") == "redis" and cfg["SESSION_REDIS_URL"] not in urls.values():
+        urls["session_redis"] = cfg["SESSION_REDIS_URL"]
+    return urls
+
+
+def redis_answers(url: str) -> bool:
+    """True when the Redis at `url` answers a PING within a second."""
+    from redis import Redis
+    from redis.exceptions import RedisError
+
+    try:
+        return bool(Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1).ping())
+    except (RedisError, OSError):
+        return False

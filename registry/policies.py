@@ -12,11 +12,13 @@ from __future__ import annotations
 from datetime import datetime
 from functools import wraps
 
-from flask import abort, session
+from flask import abort, flash, redirect, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload, undefer
 
+from registry import mfa
 from registry.errors import Refused
 from registry.extensions import db, security
 from registry.models import (
@@ -57,6 +59,9 @@ def role_required(*roles: Role):
         def wrapped(*args, **kwargs):
             if not current_user.is_authenticated:
                 return security.login_manager.unauthorized()
+            if mfa.needs_setup(current_user):
+                flash(_("Set up your authenticator app first: staff accounts need it."), "info")
+                return redirect(url_for("security.two_factor_setup"))
             if current_user.role not in roles:
                 abort(403)
             return view(*args, **kwargs)

@@ -22,7 +22,7 @@ from registry.extensions import db as _db
 from registry.models import Organisation, Role, StakeholderType, User, Visibility, VocabularyTerm
 from registry.seed import seed_all, seed_vocabularies
 
-PASSWORD = "correct horse battery staple"
+PASSWORD = "tamarind kettle over lake kivu"
 # Never touch the developer's own instance folder (secret key, database).
 os.environ["INSTANCE_PATH"] = tempfile.mkdtemp(prefix="registry-test-")
 
@@ -38,6 +38,11 @@ TEST_CONFIG = {
     "MAIL_SERVER": None,
     "MAIL_RETRY_DELAY": 0,
     "SERVER_NAME": "registry.test",
+    "BASE_URL": "http://registry.test",
+    "TRUSTED_HOSTS": ["registry.test"],
+    # Staff log in with a password alone in the area tests; tests/security/test_mfa.py sets
+    # this back to the production default and logs in with the authenticator app.
+    "MFA_REQUIRED_FOR_STAFF": False,
     "SECURITY_PASSWORD_HASH_PASSLIB_OPTIONS": {
         "argon2__rounds": 1,
         "argon2__memory_cost": 8,
@@ -260,3 +265,37 @@ def body_of(message) -> str:
 
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def finish_registration(client, email: str):
+    """Follow the link e-mailed to `email` to finish its registration (as its owner would);
+    the response of the confirmation (a redirect, logged in)."""
+    import re
+
+    from registry.models import OutboxMessage
+
+    message = _db.session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.to == email.strip().casefold())
+        .order_by(OutboxMessage.id.desc())
+    ).first()
+    assert message is not None, f"no e-mail to {email}"
+    link = re.search(r"https?://\S+/account/register/confirm/\S+", message.body).group(0)
+    path = link.split("registry.test", 1)[1]
+    assert client.get(path).status_code == 200
+    return client.post(path)
+
+
+def register(client, data: dict, query: str = ""):
+    """Post the registration form and finish it through the e-mailed link."""
+    response = client.post(f"/account/register{query}", data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    assert response.headers["Location"].endswith("/account/register/sent")
+    return finish_registration(client, data["email"])
+
+
+def free_port_for_tests() -> int:
+    """A loopback TCP port nothing listens on."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

@@ -51,12 +51,16 @@ def test_failures_are_retried_and_the_error_kept(app, db, monkeypatch, smtp):
     queue_email("x@example.org", "Lost", "body")
     db.session.commit()
     [row] = _outbox(db)
-    assert row.status is OutboxStatus.failed
-    assert row.attempts == app.config["MAIL_MAX_ATTEMPTS"]
-    assert "ConnectionRefusedError" in row.last_error
-    # Once the server is back, a retry delivers it.
+    # One attempt, then it waits for the retry (with backoff) instead of holding the worker.
+    assert (row.status, row.attempts) == (OutboxStatus.pending, 1)
+    assert "ConnectionRefusedError" in row.last_error and row.next_attempt_at > row.created_at
+    assert deliver_outbox() == 0  # not due yet: nothing is tried
+    assert _outbox(db)[0].attempts == 1
+    # Once the server is back and the retry is due, it is delivered.
     monkeypatch.setitem(app.config, "MAIL_PORT", smtp.port)
-    assert deliver_outbox(retry_failed=True) == 1
+    row.next_attempt_at = None
+    db.session.commit()
+    assert deliver_outbox() == 1
     assert smtp.wait_for(1)[0]["Subject"] == "Lost"
     assert _outbox(db)[0].status is OutboxStatus.sent
 

@@ -18,8 +18,16 @@ LIBRARY_PUBLIC = {
     "security.forgot_password",
     "security.reset_password",
     "security.verify",
+    # The second factor: these pages serve a login in progress (Flask-Security checks its
+    # state) as well as a logged-in user.
+    "security.two_factor_setup",
+    "security.two_factor_setup_validate",
+    "security.two_factor_token_validation",
+    "security.two_factor_rescue",
+    "security.tf_select",
+    "security.mf_recovery",
 }
-LIBRARY_LOGIN_REQUIRED = {"security.change_password"}
+LIBRARY_LOGIN_REQUIRED = {"security.change_password", "security.mf_recovery_codes"}
 
 
 def _rules(app):

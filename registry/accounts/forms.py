@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask_babel import lazy_gettext as _l
+from flask_security.forms import LoginForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -22,12 +25,15 @@ from wtforms.validators import (
     Optional,
 )
 
+from registry import security_log
 from registry.forms import (
     BaseForm,
     EnumSelectField,
     OrganisationFieldsMixin,
+    database_id,
 )
 from registry.models import Role
+from registry.passwords import MAX_LENGTH, MIN_LENGTH
 
 
 class RegistrationForm(OrganisationFieldsMixin, BaseForm):
@@ -39,8 +45,11 @@ class RegistrationForm(OrganisationFieldsMixin, BaseForm):
     )
     password = PasswordField(
         _l("Password"),
-        validators=[DataRequired(), Length(min=10, max=200)],
-        description=_l("At least 10 characters; a few unrelated words make a strong password."),
+        validators=[DataRequired(), Length(min=MIN_LENGTH, max=MAX_LENGTH)],
+        description=_l(
+            "12 to 128 characters; a few unrelated words make a strong password. Common and "
+            "leaked passwords are refused."
+        ),
     )
     password_confirm = PasswordField(
         _l("Repeat the password"),
@@ -51,7 +60,7 @@ class RegistrationForm(OrganisationFieldsMixin, BaseForm):
     )
     # Set by the "Ask to join this organisation" buttons (never a hidden input: the button's
     # value must be the only one posted).
-    join_organisation_id = IntegerField(validators=[Optional()])
+    join_organisation_id = IntegerField(validators=[Optional(), database_id])
     join_message = TextAreaField(
         _l("A note for the coordinators (optional)"),
         validators=[Optional(), Length(max=2000)],
@@ -62,6 +71,20 @@ class RegistrationForm(OrganisationFieldsMixin, BaseForm):
     def user_data(self) -> dict:
         """The user fields as operation arguments."""
         return {"name": self.name.data, "email": self.email.data, "password": self.password.data}
+
+
+class RegistryLoginForm(LoginForm):
+    """Flask-Security's login form: no "remember me" (a login lasts one session), and every
+    failed attempt is logged, for unknown addresses too."""
+
+    def validate(self, **kwargs) -> bool:
+        """Check the credentials; log a failure with the address tried."""
+        self.remember.data = False
+        if super().validate(**kwargs):
+            return True
+        email = (self.email.data or "")[:254]
+        security_log.event("login.failure", email=email, level=logging.WARNING)
+        return False
 
 
 class UserRoleForm(BaseForm):

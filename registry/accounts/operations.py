@@ -3,12 +3,16 @@ to join an organisation that is already registered."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import hashlib
+import secrets
+from datetime import datetime, timedelta
 
+from flask import url_for
 from flask_babel import gettext
 from flask_security import hash_password
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
+from registry import security_log
 from registry.errors import OperationError
 from registry.extensions import db, security
 from registry.mail import queue_template
@@ -16,7 +20,9 @@ from registry.models import (
     InvalidTransition,
     JoinRequest,
     Organisation,
+    PendingRegistration,
     Role,
+    StakeholderType,
     User,
     Visibility,
     utcnow,
@@ -40,20 +46,23 @@ def find_user_by_email(email: str) -> User | None:
 def create_user(
     email: str,
     name: str,
-    password: str,
+    password: str | None,
     role: Role = Role.stakeholder,
     organisation: Organisation | None = None,
+    password_hash: str | None = None,
 ) -> User:
-    """Create a login; refuses an e-mail already in use and a weak password."""
+    """Create a login; refuses an e-mail already in use and a weak password (`password_hash`:
+    a password checked and hashed before, by a confirmed registration)."""
     if find_user_by_email(email):
         raise OperationError(
             gettext("An account with this e-mail address already exists."), field="email"
         )
-    normalised = check_password(password, email=email, name=name)
+    if password_hash is None:
+        password_hash = hash_password(check_password(password, email=email, name=name))
     user = security.datastore.create_user(
         email=email,
         name=name,
-        password=hash_password(normalised),
+        password=password_hash,
         organisation=organisation,
     )
     user.role = role
@@ -67,16 +76,124 @@ def register_organisation(org_fields: dict, user_fields: dict) -> User:
         raise OperationError(
             gettext("An account with this e-mail address already exists."), field="email"
         )
-    check_password(user_fields["password"], email=user_fields["email"], name=user_fields["name"])
     organisation = organisation_operations.create_organisation(**org_fields)
     return create_user(organisation=organisation, role=Role.stakeholder, **user_fields)
+
+
+#: How long the link that finishes a registration works.
+REGISTRATION_VALID = timedelta(hours=24)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_registration(
+    org_fields: dict,
+    user_fields: dict,
+    join_organisation_id: int | None = None,
+    join_message: str | None = None,
+    next_url: str | None = None,
+) -> None:
+    """Begin a registration: e-mail the address a link that finishes it. For an address that
+    has an account already, e-mail its owner instead; the person registering sees the same
+    answer either way (no account enumeration). Refuses a weak password first."""
+    email, name = user_fields["email"].strip().casefold(), user_fields["name"]
+    normalised = check_password(user_fields["password"], email=email, name=name)
+    # Hashed whether or not the address is registered: the answer takes as long either way.
+    password_hash = hash_password(normalised)
+    existing = find_user_by_email(email)
+    if existing is not None:
+        security_log.event("registration.existing_address", user=existing)
+        queue_template(
+            existing.email,
+            gettext("Someone tried to register with your e-mail address"),
+            "registration_existing",
+            user=existing,
+        )
+        return
+    token = secrets.token_urlsafe(32)
+    payload = {
+        "org": org_fields
+        | {
+            "stakeholder_type": org_fields["stakeholder_type"].name,
+            "visibility": org_fields["visibility"].name if org_fields.get("visibility") else None,
+        },
+        "user": {"name": name, "email": email, "password_hash": password_hash},
+        "join_organisation_id": join_organisation_id,
+        "join_message": join_message,
+        "next": next_url,
+    }
+    db.session.add(
+        PendingRegistration(
+            token_hash=_token_hash(token),
+            email=email,
+            payload=payload,
+            expires_at=utcnow() + REGISTRATION_VALID,
+        )
+    )
+    db.session.flush()
+    queue_template(
+        email,
+        gettext("Finish registering with the Pledge & Partnership Registry"),
+        "registration_confirm",
+        name=name,
+        link=url_for("auth.confirm_registration", token=token, _external=True),
+        hours=int(REGISTRATION_VALID.total_seconds() // 3600),
+    )
+
+
+def pending_registration(token: str, now: datetime | None = None) -> PendingRegistration | None:
+    """The registration a link names, while it is valid."""
+    row = db.session.scalar(
+        select(PendingRegistration).where(PendingRegistration.token_hash == _token_hash(token))
+    )
+    return row if row is not None and row.expires_at > (now or utcnow()) else None
+
+
+def finish_registration(pending: PendingRegistration) -> tuple[User, bool, str | None]:
+    """Create what a confirmed registration asked for; (user, joining, next URL). The link
+    works once: of two confirmations at the same moment, one creates the account."""
+    if not db.session.execute(
+        delete(PendingRegistration).where(PendingRegistration.id == pending.id)
+    ).rowcount:
+        raise OperationError(gettext("This link was used already. Log in instead."))
+    payload = pending.payload
+    org = payload["org"] | {
+        "stakeholder_type": StakeholderType[payload["org"]["stakeholder_type"]],
+        "visibility": Visibility[payload["org"]["visibility"]]
+        if payload["org"].get("visibility")
+        else None,
+    }
+    user_fields = {
+        "name": payload["user"]["name"],
+        "email": payload["user"]["email"],
+        # nosec B105: no password at all (the hash below was made when it was checked).
+        "password": None,  # nosec B105
+        "password_hash": payload["user"]["password_hash"],
+    }
+    join_id = payload.get("join_organisation_id")
+    if join_id is None:
+        return register_organisation(org, user_fields), False, payload.get("next")
+    organisation = db.session.get(Organisation, join_id)
+    if organisation is None:
+        raise OperationError(gettext("That organisation is no longer registered."))
+    join = request_to_join(user_fields, organisation, payload.get("join_message"))
+    return join.user, True, payload.get("next")
 
 
 def change_role(user: User, role: Role, by: User | None = None) -> User:
     """Give a user another role; an admin cannot demote themselves (someone must stay admin)."""
     if by is not None and by.id == user.id and role is not Role.admin:
         raise OperationError(gettext("You cannot remove your own administrator role."))
-    user.role = role
+    if role is not user.role:
+        security_log.event(
+            "role.changed", target=user.email, before=user.role.name, after=role.name
+        )
+        user.role = role
+        # Every session of the user ends: they log in again under the new role (and a
+        # coordinator or admin then sets up a second factor).
+        security.datastore.set_uniquifier(user)
     db.session.flush()
     return user
 
@@ -85,6 +202,10 @@ def set_active(user: User, active: bool, by: User | None = None) -> User:
     """Deactivate (ending every session of the user) or reactivate a login."""
     if by is not None and by.id == user.id and not active:
         raise OperationError(gettext("You cannot deactivate your own account."))
+    if active is not user.active:
+        security_log.event(
+            "user.activated" if active else "user.deactivated", user=by, target=user.email
+        )
     user.active = active
     if not active:
         security.datastore.set_uniquifier(user)

@@ -15,7 +15,9 @@ from registry.accounts import operations
 from registry.accounts.forms import RegistrationForm
 from registry.errors import OperationError
 from registry.extensions import db, limiter
+from registry.forms import BaseForm
 from registry.geo import country_name
+from registry.limits import REGISTRATION
 from registry.models import Visibility
 from registry.organisations import queries as organisation_queries
 from registry.policies import public
@@ -23,32 +25,22 @@ from registry.policies import public
 bp = Blueprint("auth", __name__, url_prefix="/account")
 
 
-def _commit_and_login(user):
-    """Commit the new account and log it in; None when the same form was posted twice at once."""
+def _start(form: RegistrationForm, matches: list) -> bool:
+    """Send the link that finishes the registration (or, for an address already registered,
+    tell its owner); False with the reason on the form when it cannot be sent."""
+    join_id = form.join_organisation_id.data
     try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        return None
-    login_user(user, authn_via=["register"])
-    db.session.commit()
-    return user
-
-
-def _save(form: RegistrationForm, matches: list):
-    """Register the organisation, or ask to join one of `matches`; the user, or None."""
-    try:
-        if form.join_organisation_id.data is None:
-            return operations.register_organisation(form.organisation_data(), form.user_data())
-        organisation = next((o for o in matches if o.id == form.join_organisation_id.data), None)
-        if organisation is None:
+        if join_id is not None and not any(o.id == join_id for o in matches):
             raise OperationError(_("Choose one of the organisations listed."))
-        join = operations.request_to_join(form.user_data(), organisation, form.join_message.data)
-        return join.user
+        operations.start_registration(
+            form.organisation_data(), form.user_data(), join_id, form.join_message.data, _next_url()
+        )
     except OperationError as exc:
         db.session.rollback()
         form.add_error(exc)
-        return None
+        return False
+    db.session.commit()
+    return True
 
 
 def _next_url() -> str | None:
@@ -81,20 +73,9 @@ def _register_page(form: RegistrationForm, matches: list):
     return response
 
 
-def _welcome(user, joining: bool):
-    """Log the new user in and send them on, saying what happens next."""
-    if _commit_and_login(user) is None:  # the same form posted twice at once
-        return redirect(url_for("security.login"))
-    if joining:
-        flash(_("Your request to join was sent to the coordinators."), "success")
-    else:
-        flash(_("Welcome! Your organisation is registered."), "success")
-    return redirect(_next_url() or url_for("main.home"))
-
-
 @bp.route("/register", methods=["GET", "POST"])
 @public
-@limiter.limit("20/hour", methods=["POST"])
+@limiter.limit(REGISTRATION, methods=["POST"])
 def register():
     """Register an organisation and its first (stakeholder) user, or ask to join a match."""
     form = RegistrationForm()
@@ -106,6 +87,44 @@ def register():
             matches = organisation_queries.find_similar_organisations(
                 form.org_name.data, form.website.data
             )
-        if (joining or form.confirm_new.data or not matches) and (user := _save(form, matches)):
-            return _welcome(user, joining)
+        if (joining or form.confirm_new.data or not matches) and _start(form, matches):
+            return redirect(url_for("auth.registration_sent"))
     return _register_page(form, matches)
+
+
+@bp.get("/register/sent")
+@public
+def registration_sent():
+    """The same answer for every registration: look in your mailbox."""
+    return render_template("accounts/registration_sent.html")
+
+
+@bp.route("/register/confirm/<token>", methods=["GET", "POST"])
+@public
+def confirm_registration(token: str):
+    """The link e-mailed to finish a registration: a button (a mail scanner that follows
+    links does not register anyone), then the account is created and logged in."""
+    pending = operations.pending_registration(token)
+    if pending is None:
+        return render_template("accounts/registration_confirm.html", expired=True), 404
+    form = BaseForm()
+    if not form.validate_on_submit():
+        return render_template("accounts/registration_confirm.html", form=form, pending=pending)
+    try:
+        user, joining, next_url = operations.finish_registration(pending)
+        db.session.commit()
+    except (OperationError, IntegrityError) as exc:
+        db.session.rollback()
+        flash(str(exc) if isinstance(exc, OperationError) else _("This link was used already."))
+        return redirect(url_for("security.login"))
+    login_user(user, authn_via=["register"])
+    db.session.commit()
+    flash(
+        _("Your request to join was sent to the coordinators.")
+        if joining
+        else _("Welcome! Your organisation is registered."),
+        "success",
+    )
+    return redirect(
+        next_url if next_url and validate_redirect_url(next_url) else url_for("main.home")
+    )

@@ -48,7 +48,7 @@ def _panel(key: str, title: str, rows: list[dict], link_for, chart=bar_chart) ->
     rows = table
     data = {row["chart_label"]: row["count"] for row in rows}
     links = {row["chart_label"]: row["link"] for row in rows}
-    return {"id": key, "title": title, "rows": rows, "svg": chart(title, data, links)}
+    return {"id": key, "title": title, "rows": rows, "svg": chart(title, data, links, web=True)}
 
 
 def _panels(figures: dict, slug: str | None) -> list[dict]:

@@ -8,7 +8,7 @@ from collections import Counter
 import click
 
 from registry.audit import acting_as, record
-from registry.demo.content import COORDINATOR, DEMO_PASSWORD, ORGANISATIONS, STAKEHOLDER
+from registry.demo.content import COORDINATOR, ORGANISATIONS, STAKEHOLDER, new_demo_password
 from registry.demo.scale import ScaleLoader
 from registry.demo.small import DemoLoader
 from registry.extensions import db
@@ -61,7 +61,8 @@ def demo_data(scale: str | None, fraction: float) -> None:
     started = time.perf_counter()
     with acting_as(label="demo-data"):
         if n is None:
-            created = DemoLoader(now=utcnow()).run()
+            password = new_demo_password()
+            created = DemoLoader(now=utcnow(), password=password).run()
             db.session.commit()
         else:
             organisations = max(1, round(SCALE_UNIT_ORGANISATIONS * n * fraction))
@@ -71,12 +72,12 @@ def demo_data(scale: str | None, fraction: float) -> None:
             db.session.commit()
     elapsed = time.perf_counter() - started
     if n is None:
-        _report_demo(created, elapsed)
+        _report_demo(created, elapsed, password)
     else:
         _report_scale(created, n, elapsed)
 
 
-def _report_demo(created: Counter, elapsed: float) -> None:
+def _report_demo(created: Counter, elapsed: float, password: str) -> None:
     summary = _summary(
         created,
         [
@@ -95,7 +96,10 @@ def _report_demo(created: Counter, elapsed: float) -> None:
     else:
         click.echo(f"Demo data already loaded: nothing new was added ({elapsed:.1f} s).")
     org = ORGANISATIONS[0][0]  # STAKEHOLDER_ORG_REF
-    click.echo(f"Log in with the password {DEMO_PASSWORD!r} as:")
+    if created["users"]:
+        click.echo(f"Log in with the password {password!r} (made for this registry) as:")
+    else:
+        click.echo("Log in with the password printed when the demo was first loaded as:")
     click.echo(f"  coordinator  {COORDINATOR['email']}")
     click.echo(f"  stakeholder  {STAKEHOLDER['email']}  ({org})")
 

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime
 
 from registry.models import SignatureStatus, StakeholderType, Visibility
 
 SEED = 2023
-DEMO_PASSWORD = "demo pledge registry 2026"
 COORDINATOR = {"email": "demo.coordinator@example.org", "name": "Lina Haddad"}
 STAKEHOLDER = {"email": "demo.stakeholder@example.org", "name": "Amina Yusuf"}
 
 ST, V = StakeholderType, Visibility
+
+
+def new_demo_password() -> str:
+    """A password for the demo logins, new on every install and printed once: a password
+    published with the code would open every registry that ever loaded the demo."""
+    return "demo-" + secrets.token_urlsafe(12)
 
 
 def utc(*parts: int) -> datetime:

@@ -153,7 +153,8 @@ class ScaleLoader:
 
     def _chunk(self, indexes: list[int]) -> None:
         """Organisations `indexes` with their contact, signature, commitments and updates."""
-        rngs = {i: random.Random(self.seed * 1_000_003 + i) for i in indexes}
+        # nosec B311: benchmark data, reproducible on purpose; nothing secret.
+        rngs = {i: random.Random(self.seed * 1_000_003 + i) for i in indexes}  # nosec B311
         organisations = self._insert_organisations(indexes, rngs)
         signature_ids = self._insert_signatures(indexes, rngs, organisations)
         self._insert_commitments(indexes, rngs, organisations, signature_ids)

@@ -27,7 +27,6 @@ from registry.demo.common import (
 from registry.demo.content import (
     COMMITMENTS_PER_STATUS,
     COORDINATOR,
-    DEMO_PASSWORD,
     DESCRIPTIONS,
     DIAL_CODES,
     FOCUS_COUNTRIES,
@@ -80,6 +79,7 @@ class DemoLoader:
     """Loads the demo registry record by record, skipping what already exists."""
 
     now: datetime
+    password: str
     created: Counter = field(default_factory=Counter)
 
     def run(self) -> Counter:
@@ -165,7 +165,7 @@ class DemoLoader:
         user = account_operations.find_user_by_email(spec["email"])
         if user is None:
             user = account_operations.create_user(
-                spec["email"], spec["name"], DEMO_PASSWORD, role, organisation
+                spec["email"], spec["name"], self.password, role, organisation
             )
             self.created["users"] += 1
         return user

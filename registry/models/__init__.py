@@ -1,6 +1,6 @@
 """SQLAlchemy models of the registry (DESIGN §2), re-exported from one place."""
 
-from .accounts import SavedFilter, User
+from .accounts import PendingRegistration, SavedFilter, User
 from .base import Audited, InvalidTransition, utcnow
 from .engagements import EngagementRecord
 from .enums import *  # noqa: F403 - the enums are part of the model's public names
@@ -8,7 +8,7 @@ from .enums import __all__ as _enum_names
 from .organisations import Contact, JoinRequest, Organisation
 from .pledges import DEFAULT_CLOSED_MESSAGE, Invitation, KeyOutcome, Pledge, SubmissionWindow
 from .signatures import Commitment, CommitmentCountry, ProgressUpdate, Signature
-from .system import AuditEvent, OutboxMessage, Reminder, ReportRun
+from .system import AuditEvent, OutboxMessage, Reminder, ReportRun, ServerSession
 from .vocabulary import VocabularyTerm
 
 __all__ = [
@@ -25,11 +25,13 @@ __all__ = [
     "KeyOutcome",
     "Organisation",
     "OutboxMessage",
+    "PendingRegistration",
     "Pledge",
     "ProgressUpdate",
     "Reminder",
     "ReportRun",
     "SavedFilter",
+    "ServerSession",
     "Signature",
     "SubmissionWindow",
     "User",

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask_security import UserMixin
 from flask_security.core import RoleMixin
+from sqlalchemy.ext.mutable import MutableList
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from registry.extensions import db
 
-from .base import Audited, TimestampMixin, enum_column
+from .base import Audited, TimestampMixin, UTCDateTime, enum_column
 from .enums import Role
 
 if TYPE_CHECKING:
@@ -39,6 +41,8 @@ class User(Audited, TimestampMixin, UserMixin, db.Model):
         "password",
         "fs_uniquifier",
         "tf_totp_secret",
+        "mf_recovery_codes",
+        "tf_totp_last_counter",
     }
 
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
@@ -56,6 +60,11 @@ class User(Audited, TimestampMixin, UserMixin, db.Model):
     # MFA (Flask-Security two-factor): secret and method, empty until a user enrols.
     tf_totp_secret: Mapped[str | None] = mapped_column(sa.String(255))
     tf_primary_method: Mapped[str | None] = mapped_column(sa.String(64))
+    # The time step of the last authenticator code used: a code works once (registry/mfa.py).
+    tf_totp_last_counter: Mapped[int | None] = mapped_column(sa.BigInteger)
+    # Single-use recovery codes, encrypted with a key derived from SECRET_KEY.
+    # Flask-Security removes a used code in place, so the list tracks its own changes.
+    mf_recovery_codes: Mapped[list[str] | None] = mapped_column(MutableList.as_mutable(sa.JSON))
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="users")
 
@@ -76,6 +85,20 @@ class User(Audited, TimestampMixin, UserMixin, db.Model):
             if role.name in names:
                 self.role = role
                 return
+
+    def check_tf_required(self, tf_setup_methods, tf_fresh):
+        """Flask-Security's question at login: is a second factor needed? Always once set
+        up; for coordinators and admins always (they set one up before going further)."""
+        from flask import current_app
+
+        required = self.is_staff and current_app.config["MFA_REQUIRED_FOR_STAFF"]
+        return (required or bool(tf_setup_methods)), tf_setup_methods
+
+    def check_tf_required_setup(self) -> bool:
+        """Whether the set-up page may offer to switch the second factor off."""
+        from flask import current_app
+
+        return self.is_staff and current_app.config["MFA_REQUIRED_FOR_STAFF"]
 
     @property
     def is_staff(self) -> bool:
@@ -98,3 +121,17 @@ class SavedFilter(TimestampMixin, db.Model):
     area: Mapped[str] = mapped_column(sa.String(40))
     name: Mapped[str] = mapped_column(sa.String(100))
     query: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+
+
+class PendingRegistration(TimestampMixin, db.Model):
+    """A registration waiting for its owner to follow the link e-mailed to the address given:
+    nothing is created until then, and the page answers the same for a new address and one
+    already registered (no account enumeration)."""
+
+    __tablename__ = "pending_registrations"
+
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    email: Mapped[str] = mapped_column(sa.String(254), index=True)
+    # The form's fields, with the password already hashed (never the password itself).
+    payload: Mapped[dict] = mapped_column(sa.JSON)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -102,6 +102,10 @@ class JoinRequest(Audited, TimestampMixin, db.Model):
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A decision is `UPDATE … WHERE version = <the version read>`: decided once, e-mailed once.
+    version: Mapped[int] = mapped_column(nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     organisation: Mapped[Organisation] = relationship()

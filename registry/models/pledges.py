@@ -187,6 +187,10 @@ class Invitation(Audited, TimestampMixin, db.Model):
     created_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )
+    # Spending it is `UPDATE … WHERE version = <the version read>`: single-use under races too.
+    version: Mapped[int] = mapped_column(nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}
 
     window: Mapped[SubmissionWindow] = relationship(back_populates="invitations")
     organisation: Mapped[Organisation | None] = relationship()

@@ -255,6 +255,11 @@ class ProgressUpdate(Audited, TimestampMixin, db.Model):
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Every save is `UPDATE … WHERE version = <the version read>`: of two saves at once, one
+    # is stored and the other refused (StaleDataError), and a review happens once.
+    version: Mapped[int] = mapped_column(nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}
 
     commitment: Mapped[Commitment] = relationship(back_populates="progress_updates")
     window: Mapped[SubmissionWindow] = relationship()

@@ -87,3 +87,17 @@ class OutboxMessage(TimestampMixin, db.Model):
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(sa.Text)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A failed attempt waits before the next (doubling each time); None: as soon as possible.
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+
+
+class ServerSession(db.Model):
+    """A browser session kept on the server (Flask-Session, registry/sessions.py): the cookie
+    holds only a random id, stored here as its SHA-256, so a copy of this table opens nothing."""
+
+    __tablename__ = "server_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, SubmitField
 from wtforms.validators import DataRequired
 
-from registry.forms import BaseForm
+from registry.forms import BaseForm, database_id
 
 
 class MergeForm(BaseForm):
@@ -18,7 +18,7 @@ class MergeForm(BaseForm):
         # The view looks the organisation up and the operation refuses this one itself, with
         # a message that says why.
         validate_choice=False,
-        validators=[DataRequired(message=_l("Choose the duplicate organisation."))],
+        validators=[DataRequired(message=_l("Choose the duplicate organisation.")), database_id],
         description=_l(
             "Its signatures, commitments, engagement records, contacts, users, join requests, "
             "invitations and co-implementer links move here; then it is deleted."

@@ -12,6 +12,7 @@ from registry.audit import record
 from registry.errors import OperationError
 from registry.extensions import db
 from registry.forms import BaseForm
+from registry.lists import url_int
 from registry.models import Organisation, Region, StakeholderType, Visibility
 from registry.organisations import operations, queries
 from registry.organisations.forms import MergeForm
@@ -77,7 +78,8 @@ def merge(organisation_id: int):
     kept = get_organisation_or_404(organisation_id)
     form = MergeForm(formdata=request.form if request.method == "POST" else request.args)
     form.set_choices(queries.organisation_choices(), kept)
-    duplicate = db.session.get(Organisation, form.duplicate.data or 0)
+    # A number no id can be (too large for the database) is no organisation, not a 500.
+    duplicate = db.session.get(Organisation, url_int(form.duplicate.data, default=0))
     if request.method == "POST" and form.validate():
         name = duplicate.name if duplicate else None
         try:

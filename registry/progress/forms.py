@@ -6,14 +6,21 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, FloatField, IntegerField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from registry.forms import BaseForm, EnumSelectField, VersionedForm, http_url_text
+from registry.forms import (
+    BaseForm,
+    EnumSelectField,
+    VersionedForm,
+    finite_number,
+    http_url_text,
+)
 from registry.models import CommitmentStatus
 
 MAX_EVIDENCE_LINKS = 10
 
 
-class ProgressUpdateForm(BaseForm):
-    """One commitment's progress in one reporting window."""
+class ProgressUpdateForm(VersionedForm):
+    """One commitment's progress in one reporting window, carrying the version of the update
+    it was opened at ("new" when there was none): of two saves at once, one is refused."""
 
     status = EnumSelectField(
         _l("Status"),
@@ -30,7 +37,7 @@ class ProgressUpdateForm(BaseForm):
     )
     actual_value = FloatField(
         _l("Indicator value reached"),
-        validators=[Optional()],
+        validators=[Optional(), finite_number],
         description=_l("The indicator's current value, to compare with its baseline and target."),
     )
     achievements = TextAreaField(_l("Achievements"), validators=[Optional(), Length(max=5000)])

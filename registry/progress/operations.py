@@ -44,6 +44,14 @@ def _update_of(commitment: Commitment, window: SubmissionWindow) -> ProgressUpda
     )
 
 
+def conflict_message() -> str:
+    """Why a save is refused when someone else saved the same report first."""
+    return gettext(
+        "Someone else saved a report on this commitment after you opened it. Your text is "
+        "below and was not saved: compare it with the saved report, then save again."
+    )
+
+
 def save_progress_update(
     commitment: Commitment,
     window: SubmissionWindow,
@@ -51,10 +59,19 @@ def save_progress_update(
     by: User,
     submit: bool = False,
     now: datetime | None = None,
+    seen_version: str | None = None,
 ) -> ProgressUpdate:
-    """Save the commitment's update for the window as a draft, or submit it for verification."""
+    """Save the commitment's update for the window as a draft, or submit it for verification.
+
+    `seen_version` is the version the person read ("new": no update yet); a save over another
+    one is refused. The write itself is `UPDATE … WHERE version = …` (or an INSERT that the
+    unique constraint lets happen once), so two saves at the same moment cannot both land.
+    """
     now = now or utcnow()
     update = _update_of(commitment, window)
+    current = "new" if update is None else str(update.version)
+    if seen_version and seen_version != current:
+        raise OperationError(conflict_message())
     if update is None:
         update = ProgressUpdate(commitment=commitment, window=window)
         db.session.add(update)

@@ -9,9 +9,12 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from registry.errors import OperationError, Refused
 from registry.extensions import db
+from registry.forms import commit_or_conflict
 from registry.models import ProgressUpdate, Role, WindowKind, utcnow
 from registry.policies import (
     STAFF,
@@ -72,20 +75,45 @@ def overview(slug: str):
     )
 
 
-def _save(form: ProgressUpdateForm, pledge, organisation, window, row) -> bool:
-    """Save the update the form holds (a write the open window or an invitation allows),
-    or show the refusal on the form."""
-    invitation = require_open_window(pledge, WindowKind.progress, organisation)
+def CONFLICT() -> str:  # noqa: N802 - a message constant that must be translated when used
+    return operations.conflict_message()
+
+
+def REVIEWED_MEANWHILE() -> str:  # noqa: N802 - translated when used
+    return _("Another coordinator reviewed this update at the same moment. Read it again.")
+
+
+def _store(row, window, form: ProgressUpdateForm, submit: bool) -> bool:
+    """Save one form's update, or put the refusal on the form (someone else's save since it
+    was opened, or at this very moment)."""
     try:
         operations.save_progress_update(
-            row.commitment, window, form.update_data(), current_user, form.submitting
+            row.commitment,
+            window,
+            form.update_data(),
+            current_user,
+            submit,
+            seen_version=form.version.data,
         )
-        _spend(invitation, pledge, window, organisation)
     except OperationError as exc:
         db.session.rollback()
         form.add_error(exc)
         return False
+    except (StaleDataError, IntegrityError):
+        db.session.rollback()
+        form.form_errors.append(CONFLICT())
+        return False
     return True
+
+
+def _save(form: ProgressUpdateForm, pledge, organisation, window, row) -> bool:
+    """Save and commit the update the form holds (a write the open window or an invitation
+    allows), or show the refusal on the form."""
+    invitation = require_open_window(pledge, WindowKind.progress, organisation)
+    if not _store(row, window, form, form.submitting):
+        return False
+    _spend(invitation, pledge, window, organisation)
+    return commit_or_conflict(form, CONFLICT())
 
 
 def _edit_page(pledge, organisation, window, row, form):
@@ -113,13 +141,14 @@ def edit(slug: str, commitment_id: int):
     form = ProgressUpdateForm()
     if form.validate_on_submit():
         if _save(form, pledge, organisation, window, row):
-            db.session.commit()
             flash(_("Update submitted.") if form.submitting else _("Draft saved."), "success")
             return redirect(url_for("progress.overview", slug=slug))
     elif not form.is_submitted() and row.update is not None:
         form.load(row.update)
     elif not form.is_submitted():
         form.status.data = row.commitment.status.name
+    if not form.is_submitted():
+        form.version.data = form.version_of(row.update)
     return _edit_page(pledge, organisation, window, row, form)
 
 
@@ -127,8 +156,10 @@ def _all_forms(rows) -> list[tuple]:
     forms = []
     for row in rows:
         form = ProgressUpdateForm(prefix=f"c{row.commitment.id}")
-        if not form.is_submitted() and row.update is not None:
-            form.load(row.update)
+        if not form.is_submitted():
+            form.version.data = form.version_of(row.update)
+            if row.update is not None:
+                form.load(row.update)
         forms.append((row, form))
     return forms
 
@@ -144,11 +175,11 @@ def edit_all(slug: str):
         invitation = require_open_window(pledge, WindowKind.progress, organisation)
         filled = [(row, f) for row, f in forms if f.status.data and _editable(row)]
         if all(f.validate() for _row, f in filled) and filled:
-            _save_all(filled, window, submit=request.form.get("action") == "submit")
-            _spend(invitation, pledge, window, organisation)
-            db.session.commit()
-            flash(_("%(count)d update(s) saved.", count=len(filled)), "success")
-            return redirect(url_for("progress.overview", slug=slug))
+            if _save_all(filled, window, submit=request.form.get("action") == "submit"):
+                _spend(invitation, pledge, window, organisation)
+                if commit_or_conflict(filled[0][1], CONFLICT()):
+                    flash(_("%(count)d update(s) saved.", count=len(filled)), "success")
+                    return redirect(url_for("progress.overview", slug=slug))
         if not filled:
             flash(_("Fill in at least one commitment."), "warning")
     return render_template(
@@ -161,12 +192,10 @@ def edit_all(slug: str):
     )
 
 
-def _save_all(filled: list[tuple], window, submit: bool) -> None:
-    """Save each filled-in form of the all-on-one-page report."""
-    for row, form in filled:
-        operations.save_progress_update(
-            row.commitment, window, form.update_data(), current_user, submit
-        )
+def _save_all(filled: list[tuple], window, submit: bool) -> bool:
+    """Save each filled-in form of the all-on-one-page report; at the first refusal (shown on
+    its form) nothing is saved."""
+    return all(_store(row, window, form, submit) for row, form in filled)
 
 
 def _spend(invitation, pledge, window, organisation) -> None:
@@ -218,11 +247,14 @@ def verify(update_id: int):
     if form.validate_on_submit() and not _changed_since_read(form, update):
         try:
             operations.verify_progress_update(update, current_user)
+            db.session.commit()
         except OperationError as exc:
             db.session.rollback()
             flash(str(exc), "danger")
+        except StaleDataError:  # another coordinator reviewed it at this very moment
+            db.session.rollback()
+            flash(REVIEWED_MEANWHILE(), "warning")
         else:
-            db.session.commit()
             flash(_("Update verified."), "success")
     return redirect(url_for("progress.queue"))
 
@@ -240,11 +272,14 @@ def return_update(update_id: int):
         return redirect(url_for("progress.queue"))
     try:
         operations.return_progress_update(update, current_user, form.comment.data)
+        db.session.commit()
     except OperationError as exc:
         db.session.rollback()
         flash(str(exc), "danger")
+    except StaleDataError:
+        db.session.rollback()
+        flash(REVIEWED_MEANWHILE(), "warning")
     else:
-        db.session.commit()
         flash(_("Update returned with your comment."), "success")
     return redirect(url_for("progress.queue"))
 

@@ -5,6 +5,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from registry.extensions import db, limiter
+from registry.jobs import redis_answers, redis_urls
 from registry.pledges import queries as pledge_queries
 from registry.policies import public
 
@@ -22,10 +23,18 @@ def home():
 @public
 @limiter.exempt
 def healthz():
-    """Liveness and database check for load balancers (DESIGN §7)."""
+    """Liveness for load balancers (DESIGN §7): the database, and Redis when one is configured
+    (jobs, shared rate limits or sessions); 503 when either is unreachable."""
+    status, code = {"status": "ok", "database": "ok"}, 200
     try:
         db.session.execute(text("SELECT 1"))
     except SQLAlchemyError:
         db.session.rollback()
-        return jsonify(status="error", database="unreachable"), 503
-    return jsonify(status="ok", database="ok")
+        status, code = {"status": "error", "database": "unreachable"}, 503
+    for name, url in redis_urls().items():
+        if not redis_answers(url):
+            status |= {"status": "error", name: "unreachable"}
+            code = 503
+        else:
+            status.setdefault(name, "ok")
+    return jsonify(status), code

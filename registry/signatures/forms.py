@@ -28,6 +28,7 @@ from registry.forms import (
     MultiCheckboxField,
     OrganisationFieldsMixin,
     VersionedForm,
+    finite_number,
 )
 from registry.geo import country_choices, is_country
 from registry.models import GeographicLevel, SignatureStatus
@@ -121,8 +122,8 @@ class CommitmentForm(VersionedForm):
         description=_l("How progress will be measured, e.g. number of moderators trained."),
     )
     indicator_unit = StringField(_l("Unit"), validators=[Optional(), Length(max=100)])
-    indicator_baseline = FloatField(_l("Baseline"), validators=[Optional()])
-    indicator_target = FloatField(_l("Target"), validators=[Optional()])
+    indicator_baseline = FloatField(_l("Baseline"), validators=[Optional(), finite_number])
+    indicator_target = FloatField(_l("Target"), validators=[Optional(), finite_number])
     co_implementers = SelectMultipleField(
         _l("Co-implementing organisations"),
         coerce=int,

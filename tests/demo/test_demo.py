@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 
 import registry.demo.scale
-from registry.demo.content import COORDINATOR, DEMO_PASSWORD, STAKEHOLDER
+from registry.demo.content import COORDINATOR, STAKEHOLDER
 from registry.models import (
     AuditEvent,
     Commitment,
@@ -93,10 +95,23 @@ def test_demo_loads_a_realistic_registry(db, demo):
         assert partnership.converted_from.stage is EngagementStage.converted
 
     assert COORDINATOR["email"] in demo.output and STAKEHOLDER["email"] in demo.output
-    assert DEMO_PASSWORD in demo.output
+    assert printed_password(demo.output).startswith("demo-")
     assert db.session.scalar(
         select(func.count(AuditEvent.id)).where(AuditEvent.actor_label == "demo-data")
     ) >= len(organisations) + len(commitments)
+
+
+def printed_password(output: str) -> str:
+    """The password `demo-data` printed for its logins."""
+    return re.search(r"Log in with the password '([^']+)'", output).group(1)
+
+
+def test_demo_password_is_new_on_every_install():
+    from registry.demo.content import new_demo_password
+    from registry.passwords import problems
+
+    first, second = new_demo_password(), new_demo_password()
+    assert first != second and problems(first) == []
 
 
 def test_running_twice_adds_nothing(app, db, demo):
@@ -115,7 +130,7 @@ def test_printed_logins_work(db, demo, login_as, who):
     expected = Role.coordinator if who is COORDINATOR else Role.stakeholder
     assert user.role is expected
 
-    login_as(user, DEMO_PASSWORD)
+    login_as(user, printed_password(demo.output))
 
 
 def test_stakeholder_belongs_to_a_signatory(db, demo):

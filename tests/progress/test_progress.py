@@ -26,7 +26,7 @@ from registry.pledges import operations as pledge_ops
 from registry.policies import INVITATIONS_SESSION_KEY
 from registry.progress import operations as progress_ops
 from registry.progress import queries as progress_queries
-from tests.conftest import body_of
+from tests.conftest import PASSWORD, body_of
 
 REPORT = "/report/digital-protection"
 UPDATE = {"status": "in_progress", "progress_percent": "40", "achievements": "Trained 40"}
@@ -252,13 +252,13 @@ def test_return_with_comment_emails_the_reporter_and_reopens(
     coordinator = make_user(role=Role.coordinator)
     coordinator_client.post(
         "/account/login",
-        data={"email": coordinator.email, "password": "correct horse battery staple"},
+        data={"email": coordinator.email, "password": PASSWORD},
     )
     queue = coordinator_client.get("/coordinate/progress").get_data(as_text=True)
     assert "Trained 40" in queue
 
     def seen():  # what the queue page says the coordinator has read
-        return _update(db, commitment, window).updated_at.isoformat()
+        return str(_update(db, commitment, window).version)
 
     assert (
         coordinator_client.post(

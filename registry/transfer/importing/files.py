@@ -73,6 +73,13 @@ REQUIRED_COLUMNS = {
 #: Columns of which a file needs at least one (a progress row names its commitment either way).
 ONE_OF_COLUMNS = {"progress": ("commitment_external_ref", "commitment_id")}
 MAX_ROWS = 20_000
+MAX_COLUMNS = 200
+#: What an .xlsx upload may unpack to, checked in its zip directory before anything is parsed
+#: (zipfile never inflates a member past its declared size: a lie there is a damaged file).
+MAX_UNPACKED_BYTES = 64 * 1024 * 1024
+MAX_MEMBERS = 1_000
+#: Spreadsheet XML compresses about 5 to 20 times; a zip bomb, thousands of times.
+MAX_RATIO = 200
 #: A cell starting with one of these is run as a formula (or DDE) by spreadsheet programs: the
 #: exports prefix such text with a quote, which the import takes off again.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -133,19 +140,58 @@ def _xlsx_rows(data: bytes) -> list[list]:
     )
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise unreadable
+    _check_unpacked_size(data)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        try:
-            rows = []
-            for values in workbook.worksheets[0].iter_rows(values_only=True):
-                rows.append(list(values))
-                if len(rows) > MAX_ROWS + 1:
-                    break
-            return rows
-        finally:
-            workbook.close()
     except Exception:  # openpyxl raises many kinds of error on a damaged workbook
         raise unreadable from None
+    try:
+        sheet = workbook.worksheets[0]
+        # The sheet's claimed size (e.g. A1:XFD1048576) is not believed: rows are read as
+        # they are in the file, not padded out to 16,384 columns each.
+        sheet.reset_dimensions()
+        rows = []
+        for values in sheet.iter_rows(values_only=True):
+            if len(values) > MAX_COLUMNS:
+                raise _too_wide()
+            rows.append(list(values))
+            if len(rows) > MAX_ROWS + 1:
+                break
+        return rows
+    except OperationError:
+        raise
+    except Exception:
+        raise unreadable from None
+    finally:
+        workbook.close()
+
+
+def _too_wide() -> OperationError:
+    return OperationError(
+        gettext(
+            "The sheet has more than %(n)d columns; keep only the import's columns.", n=MAX_COLUMNS
+        ),
+        field="file",
+    )
+
+
+def _check_unpacked_size(data: bytes) -> None:
+    """Refuse a workbook that would unpack to far more than any import needs (a zip bomb),
+    from its zip directory alone."""
+    too_large = OperationError(
+        gettext(
+            "The workbook unpacks to more than %(mb)d MB, more than any import needs. Save only "
+            "the sheet to import, or split it into smaller files.",
+            mb=MAX_UNPACKED_BYTES // (1024 * 1024),
+        ),
+        field="file",
+    )
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        members = archive.infolist()
+    if len(members) > MAX_MEMBERS or sum(m.file_size for m in members) > MAX_UNPACKED_BYTES:
+        raise too_large
+    if any(m.file_size > MAX_RATIO * max(m.compress_size, 1024) for m in members):
+        raise too_large
 
 
 def read_import_file(filename: str, data: bytes) -> ImportTable:
