@@ -17,6 +17,7 @@ from registry.models import (
     User,
     Visibility,
 )
+from registry import text
 from registry.organisations import queries as organisation_queries
 from tests.accounts.test_accounts import REGISTRATION
 from tests.conftest import PASSWORD
@@ -38,15 +39,15 @@ def _count(db, model) -> int:
     ],
 )
 def test_normalise_name_equal(one, other):
-    assert organisation_queries.normalise_name(one) == organisation_queries.normalise_name(other)
+    assert text.normalise_name(one) == text.normalise_name(other)
 
 
 def test_normalise_name_keeps_what_tells_organisations_apart():
-    assert organisation_queries.normalise_name(
+    assert text.normalise_name(
         "Voices of Kakuma"
-    ) != organisation_queries.normalise_name("Voices")
+    ) != text.normalise_name("Voices")
     assert (
-        organisation_queries.normalise_name("The Association") == "the association"
+        text.normalise_name("The Association") == "the association"
     )  # only filler
 
 
@@ -62,7 +63,7 @@ def test_normalise_name_keeps_what_tells_organisations_apart():
     ],
 )
 def test_website_domain(url, domain):
-    assert organisation_queries.website_domain(url) == domain
+    assert text.website_domain(url) == domain
 
 
 def test_find_similar_by_name_or_domain(make_org):
