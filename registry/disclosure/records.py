@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from registry.models import CommitmentStatus, Region, StakeholderType
+from registry.models import CommitmentStatus, Region, StakeholderType, Visibility
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,7 @@ class PublicOrganisation:
 
     name: str  # its name (public) or its description (anonymised)
     is_named: bool
-    visibility: str  # "public" or "anonymised" ("hidden" in internal outputs only)
+    visibility: Visibility  # public or anonymised (hidden in internal outputs only)
     stakeholder_type: StakeholderType
     is_refugee_led: bool
     id: int | None = None  # public organisations only: a non-public one is never linkable
@@ -34,10 +34,14 @@ class PublicOrganisation:
     note: str | None = None  # internal outputs: how public outputs show it
 
     @property
+    def full_name(self) -> str:
+        """The name with its acronym (a description has none)."""
+        return f"{self.name} ({self.acronym})" if self.acronym else self.name
+
+    @property
     def label(self) -> str:
-        """The name with its acronym and, internally, how the public sees it."""
-        text = f"{self.name} ({self.acronym})" if self.acronym else self.name
-        return f"{text} ({self.note})" if self.note else text
+        """The full name and, internally, how the public sees it."""
+        return f"{self.full_name} ({self.note})" if self.note else self.full_name
 
 
 @dataclass(frozen=True)

@@ -138,7 +138,7 @@ class View:
         return PublicOrganisation(
             name=name,
             is_named=named,
-            visibility=organisation.visibility.name,
+            visibility=organisation.visibility,
             stakeholder_type=organisation.stakeholder_type,
             is_refugee_led=organisation.is_refugee_led,
             id=organisation.id if named else None,

@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from flask_babel import gettext
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from registry.extensions import db
@@ -86,21 +85,6 @@ class Organisation(Audited, TimestampMixin, db.Model):
         """Set the region by hand; `None` goes back to deriving it from the country."""
         self.is_region_overridden = region is not None
         self.region = region if region is not None else region_for(self.country or "")
-
-    def public_name(self) -> str | None:
-        """How public pages name this organisation: its name, a description, or nothing."""
-        if self.visibility is Visibility.public:
-            return self.name
-        if self.visibility is Visibility.hidden:
-            return None
-        region = self.region.label if self.region else gettext("an undisclosed region")
-        if self.is_refugee_led:
-            return gettext("A refugee-led organisation in %(region)s", region=region)
-        return gettext(
-            "An organisation in %(region)s (%(kind)s)",
-            region=region,
-            kind=self.stakeholder_type.label,
-        )
 
     def __repr__(self) -> str:
         return f"<Organisation {self.id} {self.name!r}>"

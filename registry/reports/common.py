@@ -14,7 +14,7 @@ from datetime import date, datetime
 from flask_babel import gettext
 from markupsafe import Markup
 
-from registry.models import Organisation, utcnow
+from registry.models import utcnow
 from registry.reports.render import report_static
 
 AUDIENCES = ("public", "internal")
@@ -115,15 +115,6 @@ def chart_markup(svg: str) -> Markup:
     if not svg.lstrip().startswith("<svg"):
         raise ValueError("chart_markup takes only SVG from registry.charts")
     return Markup(svg)
-
-
-def organisation_label(organisation: Organisation, audience: str) -> str | None:
-    """How a report names an organisation: internal reports by name, public ones as public
-    pages do (a description for anonymised organisations, None for hidden ones)."""
-    if audience == "internal":
-        name = organisation.name
-        return f"{name} ({organisation.acronym})" if organisation.acronym else name
-    return organisation.public_name()
 
 
 def percent_text(value: int | float | None) -> str:
