@@ -61,15 +61,21 @@ def create_user(
     return user
 
 
-def register_organisation(org_fields: dict, user_fields: dict) -> User:
-    """Register a new organisation with its first (stakeholder) user."""
+def register_organisation(
+    org_fields: dict, user_fields: dict, possible_duplicates: list[Organisation] = ()
+) -> User:
+    """Register a new organisation with its first (stakeholder) user; queue it to coordinators
+    as a possible duplicate of each of `possible_duplicates` (non-public organisations it
+    matches, which the person registering is never told about)."""
     if find_user_by_email(user_fields["email"]):
         raise OperationError(
             gettext("An account with this e-mail address already exists."), field="email"
         )
     check_password(user_fields["password"], email=user_fields["email"], name=user_fields["name"])
     organisation = organisation_operations.create_organisation(**org_fields)
-    return create_user(organisation=organisation, role=Role.stakeholder, **user_fields)
+    user = create_user(organisation=organisation, role=Role.stakeholder, **user_fields)
+    organisation_operations.flag_possible_duplicates(organisation, list(possible_duplicates))
+    return user
 
 
 def change_role(user: User, role: Role, by: User | None = None) -> User:

@@ -1,7 +1,10 @@
 """Registration of an organisation and its first user (login, reset, change: Flask-Security).
 
-Before a new organisation is created, the registry looks for one with the same name or website:
-the person can then ask to join it (a coordinator approves) instead of registering a copy.
+Before a new organisation is created, the registry looks for one with the same name or website.
+A public one is shown: the person can ask to join it (a coordinator approves) instead of
+registering a copy. A non-public one is never revealed (no existence oracle, DESIGN §4): the
+page is the same as when nothing matches, and the new registration is queued to coordinators as
+a possible duplicate, to merge or keep.
 """
 
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
@@ -35,11 +38,14 @@ def _commit_and_login(user):
     return user
 
 
-def _save(form: RegistrationForm, matches: list):
-    """Register the organisation, or ask to join one of `matches`; the user, or None."""
+def _save(form: RegistrationForm, matches: list, protected: list):
+    """Register the organisation (flagged as a possible duplicate of the `protected` matches),
+    or ask to join one of the public `matches`; the user, or None."""
     try:
         if form.join_organisation_id.data is None:
-            return operations.register_organisation(form.organisation_data(), form.user_data())
+            return operations.register_organisation(
+                form.organisation_data(), form.user_data(), possible_duplicates=protected
+            )
         organisation = next((o for o in matches if o.id == form.join_organisation_id.data), None)
         if organisation is None:
             raise OperationError(_("Choose one of the organisations listed."))
@@ -58,13 +64,17 @@ def _next_url() -> str | None:
 
 
 def _match_rows(matches: list) -> list[dict]:
-    """What the warning may say about each match: non-public organisations are never named."""
+    """What the warning says about each (public) match."""
     return [
         {"id": o.id, "name": o.name, "country": country_name(o.country or ""), "website": o.website}
-        if o.visibility is Visibility.public
-        else {"id": o.id, "name": None, "country": None, "website": None}
         for o in matches
     ]
+
+
+def _split(matches: list) -> tuple[list, list]:
+    """(public matches, which the page may show; non-public ones, which it never reveals)."""
+    public = [o for o in matches if o.visibility is Visibility.public]
+    return public, [o for o in matches if o.visibility is not Visibility.public]
 
 
 def _register_page(form: RegistrationForm, matches: list):
@@ -102,10 +112,10 @@ def register():
     matches = []
     if form.validate_on_submit():
         joining = form.join_organisation_id.data is not None
-        if joining or not form.confirm_new.data:
-            matches = organisation_queries.find_similar_organisations(
-                form.org_name.data, form.website.data
-            )
-        if (joining or form.confirm_new.data or not matches) and (user := _save(form, matches)):
-            return _welcome(user, joining)
+        matches, protected = _split(
+            organisation_queries.find_similar_organisations(form.org_name.data, form.website.data)
+        )
+        if joining or form.confirm_new.data or not matches:
+            if user := _save(form, matches, protected):
+                return _welcome(user, joining)
     return _register_page(form, matches)

@@ -23,11 +23,13 @@ from registry.lists import (
 )
 from registry.models import (
     Contact,
+    DuplicateStatus,
     EngagementRecord,
     Invitation,
     JoinRequest,
     Organisation,
     Pledge,
+    PossibleDuplicate,
     Region,
     Signature,
     SignatureStatus,
@@ -216,6 +218,27 @@ def find_similar_organisations(name: str, website: str | None = None) -> list[Or
     return list(
         db.session.scalars(select(Organisation).where(or_(*conditions)).order_by(Organisation.id))
     )
+
+
+def pending_possible_duplicates() -> list[PossibleDuplicate]:
+    """Registrations that match a non-public organisation, waiting for coordinators to merge
+    or keep them, oldest first."""
+    return list(
+        db.session.scalars(
+            select(PossibleDuplicate)
+            .where(PossibleDuplicate.status == DuplicateStatus.pending)
+            .options(
+                selectinload(PossibleDuplicate.organisation).selectinload(Organisation.users),
+                selectinload(PossibleDuplicate.existing),
+            )
+            .order_by(PossibleDuplicate.created_at, PossibleDuplicate.id)
+        )
+    )
+
+
+def get_possible_duplicate(duplicate_id: int) -> PossibleDuplicate | None:
+    """One possible duplicate, or None."""
+    return db.session.get(PossibleDuplicate, duplicate_id)
 
 
 def pledge_choices() -> list[tuple[str, str]]:

@@ -13,6 +13,7 @@ from registry.models import (
     JoinRequestStatus,
     Organisation,
     OutboxMessage,
+    PossibleDuplicate,
     Role,
     User,
     Visibility,
@@ -103,18 +104,27 @@ def test_similar_registration_warns_and_writes_nothing(client, db, make_org):
 
 
 @pytest.mark.parametrize("visibility", [Visibility.anonymised, Visibility.hidden])
-def test_non_public_match_is_not_named(client, db, make_org, visibility):
+def test_non_public_match_registers_as_if_nothing_matched(client, db, make_org, visibility):
     existing = make_org(
         name="Secret Shelter Collective",
         website="https://voices.example.org/home",
         visibility=visibility,
     )
     response = client.post("/account/register", data=REGISTRATION)
-    page = response.get_data(as_text=True)
-    assert "Secret Shelter" not in page
-    assert "https://voices.example.org/home" not in page
-    assert f'name="join_organisation_id" value="{existing.id}"' in page  # may still ask
-    assert _count(db, User) == 0
+    assert response.status_code == 302  # registered: no warning, nothing revealed
+    user = db.session.scalar(select(User))
+    assert user.organisation.name == "Voices of Kakuma" and user.organisation != existing
+    [duplicate] = db.session.scalars(select(PossibleDuplicate)).all()
+    assert (duplicate.organisation, duplicate.existing) == (user.organisation, existing)
+
+
+def test_cannot_ask_to_join_a_non_public_organisation(client, db, make_org):
+    existing = make_org(name="Voices of Kakuma", visibility=Visibility.anonymised)
+    data = REGISTRATION | {"join_organisation_id": existing.id}
+    response = client.post("/account/register", data=data)
+    assert response.status_code == 200
+    assert "Choose one of the organisations listed" in response.get_data(as_text=True)
+    assert _count(db, User) == 0 and _count(db, JoinRequest) == 0
 
 
 def test_confirm_new_registers_anyway(client, db, make_org):
@@ -127,7 +137,7 @@ def test_confirm_new_registers_anyway(client, db, make_org):
 
 
 def test_ask_to_join_creates_user_and_pending_request(client, db, make_org):
-    existing = make_org(name="Voices of Kakuma", visibility=Visibility.anonymised)
+    existing = make_org(name="Voices of Kakuma")
     data = REGISTRATION | {"join_organisation_id": existing.id, "join_message": "I run comms"}
     response = client.post("/account/register", data=data)
     assert response.status_code == 302
@@ -140,7 +150,7 @@ def test_ask_to_join_creates_user_and_pending_request(client, db, make_org):
     assert join_request.message == "I run comms"
     [message] = db.session.scalars(select(OutboxMessage)).all()
     assert message.to == "amina@voices.example.org"
-    assert "Voices of Kakuma" not in message.body  # anonymised: not named before approval
+    assert "Voices of Kakuma" in message.body
     home = client.get("/", follow_redirects=True).get_data(as_text=True)
     assert "sent to the coordinators" in home and "Amina Yusuf" in home  # logged in
 
