@@ -8,10 +8,10 @@ from flask_login import current_user
 
 from registry.accounts import operations, queries
 from registry.errors import OperationError
-from registry.organisations import operations as organisation_operations
-from registry.organisations import queries as organisation_queries
 from registry.extensions import db
 from registry.forms import BaseForm
+from registry.organisations import operations as organisation_operations
+from registry.organisations import queries as organisation_queries
 from registry.policies import STAFF, get_join_request_or_404, role_required, staff_only_or_404
 
 bp = Blueprint("membership", __name__)

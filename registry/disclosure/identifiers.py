@@ -31,6 +31,54 @@ class Protected:
     identifiers: list[Identifier]
 
 
+def _profile(organisation: Organisation) -> dict:
+    return {
+        "name": organisation.name,
+        "acronym": organisation.acronym,
+        "other_names": organisation.other_names,
+        "website": organisation.website,
+    }
+
+
+def profile_identifiers(organisation_id: int, profile: dict) -> list[Identifier]:
+    """The identifiers in an organisation's profile (name, acronym, other names, website)."""
+    found = []
+
+    def add(kind: str, text: str | None) -> None:
+        if text and text.strip():
+            found.append(Identifier(organisation_id, kind, text.strip()))
+
+    name = profile.get("name") or ""
+    add("name", name)
+    short = normalise_name(name)  # "Refugee Voices" of "The Refugee Voices Association"
+    if short and short != " ".join(fold(name).split()):
+        add("name", short)
+    add("acronym", profile.get("acronym"))
+    for other in profile.get("other_names") or []:
+        add("other name", other)
+    add("website", site_key(profile.get("website")))
+    return found
+
+
+def identifiers_of(organisation: Organisation, profile: dict | None = None) -> list[Identifier]:
+    """One organisation's identifiers, whatever its visibility: its profile (or the `profile`
+    a form is about to save), its people's e-mail domains (webmail aside), its contacts' and
+    signers' names. For the warnings of its own forms."""
+    found = profile_identifiers(organisation.id, profile or _profile(organisation))
+    people = [(c.name, c.email) for c in organisation.contacts]
+    people += [(None, u.email) for u in organisation.users]
+    for name, address in people:
+        domain = email_domain(address)
+        if domain and domain not in SHARED_MAIL_DOMAINS:
+            found.append(Identifier(organisation.id, "e-mail domain", domain))
+        if name and name.strip():
+            found.append(Identifier(organisation.id, "contact", name.strip()))
+    for signature in organisation.signatures:
+        if signature.signed_by_name and signature.signed_by_name.strip():
+            found.append(Identifier(organisation.id, "signer", signature.signed_by_name.strip()))
+    return found
+
+
 def _domains_in_use(contacts: list, websites: list) -> dict[str, set[int]]:
     """E-mail domain (and website host) -> the organisations whose people or site use it."""
     used: dict[str, set[int]] = defaultdict(set)
@@ -66,14 +114,7 @@ def load_protected() -> Protected:
             found.append(Identifier(organisation_id, kind, text.strip()))
 
     for organisation in organisations.values():
-        add(organisation.id, "name", organisation.name)
-        short = normalise_name(organisation.name)  # "Refugee Voices" of "The … Association"
-        if short and short != " ".join(fold(organisation.name).split()):
-            add(organisation.id, "name", short)
-        add(organisation.id, "acronym", organisation.acronym)
-        for other in organisation.other_names or []:
-            add(organisation.id, "other name", other)
-        add(organisation.id, "website", site_key(organisation.website))
+        found += profile_identifiers(organisation.id, _profile(organisation))
     contacts = db.session.execute(
         select(Contact.organisation_id, Contact.name, Contact.email)
     ).all()

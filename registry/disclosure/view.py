@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from functools import cached_property
 
 from flask_babel import gettext
+
 from registry.geo import country_name, region_for
 from registry.models import (
     Commitment,
@@ -52,6 +53,14 @@ class View:
         self.threshold = min_group()
         self._population: dict[int, Organisation] = {}
         self._describer: Describer | None = None
+
+    def seen_by(self, organisation: Organisation | None) -> View:
+        """The same view for e-mails to `organisation`'s people: its own identifiers are not
+        hidden from them (the protected organisations are loaded once for a batch)."""
+        other = View(self.audience, viewer=organisation)
+        if "_protected" in self.__dict__:
+            other.__dict__["_protected"] = self.__dict__["_protected"]
+        return other
 
     # -- what is protected --------------------------------------------------------------------
 
@@ -252,9 +261,7 @@ class View:
         of accepted signatures of organisations that are not hidden."""
         signature = commitment.signature
         owner = signature.organisation
-        if self.public and (
-            owner.visibility is Visibility.hidden or signature.status is not SignatureStatus.accepted
-        ):
+        if not self._shows(signature):
             return None
         texts = self.wording(commitment, owner)
         areas = tuple(t.label for t in commitment.action_areas)
@@ -302,12 +309,17 @@ class View:
             updates=tuple(sorted(shown, key=lambda u: u.sort_key)),
         )
 
+    def _shows(self, signature: Signature) -> bool:
+        """Public outputs show accepted signatures of organisations that are not hidden."""
+        return not self.public or (
+            signature.organisation.visibility is not Visibility.hidden
+            and signature.status is SignatureStatus.accepted
+        )
+
     def signature(self, signature: Signature, commitments=()) -> PublicSignature | None:
         """A signature; public outputs show only accepted ones of organisations not hidden."""
         owner = signature.organisation
-        if self.public and (
-            owner.visibility is Visibility.hidden or signature.status is not SignatureStatus.accepted
-        ):
+        if not self._shows(signature):
             return None
         texts = self.wording(signature, owner)
         return PublicSignature(

@@ -81,6 +81,11 @@ class Organisation(Audited, TimestampMixin, db.Model):
             self.region = region_for(value) if value else None
         return value
 
+    @property
+    def is_public(self) -> bool:
+        """Named in public outputs (neither anonymised nor hidden)."""
+        return self.visibility is Visibility.public
+
     def override_region(self, region: Region | None) -> None:
         """Set the region by hand; `None` goes back to deriving it from the country."""
         self.is_region_overridden = region is not None

@@ -131,6 +131,7 @@ def return_progress_update(
             reporter.email,
             gettext("Your progress report was returned: %(title)s", title=update.commitment.title),
             "progress_returned",
+            seen_by=update.commitment.signature.organisation,
             update=update,
             user=reporter,
         )

@@ -2,8 +2,9 @@
 fingerprint, so a stored PDF can be returned instead of rendering it again (DESIGN §5).
 
 The fingerprint is a SHA-256 over the kind, the normalised parameters, a version vector of
-every table a report may read and a digest of what decides disclosure (`View.state_digest`). A table's version is cheap aggregates that move on any insert,
-update or delete: the row count, the highest id and the latest `updated_at`. Link tables have
+every table a report may read and a digest of what decides disclosure (`View.state_digest`). A
+table's version is cheap aggregates that move on any insert, update or delete: the row count,
+the highest id and the latest `updated_at`. Link tables have
 no timestamps (and adding a partner to a commitment does not touch the commitment's row), so
 their version is the row count and the sums of their key columns.
 """

@@ -221,7 +221,11 @@ def gather(params: dict) -> dict:
     else:
         figures = registry_figures(pledge, params, cycles, now)
         rollups = [
-            (c["pledge"], c["window"], progress_queries.rollup_by_key_outcome(c["pledge"], c["window"]))
+            (
+                c["pledge"],
+                c["window"],
+                progress_queries.rollup_by_key_outcome(c["pledge"], c["window"]),
+            )
             for c in cycles
         ]
     figures["signatories"] = sum(r["count"] for r in figures["signatories_by_stakeholder_type"])

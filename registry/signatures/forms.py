@@ -131,8 +131,9 @@ class CommitmentForm(VersionedForm):
     )
     submit = SubmitField(_l("Save commitment"))
 
-    def set_choices(self, pledge, terms: dict, organisations: list) -> None:
-        """Fill the choices from the pledge, the vocabularies and the registered organisations."""
+    def set_choices(self, pledge, terms: dict, organisations: list[tuple[int, str]]) -> None:
+        """Fill the choices from the pledge, the vocabularies and (id, name) of the
+        organisations that may be named as co-implementers."""
         self.key_outcome.choices = [(0, _l("Choose a key outcome"))] + [
             (o.id, o.title) for o in pledge.key_outcomes
         ]
@@ -140,7 +141,7 @@ class CommitmentForm(VersionedForm):
         self.risks.choices = [(t.id, t.label) for t in terms["risk"]]
         self.target_populations.choices = [(t.id, t.label) for t in terms["target_population"]]
         self.countries.choices = country_choices()
-        self.co_implementers.choices = [(o.id, o.name) for o in organisations]
+        self.co_implementers.choices = list(organisations)
 
     def validate_countries(self, field) -> None:
         """National and local commitments say where; every code must be a real country."""

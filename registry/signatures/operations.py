@@ -132,6 +132,7 @@ def submit_signature(
         by.email,
         gettext("We received your signature of %(pledge)s", pledge=signature.pledge.title),
         "signature_submitted",
+        seen_by=signature.organisation,
         signature=signature,
         user=by,
     )
@@ -171,6 +172,7 @@ def decide_signature(
                 status=signature.status.label,
             ),
             "signature_decision",
+            seen_by=signature.organisation,
             signature=signature,
             user=recipient,
         )

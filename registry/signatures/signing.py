@@ -14,6 +14,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from registry.disclosure import View
 from registry.errors import OperationError, Refused
 from registry.extensions import db
 from registry.forms import BaseForm, commit_or_conflict
@@ -147,9 +148,21 @@ def commitments(slug: str):
     return _render("commitments", pledge, org, signature, remove_form=BaseForm(), step=3)
 
 
-def _commitment_form(pledge, org) -> CommitmentForm:
+def _partner_name(view: View, partner) -> str:
+    """Another organisation as this one's pages may name it: by its display name."""
+    return view.name(partner) or _("An organisation that is not listed")
+
+
+def _commitment_form(pledge, org, commitment=None) -> CommitmentForm:
+    """The commitment form; partners chosen earlier that are no longer public stay chosen,
+    named by their display name."""
     form = CommitmentForm()
-    form.set_choices(pledge, vocabulary_terms(), organisation_queries.partner_choices(org.id))
+    view = View(viewer=org)
+    kept = [o for o in (commitment.co_implementers if commitment else []) if not o.is_public]
+    view.include(kept)
+    partners = [(o.id, o.name) for o in organisation_queries.partner_choices(org.id)]
+    partners += [(o.id, _partner_name(view, o)) for o in kept]
+    form.set_choices(pledge, vocabulary_terms(), partners)
     return form
 
 
@@ -176,7 +189,7 @@ def edit_commitment(slug: str, commitment_id: int):
     """Change a commitment; a save over someone else's newer one is refused, input kept."""
     pledge, org, signature = _load(slug, must_exist=True)
     commitment = get_commitment_or_404(commitment_id, signature)
-    form = _commitment_form(pledge, org)
+    form = _commitment_form(pledge, org, commitment)
     if form.validate_on_submit():
         _writable(pledge, org, signature)
         if form.is_stale(commitment):
@@ -211,7 +224,13 @@ def remove_commitment(slug: str, commitment_id: int):
 def review(slug: str):
     """Step 4: check your answers, with a link to change each part."""
     pledge, org, signature = _load(slug, must_exist=True)
-    return _render("review", pledge, org, signature, form=SubmitSignatureForm(), step=4)
+    view = View(viewer=org)
+    partners = [p for c in signature.commitments for p in c.co_implementers]
+    view.include(partners)
+    names = {p.id: _partner_name(view, p) for p in partners}
+    return _render(
+        "review", pledge, org, signature, form=SubmitSignatureForm(), partner_names=names, step=4
+    )
 
 
 @bp.post("/submit")
