@@ -14,6 +14,7 @@ from wtforms import (
     SelectField,
     SelectMultipleField,
     StringField,
+    TextAreaField,
 )
 from wtforms.validators import (
     DataRequired,
@@ -23,6 +24,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from registry.disclosure.forms import own_identifier_warnings, texts_digest
 from registry.extensions import db
 from registry.geo import country_choices, is_country
 from registry.models import StakeholderType, Visibility
@@ -134,6 +136,72 @@ class OrganisationFieldsMixin:
             "is_refugee_led": self.is_refugee_led.data,
             "visibility": self.visibility.member,
         }
+
+
+class OtherNamesField(TextAreaField):
+    """Other names of an organisation, one per line: never shown publicly, but redacted from
+    public text like its name."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault(
+            "description",
+            _l(
+                "Former names, and the name in other languages and scripts, one per line. "
+                "They are never shown publicly; if the organisation is anonymised or hidden, "
+                "they are removed from public text like its name."
+            ),
+        )
+        super().__init__(label or _l("Other names"), validators or [Optional()], **kwargs)
+
+    def process_formdata(self, valuelist):
+        if valuelist:
+            self.data = list(
+                dict.fromkeys(" ".join(line.split()) for line in valuelist[0].splitlines())
+            )
+            self.data = [name for name in self.data if name]
+
+    def _value(self) -> str:
+        return "\n".join(self.data or [])
+
+    def pre_validate(self, form):
+        if len(self.data or []) > 20:
+            raise ValidationError(_l("Give at most 20 other names."))
+        if any(len(name) > 300 for name in self.data or []):
+            raise ValidationError(_l("Each name can have at most 300 characters."))
+
+
+class DisclosureCheckMixin:
+    """A form of free text that a non-public organisation may publish: before it is saved, the
+    form says which of the organisation's own identifiers it contains and how public reports
+    will read it (DESIGN §4). Saving the same text again confirms."""
+
+    disclosure_ack = HiddenField()
+
+    def disclosure_texts(self) -> dict[str, str | None]:
+        """Field label -> text, for the fields public outputs may print."""
+        return {
+            str(getattr(self, name).label.text): _as_text(getattr(self, name).data)
+            for name in self.DISCLOSED_FIELDS
+        }
+
+    def disclosure_warnings(self, organisation, profile: dict | None = None) -> list:
+        """The warnings to show before saving; empty when there are none or the person saw
+        them for this very text and saves again."""
+        texts = self.disclosure_texts()
+        warnings = own_identifier_warnings(organisation, texts, profile=profile)
+        if not warnings:
+            return []
+        digest = texts_digest(texts)
+        if self.disclosure_ack.data == digest:
+            return []
+        self.disclosure_ack.data = digest
+        return warnings
+
+
+def _as_text(value) -> str | None:
+    if isinstance(value, list | tuple):
+        return "\n".join(str(v) for v in value)
+    return value
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -6,14 +6,22 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, FloatField, IntegerField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from registry.forms import BaseForm, EnumSelectField, VersionedForm, http_url_text
+from registry.forms import (
+    BaseForm,
+    DisclosureCheckMixin,
+    EnumSelectField,
+    VersionedForm,
+    http_url_text,
+)
 from registry.models import CommitmentStatus
 
 MAX_EVIDENCE_LINKS = 10
 
 
-class ProgressUpdateForm(BaseForm):
+class ProgressUpdateForm(DisclosureCheckMixin, BaseForm):
     """One commitment's progress in one reporting window."""
+
+    DISCLOSED_FIELDS = ("achievements", "challenges", "next_steps")
 
     status = EnumSelectField(
         _l("Status"),

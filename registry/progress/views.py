@@ -88,10 +88,12 @@ def _save(form: ProgressUpdateForm, pledge, organisation, window, row) -> bool:
     return True
 
 
-def _edit_page(pledge, organisation, window, row, form):
+def _edit_page(pledge, organisation, window, row, form, warnings=()):
     return render_template(
         "progress/edit.html",
         pledge=pledge,
+        organisation=organisation,
+        warnings=warnings,
         window=window,
         row=row,
         form=form,
@@ -106,9 +108,10 @@ def edit(slug: str, commitment_id: int):
     """Report on one commitment: save a draft or submit it for verification."""
     pledge, organisation, window = _context(slug)
     row = _own_row(pledge, organisation, window, commitment_id)
-    form = ProgressUpdateForm()
+    form, warnings = ProgressUpdateForm(), []
     if form.validate_on_submit():
-        if _save(form, pledge, organisation, window, row):
+        warnings = form.disclosure_warnings(organisation)
+        if not warnings and _save(form, pledge, organisation, window, row):
             db.session.commit()
             flash(_("Update submitted.") if form.submitting else _("Draft saved."), "success")
             return redirect(url_for("progress.overview", slug=slug))
@@ -116,7 +119,7 @@ def edit(slug: str, commitment_id: int):
         form.load(row.update)
     elif not form.is_submitted():
         form.status.data = row.commitment.status.name
-    return _edit_page(pledge, organisation, window, row, form)
+    return _edit_page(pledge, organisation, window, row, form, warnings)
 
 
 def _all_forms(rows) -> list[tuple]:
@@ -135,11 +138,13 @@ def edit_all(slug: str):
     """Report on every commitment of the organisation on one page (rows left empty are skipped)."""
     pledge, organisation, window = _context(slug)
     rows = queries.reporting_rows(pledge, window, organisation)
-    forms = _all_forms(rows)
+    forms, warnings = _all_forms(rows), {}
     if request.method == "POST":
         invitation = require_open_window(pledge, WindowKind.progress, organisation)
         filled = [(row, f) for row, f in forms if f.status.data and _editable(row)]
-        if all(f.validate() for _row, f in filled) and filled:
+        valid = bool(filled) and all(f.validate() for _row, f in filled)
+        warnings = _warnings(filled, organisation) if valid else {}
+        if valid and not warnings:
             _save_all(filled, window, submit=request.form.get("action") == "submit")
             _spend(invitation, pledge, window, organisation)
             db.session.commit()
@@ -150,11 +155,19 @@ def edit_all(slug: str):
     return render_template(
         "progress/edit_all.html",
         pledge=pledge,
+        organisation=organisation,
+        warnings=warnings,
         window=window,
         forms=forms,
         can_write=can_write(window, organisation),
         closed=window_words(window).closed,
     )
+
+
+def _warnings(filled: list[tuple], organisation) -> dict:
+    """Per commitment id, the own-identifier warnings of its filled-in form (see the form)."""
+    found = {row.commitment.id: form.disclosure_warnings(organisation) for row, form in filled}
+    return {commitment_id: w for commitment_id, w in found.items() if w}
 
 
 def _save_all(filled: list[tuple], window, submit: bool) -> None:

@@ -24,18 +24,28 @@ from wtforms.validators import (
 
 from registry.forms import (
     BaseForm,
+    DisclosureCheckMixin,
     EnumSelectField,
     MultiCheckboxField,
     OrganisationFieldsMixin,
+    OtherNamesField,
     VersionedForm,
 )
 from registry.geo import country_choices, is_country
 from registry.models import GeographicLevel, SignatureStatus
 
 
-class OrganisationProfileForm(OrganisationFieldsMixin, BaseForm):
+class OrganisationProfileForm(DisclosureCheckMixin, OrganisationFieldsMixin, BaseForm):
     """Pledge form, step 1: confirm or edit the organisation profile."""
 
+    DISCLOSED_FIELDS = ("description",)
+
+    description = TextAreaField(
+        _l("About the organisation"),
+        validators=[Optional(), Length(max=5000)],
+        description=_l("What the organisation does (optional, up to 5,000 characters)."),
+    )
+    other_names = OtherNamesField()
     submit = SubmitField(_l("Save and continue"))
 
     def load(self, organisation) -> None:
@@ -45,6 +55,20 @@ class OrganisationProfileForm(OrganisationFieldsMixin, BaseForm):
         self.country.data, self.website.data = organisation.country, organisation.website
         self.is_refugee_led.data = organisation.is_refugee_led
         self.visibility.data = organisation.visibility.name
+        self.description.data = organisation.description
+        self.other_names.data = list(organisation.other_names or [])
+
+    def organisation_data(self) -> dict:
+        """The profile fields as `update_organisation_profile` arguments."""
+        return super().organisation_data() | {
+            "description": (self.description.data or "").strip() or None,
+            "other_names": self.other_names.data or [],
+        }
+
+    def profile(self, organisation) -> dict:
+        """What the profile is about to be, for the warnings of its own text."""
+        data = self.organisation_data()
+        return data | {"visibility": data["visibility"] or organisation.visibility}
 
 
 class SignatoryForm(VersionedForm):
@@ -70,8 +94,10 @@ def _split_languages(text: str | None) -> list[str]:
     return [part.strip() for part in (text or "").split(",") if part.strip()]
 
 
-class CommitmentForm(VersionedForm):
+class CommitmentForm(DisclosureCheckMixin, VersionedForm):
     """Pledge form, step 3: one commitment with every field of the registry's model."""
+
+    DISCLOSED_FIELDS = ("title", "description", "indicator_text", "indicator_unit", "languages")
 
     token = HiddenField()
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])

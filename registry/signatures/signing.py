@@ -108,15 +108,17 @@ def organisation(slug: str):
     pledge, org, signature = _load(slug)
     form = OrganisationProfileForm()
     form.set_country_choices()
+    warnings = []
     if form.validate_on_submit():
         _writable(pledge, org, signature)
-        organisation_operations.update_organisation_profile(org, form.organisation_data())
-        operations.start_signature(pledge, org)
-        db.session.commit()
-        return redirect(url_for("signing.signatory", slug=slug))
+        if not (warnings := form.disclosure_warnings(org, form.profile(org))):
+            organisation_operations.update_organisation_profile(org, form.organisation_data())
+            operations.start_signature(pledge, org)
+            db.session.commit()
+            return redirect(url_for("signing.signatory", slug=slug))
     if not form.is_submitted():
         form.load(org)
-    return _render("organisation", pledge, org, signature, form=form, step=1)
+    return _render("organisation", pledge, org, signature, form=form, warnings=warnings, step=1)
 
 
 @bp.route("/signatory", methods=["GET", "POST"])
@@ -172,15 +174,19 @@ def new_commitment(slug: str):
     """Add a commitment (a double-posted form creates it once)."""
     pledge, org, signature = _load(slug, must_exist=True)
     form = _commitment_form(pledge, org)
+    warnings = []
     if form.validate_on_submit():
         _writable(pledge, org, signature)
-        operations.save_commitment(signature, form.commitment_data(), token=form.token.data)
-        db.session.commit()
-        flash(_("Commitment saved."), "success")
-        return redirect(url_for("signing.commitments", slug=slug))
+        if not (warnings := form.disclosure_warnings(org)):
+            operations.save_commitment(signature, form.commitment_data(), token=form.token.data)
+            db.session.commit()
+            flash(_("Commitment saved."), "success")
+            return redirect(url_for("signing.commitments", slug=slug))
     if not form.is_submitted():
         form.token.data = secrets.token_hex(16)
-    return _render("commitment", pledge, org, signature, form=form, commitment=None, step=3)
+    return _render(
+        "commitment", pledge, org, signature, form=form, commitment=None, warnings=warnings, step=3
+    )
 
 
 @bp.route("/commitments/<int:commitment_id>", methods=["GET", "POST"])
@@ -190,11 +196,12 @@ def edit_commitment(slug: str, commitment_id: int):
     pledge, org, signature = _load(slug, must_exist=True)
     commitment = get_commitment_or_404(commitment_id, signature)
     form = _commitment_form(pledge, org, commitment)
+    warnings = []
     if form.validate_on_submit():
         _writable(pledge, org, signature)
         if form.is_stale(commitment):
             form.form_errors.append(CONFLICT())
-        else:
+        elif not (warnings := form.disclosure_warnings(org)):
             operations.save_commitment(signature, form.commitment_data(), commitment)
             if commit_or_conflict(form, CONFLICT()):
                 flash(_("Commitment saved."), "success")
@@ -202,7 +209,16 @@ def edit_commitment(slug: str, commitment_id: int):
     elif not form.is_submitted():
         form.load(commitment)
     form.version.data = str(commitment.version)
-    return _render("commitment", pledge, org, signature, form=form, commitment=commitment, step=3)
+    return _render(
+        "commitment",
+        pledge,
+        org,
+        signature,
+        form=form,
+        commitment=commitment,
+        warnings=warnings,
+        step=3,
+    )
 
 
 @bp.post("/commitments/<int:commitment_id>/remove")
