@@ -14,6 +14,7 @@ from wtforms import (
     SelectField,
     SelectMultipleField,
     StringField,
+    SubmitField,
     TextAreaField,
 )
 from wtforms.validators import (
@@ -227,6 +228,17 @@ class VersionedForm(BaseForm):
     def is_stale(self, record) -> bool:
         """True when the record was saved by someone else since this form was opened."""
         return bool(self.version.data) and self.version.data != self.version_of(record)
+
+
+class ApproveWordingForm(VersionedForm):
+    """Coordinator: approve a record's public wording as read on the page; `version` is what
+    was read (the record's version, or a digest of the wording of several records)."""
+
+    submit = SubmitField(_l("Approve the public wording"))
+
+    def is_stale(self, record) -> bool:
+        """Changed since it was read, or never read (no version posted)."""
+        return not self.version.data or super().is_stale(record)
 
 
 def commit_or_conflict(form: BaseForm, message: str) -> bool:

@@ -43,13 +43,25 @@ def link_withheld() -> str:
 class View:
     """What one output may show, and how it names organisations."""
 
-    def __init__(self, audience: str = PUBLIC, *, viewer: Organisation | None = None):
+    def __init__(
+        self,
+        audience: str = PUBLIC,
+        *,
+        viewer: Organisation | None = None,
+        preview: bool = False,
+        only: Organisation | None = None,
+    ):
         if audience not in (PUBLIC, INTERNAL):
             raise ValueError(f"unknown audience {audience!r}")
         self.audience = audience
         self.public = audience == PUBLIC
         # E-mails to an organisation's people: its own identifiers are not hidden from it.
         self.viewer_id = viewer.id if viewer is not None else None
+        # A public preview shows a signature as it will read once accepted.
+        self.preview = preview
+        # An organisation's own preview hides only its own identifiers: showing it where
+        # another organisation's name would be replaced would reveal that one is protected.
+        self.only_id = only.id if only is not None else None
         self.threshold = min_group()
         self._population: dict[int, Organisation] = {}
         self._describer: Describer | None = None
@@ -86,6 +98,8 @@ class View:
     @cached_property
     def redactor(self) -> Redactor:
         """The identifiers this output hides (all but the viewer's own)."""
+        if self.only_id is not None:
+            return Redactor(i for i in self.identifiers if i.organisation_id == self.only_id)
         if self.viewer_id is None:
             return self.full_redactor
         return Redactor(i for i in self.identifiers if i.organisation_id != self.viewer_id)
@@ -220,7 +234,7 @@ class View:
         """A progress update; public outputs show only verified ones."""
         verified = update.review_state is ReviewState.verified
         if self.public and not verified:
-            return None
+            return None  # a preview too: the public sees verified progress only
         texts = self.wording(update, owner)
         links, withheld = self.links(owner, update.evidence_links)
         window = update.window
@@ -313,7 +327,7 @@ class View:
         """Public outputs show accepted signatures of organisations that are not hidden."""
         return not self.public or (
             signature.organisation.visibility is not Visibility.hidden
-            and signature.status is SignatureStatus.accepted
+            and (self.preview or signature.status is SignatureStatus.accepted)
         )
 
     def signature(self, signature: Signature, commitments=()) -> PublicSignature | None:

@@ -114,6 +114,12 @@ class ReviewUpdateForm(VersionedForm):
         return not self.version.data or super().is_stale(record)
 
 
+class VerifyUpdateForm(ReviewUpdateForm):
+    """Coordinator: verify an update, and approve its public wording as read."""
+
+    approve_wording = BooleanField(_l("and approve its public wording as shown"))
+
+
 class ReturnUpdateForm(ReviewUpdateForm):
     """Coordinator: return an update with a comment."""
 

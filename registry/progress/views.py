@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from registry.errors import OperationError, Refused
 from registry.extensions import db
+from registry.forms import ApproveWordingForm
 from registry.models import ProgressUpdate, Role, WindowKind, utcnow
 from registry.policies import (
     STAFF,
@@ -27,6 +28,7 @@ from registry.progress.forms import (
     RemindForm,
     ReturnUpdateForm,
     ReviewUpdateForm,
+    VerifyUpdateForm,
 )
 from registry.templating import window_words
 
@@ -195,9 +197,11 @@ def queue():
     """Submitted updates waiting for verification, oldest first, and the reminder form."""
     remind_form = RemindForm()
     remind_form.window.choices = _open_progress_windows()
+    updates = queries.verification_queue()
     return render_template(
         "progress/queue.html",
-        updates=queries.verification_queue(),
+        updates=updates,
+        wording=queries.update_wording(updates),
         return_form=ReturnUpdateForm(),
         remind_form=remind_form,
     )
@@ -223,10 +227,12 @@ def _changed_since_read(form: ReviewUpdateForm, update: ProgressUpdate) -> bool:
 def verify(update_id: int):
     """Verify an update: it now counts for the commitment's status and progress."""
     update = get_update_or_404(update_id)
-    form = ReviewUpdateForm()
+    form = VerifyUpdateForm()
     if form.validate_on_submit() and not _changed_since_read(form, update):
         try:
             operations.verify_progress_update(update, current_user)
+            if form.approve_wording.data:
+                operations.approve_update_wording(update, current_user)
         except OperationError as exc:
             db.session.rollback()
             flash(str(exc), "danger")
@@ -234,6 +240,20 @@ def verify(update_id: int):
             db.session.commit()
             flash(_("Update verified."), "success")
     return redirect(url_for("progress.queue"))
+
+
+@bp.post("/coordinate/progress/<int:update_id>/wording")
+@role_required(*STAFF)
+def approve_wording(update_id: int):
+    """Approve an update's public wording as read on the page (audit-logged; any later change
+    to the text withdraws it)."""
+    update = get_update_or_404(update_id)
+    form = ApproveWordingForm()
+    if form.validate_on_submit() and not _changed_since_read(form, update):
+        operations.approve_update_wording(update, current_user)
+        db.session.commit()
+        flash(_("The public wording is approved."), "success")
+    return redirect(url_for("commitments.detail", commitment_id=update.commitment_id) + "#wording")
 
 
 @bp.post("/coordinate/progress/<int:update_id>/return")

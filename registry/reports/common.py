@@ -11,11 +11,11 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-from flask_babel import gettext
 from markupsafe import Markup
 
 from registry.models import utcnow
 from registry.reports.render import report_static
+from registry.templating import percent_text
 
 AUDIENCES = ("public", "internal")
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -115,13 +115,6 @@ def chart_markup(svg: str) -> Markup:
     if not svg.lstrip().startswith("<svg"):
         raise ValueError("chart_markup takes only SVG from registry.charts")
     return Markup(svg)
-
-
-def percent_text(value: int | float | None) -> str:
-    """A progress percentage; None is "not reported", which is not 0 %."""
-    if value is None:
-        return gettext("not reported")
-    return f"{value:g} %"
 
 
 def base_context(

@@ -44,14 +44,15 @@ def _entry(record) -> dict:
     return {"commitment": record, "next_steps": latest_next}
 
 
-def gather(params: dict) -> dict:
+def gather(params: dict, view: View | None = None) -> dict:
     """The organisation, its commitments with progress history and next steps (and,
-    internally, its engagement records), as the audience may see them."""
+    internally, its engagement records), as the audience may see them (through `view`, for
+    the organisation's own preview)."""
     audience = params["audience"]
     organisation = data_of.load_organisation(params)
     commitments = data_of.commitments_of(organisation, audience, params.get("pledge"))
     history = data_of.updates_of(commitments, audience)
-    view = View(audience)
+    view = view or View(audience)
     view.include(
         [organisation] + [p for c in commitments for p in c.co_implementers],
         _texts(commitments, history),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
+    BooleanField,
     DateField,
     FloatField,
     HiddenField,
@@ -245,6 +246,14 @@ class DecisionForm(BaseForm):
             "reason). The organisation receives it by e-mail."
         ),
     )
+    approve_wording = BooleanField(
+        _l("Approve the public wording shown above"),
+        description=_l(
+            "The organisation is not public: its own words appear in public outputs only once "
+            "approved, as shown (names of protected organisations replaced)."
+        ),
+    )
+    wording_version = HiddenField()
     submit = SubmitField(_l("Record the decision"))
 
     def validate_comment(self, field) -> None:

@@ -249,6 +249,15 @@ def review(slug: str):
     )
 
 
+@bp.get("/preview")
+@stakeholder_only
+def preview(slug: str):
+    """The signature and its commitments as the public will see them once accepted."""
+    pledge, org, signature = _load(slug, must_exist=True)
+    shown = queries.signature_preview(View(preview=True, only=org), signature)
+    return render_template("signatures/preview.html", **shown)
+
+
 @bp.post("/submit")
 @stakeholder_only
 def submit(slug: str):
