@@ -3,6 +3,7 @@ made on the spot for one organisation (its own people, or coordinators)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from io import BytesIO
 
 from flask import Blueprint, render_template, send_file
@@ -11,8 +12,7 @@ from flask_login import current_user
 
 from registry.disclosure import View
 from registry.errors import Refused
-from registry.models import Role, utcnow
-from registry.policies import STAFF, get_organisation_or_404, role_required
+from registry.policies import STAFF, get_organisation_or_404, login_required, role_required
 from registry.reports import signatory
 from registry.reports.common import ReportParameterError
 from registry.reports.render import render_pdf
@@ -27,7 +27,7 @@ def _pdf(organisation, view: View):
     except ReportParameterError:
         return render_template("reports/preview_hidden.html", organisation=organisation), 200
     data = signatory.gather(params, view)
-    html = signatory.render_html(params, data, fingerprint=None, generated_at=utcnow())
+    html = signatory.render_html(params, data, fingerprint=None, generated_at=datetime.now(UTC))
     return send_file(
         BytesIO(render_pdf(html).pdf),
         mimetype="application/pdf",
@@ -38,7 +38,7 @@ def _pdf(organisation, view: View):
 
 
 @bp.get("/my-organisation/public-report.pdf")
-@role_required(Role.stakeholder)
+@login_required
 def mine():
     """My organisation's public signatory report, as the public will read it. Only its own
     identifiers are replaced here: the preview never tells whether another organisation it
