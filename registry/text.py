@@ -19,8 +19,26 @@ from urllib.parse import urlsplit
 _DROPPED_CATEGORIES = frozenset({"Mn", "Me", "Cf"})
 _TATWEEL = "\u0640"
 # Letters written interchangeably in Arabic-script names (the usual search normalisation):
-# alef wasla, alef maksura and Persian yeh as yeh, taa marbuta as heh, Persian keheh as kaf.
-_ARABIC_VARIANTS = str.maketrans({"ٱ": "ا", "ى": "ي", "ی": "ي", "ة": "ه", "ک": "ك"})
+# alef wasla, alef maksura and Persian yeh as yeh, taa marbuta as heh, Persian keheh as kaf;
+# and Latin letters that Unicode does not decompose into a base letter and a mark.
+_LETTER_VARIANTS = str.maketrans(
+    {
+        "ٱ": "ا",
+        "ى": "ي",
+        "ی": "ي",
+        "ة": "ه",
+        "ک": "ك",
+        "ı": "i",
+        "ø": "o",
+        "đ": "d",
+        "ł": "l",
+        "ħ": "h",
+        "ð": "d",
+        "þ": "th",
+        "æ": "ae",
+        "œ": "oe",
+    }
+)
 
 
 @lru_cache(maxsize=8192)
@@ -34,7 +52,7 @@ def fold_char(char: str) -> str:
             continue
         digit = unicodedata.decimal(ch, None)
         out.append(str(digit) if digit is not None else ch)
-    return "".join(out).translate(_ARABIC_VARIANTS)
+    return "".join(out).translate(_LETTER_VARIANTS)
 
 
 def fold(text: str | None) -> str:

@@ -30,7 +30,6 @@ from registry.models import (
     SignatureStatus,
     StakeholderType,
     SubmissionWindow,
-    Visibility,
     VocabularyKind,
     VocabularyTerm,
     WindowKind,

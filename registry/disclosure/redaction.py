@@ -28,10 +28,15 @@ LONG = 6
 ANYWHERE, WORDS, HOST = "anywhere", "words", "host"
 # Scripts written without spaces between words: a "whole word" means nothing there.
 _NO_SPACE_SCRIPTS = ("CJK", "HIRAGANA", "KATAKANA", "THAI", "LAO", "KHMER", "MYANMAR", "TIBETAN")
-# Arabic clitics written attached to the next word ("and", "so", "with", "for", "like", "the").
+# Arabic clitics written attached to the next word: "and"/"so", then "with"/"for"/"like", then
+# "the" (و ب ال: "and with the"), and لل for ل + ال.
 _ARABIC_PREFIXES = frozenset(
-    {"و", "ف", "ب", "ل", "ك", "ال", "وال", "فال", "بال", "كال", "لل", "ولل", "فلل"}
-)
+    conjunction + preposition + article
+    for conjunction in ("", "و", "ف")
+    for preposition in ("", "ب", "ل", "ك")
+    for article in ("", "ال")
+) | {conjunction + "لل" for conjunction in ("", "و", "ف")}
+_ARABIC_PREFIXES = _ARABIC_PREFIXES - {""}
 _TOKEN = re.compile(r"[^\W_]+")
 
 
@@ -219,7 +224,7 @@ class Redactor:
             last = folded.alnum_at[at + len(entry.key) - 1]
             start, end = folded.original_span(first, last)
             matches.append(Match(start, end, entry.identifier))
-            pos = at + len(entry.key)
+            pos = at + 1  # one that starts inside this one is joined with it (`find`)
         return matches
 
     def _entry_at(self, folded: _Folded, at: int) -> _Entry | None:

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
-from registry import errors
+from registry import errors, text
 from registry.accounts import operations as account_ops
 from registry.audit import acting_as
 from registry.models import (
@@ -18,7 +18,6 @@ from registry.models import (
     User,
     Visibility,
 )
-from registry import text
 from registry.organisations import queries as organisation_queries
 from tests.accounts.test_accounts import REGISTRATION
 from tests.conftest import PASSWORD
@@ -44,12 +43,8 @@ def test_normalise_name_equal(one, other):
 
 
 def test_normalise_name_keeps_what_tells_organisations_apart():
-    assert text.normalise_name(
-        "Voices of Kakuma"
-    ) != text.normalise_name("Voices")
-    assert (
-        text.normalise_name("The Association") == "the association"
-    )  # only filler
+    assert text.normalise_name("Voices of Kakuma") != text.normalise_name("Voices")
+    assert text.normalise_name("The Association") == "the association"  # only filler
 
 
 @pytest.mark.parametrize(

@@ -40,21 +40,71 @@ ST, V = StakeholderType, Visibility
 #: The protected organisations: (key, name, acronym, type, country, visibility, website,
 #: other names, contact name, signer name, e-mail domain)
 PROTECTED = [
-    ("sauti", "Sauti ya Wakimbizi", "SYW", ST.refugee_led_organisation, "KEN", V.anonymised,
-     "https://www.sauti-wakimbizi.example.org", ["Voix des Réfugiés de Kakuma"],
-     "Amani Odhiambo", "Halima Abdi", "sauti-wakimbizi.example.org"),
-    ("amal", "جمعية الأمل للاجئين", "أمل", ST.refugee_led_organisation, "JOR", V.anonymised,
-     "https://amal-refugees.example.org", ["Al-Amal Refugee Society"],
-     "Yusuf Haddad", "ليلى حداد", "amal-refugees.example.org"),
-    ("golos", "Голос Беженцев Харьков", "ГБХ", ST.refugee_led_organisation, "POL", V.anonymised,
-     "https://golos-bezhentsev.example.org", ["Refugee Voice Kharkiv"],
-     "Олена Коваленко", "Ірина Шевченко", "golos-bezhentsev.example.org"),
-    ("cagri", "Çağrı Dayanışma Ağı", "ÇDA", ST.national_ngo, "TUR", V.hidden,
-     "https://cagri-dayanisma.example.org", ["Cagri Solidarity Network"],
-     "Mehmet Yılmaz", "Zeynep Kaya", "cagri-dayanisma.example.org"),
-    ("rvn", "Rohingya Voices Network", "RVN", ST.refugee_led_organisation, "BGD", V.hidden,
-     "https://rvn.example.org", ["রোহিঙ্গা কণ্ঠ নেটওয়ার্ক"],
-     "Nur Begum", "Mohammed Rafiq", "rvn.example.org"),
+    (
+        "sauti",
+        "Sauti ya Wakimbizi",
+        "SYW",
+        ST.refugee_led_organisation,
+        "KEN",
+        V.anonymised,
+        "https://www.sauti-wakimbizi.example.org",
+        ["Voix des Réfugiés de Kakuma"],
+        "Amani Odhiambo",
+        "Halima Abdi",
+        "sauti-wakimbizi.example.org",
+    ),
+    (
+        "amal",
+        "جمعية الأمل للاجئين",
+        "أمل",
+        ST.refugee_led_organisation,
+        "JOR",
+        V.anonymised,
+        "https://amal-refugees.example.org",
+        ["Al-Amal Refugee Society"],
+        "Yusuf Haddad",
+        "ليلى حداد",
+        "amal-refugees.example.org",
+    ),
+    (
+        "golos",
+        "Голос Беженцев Харьков",
+        "ГБХ",
+        ST.refugee_led_organisation,
+        "POL",
+        V.anonymised,
+        "https://golos-bezhentsev.example.org",
+        ["Refugee Voice Kharkiv"],
+        "Олена Коваленко",
+        "Ірина Шевченко",
+        "golos-bezhentsev.example.org",
+    ),
+    (
+        "cagri",
+        "Çağrı Dayanışma Ağı",
+        "ÇDA",
+        ST.national_ngo,
+        "TUR",
+        V.hidden,
+        "https://cagri-dayanisma.example.org",
+        ["Cagri Solidarity Network"],
+        "Mehmet Yılmaz",
+        "Zeynep Kaya",
+        "cagri-dayanisma.example.org",
+    ),
+    (
+        "rvn",
+        "Rohingya Voices Network",
+        "RVN",
+        ST.refugee_led_organisation,
+        "BGD",
+        V.hidden,
+        "https://rvn.example.org",
+        ["রোহিঙ্গা কণ্ঠ নেটওয়ার্ক"],
+        "Nur Begum",
+        "Mohammed Rafiq",
+        "rvn.example.org",
+    ),
 ]
 
 #: What public partners write about the protected ones: every spelling an outsider might try.
@@ -129,9 +179,9 @@ def build(db, pledge, make_user) -> Crafted:
     outcome = pledge.key_outcomes[0]
     terms = list(db.session.query(VocabularyTerm).order_by(VocabularyTerm.id).limit(2))
     with acting_as(label="test-setup"):
-        for key, name, acronym, kind, country, visibility, website, other, contact, signer, domain in (
-            PROTECTED
-        ):
+        for spec in PROTECTED:
+            key, name, acronym, kind, country, visibility, website, other, contact = spec[:9]
+            domain = spec[10]
             org = Organisation(
                 name=name,
                 acronym=acronym,

@@ -18,7 +18,6 @@ from registry.pledges import operations as pledge_operations
 from registry.progress import operations as progress_operations
 from registry.progress import queries as progress_queries
 from registry.reports.jobs import request_report, run_report
-from registry.reports.render import render_pdf
 from registry.signatures import operations as signature_operations
 from tests.disclosure.crafted import PARTNER_TEXT, assert_no_leak, build, leaks
 
@@ -182,7 +181,7 @@ def _send_every_email(data, coordinator) -> None:
         due = progress_queries.due_by_organisation(data.pledge, data.window)
         progress_operations.send_reminders(data.window, due)
         commitment_operations.send_commitment_reminders(list(data.commitments.values()))
-        for key, update in data.updates.items():
+        for update in data.updates.values():
             update.review_state = update.review_state.submitted
             db.session.flush()
             progress_operations.return_progress_update(
