@@ -183,13 +183,14 @@ def _updates(pledge: Pledge | None, params: dict) -> list[ProgressUpdate]:
 
 
 def _signatories(pledge: Pledge | None, params: dict) -> list[Organisation]:
-    query = (
-        select(Organisation)
-        .join(Signature, Signature.organisation_id == Organisation.id)
+    """Each organisation in scope once (by id: PostgreSQL cannot compare JSON columns, so no
+    DISTINCT over whole rows)."""
+    in_scope = (
+        select(Signature.organisation_id)
+        .join(Organisation, Signature.organisation_id == Organisation.id)
         .where(*_scope(pledge, params))
-        .distinct()
     )
-    return list(db.session.scalars(query))
+    return list(db.session.scalars(select(Organisation).where(Organisation.id.in_(in_scope))))
 
 
 def gather(params: dict) -> dict:
