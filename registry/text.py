@@ -10,6 +10,7 @@ is decided in one place.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 from functools import lru_cache
 from urllib.parse import urlsplit
 
@@ -63,10 +64,10 @@ def fold(text: str | None) -> str:
     return "".join(fold_char(ch) for ch in text)
 
 
-def fold_with_positions(text: str) -> tuple[str, list[int]]:
+def fold_with_positions(text: str) -> tuple[str, Sequence[int]]:
     """`fold(text)` and, for each of its characters, the index in `text` it came from."""
     if text.isascii():
-        return text.lower(), list(range(len(text)))
+        return text.lower(), range(len(text))
     chars: list[str] = []
     positions: list[int] = []
     for index, ch in enumerate(text):

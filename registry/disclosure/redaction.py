@@ -122,15 +122,29 @@ def _trie_pattern(keys: Iterable[str]) -> str:
 
 
 class _Folded:
-    """A text folded, with its letters and digits alone and where each came from."""
+    """A text folded, with its letters and digits alone and where each came from (worked out
+    only when an identifier is found: most texts name no one)."""
+
+    _LETTER = re.compile(r"[^\W_]")
+    _NOT_LETTERS = re.compile(r"[\W_]+")
 
     def __init__(self, text: str):
         self.text = text
-        self.folded, positions = fold_with_positions(text)
-        alnum_at = [i for i, ch in enumerate(self.folded) if ch.isalnum()]
-        self.stream = "".join(self.folded[i] for i in alnum_at)
-        self.alnum_at = alnum_at  # stream index -> folded index
-        self.positions = positions  # folded index -> original index
+        self.folded, self._positions = fold_with_positions(text)
+        self.stream = self._NOT_LETTERS.sub("", self.folded)
+        self._alnum_at: list[int] | None = None
+
+    @property
+    def alnum_at(self) -> list[int]:
+        """Stream index -> folded index."""
+        if self._alnum_at is None:
+            self._alnum_at = [m.start() for m in self._LETTER.finditer(self.folded)]
+        return self._alnum_at
+
+    @property
+    def positions(self):
+        """Folded index -> original index."""
+        return self._positions
 
     def original_span(self, first: int, last: int) -> tuple[int, int]:
         """Original [start, end) of folded characters first..last, with trailing marks."""
@@ -161,20 +175,18 @@ class Redactor:
             if entry.mode != HOST:
                 self._by_prefix.setdefault(entry.key[:2], []).append(entry)
         self._hosts = sorted(
-            (e for e in entries if e.mode == HOST), key=lambda e: -len(e.host or "")
+            (e for e in entries if e.mode == HOST), key=lambda e: (-len(e.host or ""), e.host)
         )
-        keys = {e.key[:2] for e in entries if e.mode != HOST}
+        # The scanner matches whole identifiers (a trie: one pass in C over the letters of a
+        # text); candidates are then checked, with the shorter ones starting at the same place.
+        keys = {e.key for e in entries if e.mode != HOST}
         self._scan = re.compile(_trie_pattern(keys)) if keys else None
-        # Subdomains first as few as possible, then the longest host: "www.sauti.example.org"
-        # is the host "sauti.example.org", not "example.org" if that is protected too.
-        hosts = sorted({e.host for e in self._hosts}, key=lambda h: (-len(h), h))
-        self._host_scan = (
-            re.compile(
-                r"(?<![\w-])(?:[\w-]+\.)*?(" + "|".join(map(re.escape, hosts)) + r")(?![\w-])"
-            )
-            if hosts
-            else None
-        )
+        # A host is matched where a label starts ("www.sauti.example.org" contains the host
+        # "sauti.example.org"), longest first, and must end where the host name does.
+        # (The boundaries are checked after the trie matches: a pattern that starts with the
+        # trie lets the regular expression engine skip to the characters a host can start with.)
+        hosts = {e.host for e in self._hosts}
+        self._host_scan = re.compile(_trie_pattern(hosts)) if hosts else None
         self.organisation_ids = frozenset(e.identifier.organisation_id for e in entries)
 
     def __bool__(self) -> bool:
@@ -202,13 +214,29 @@ class Redactor:
     def _find_hosts(self, folded: _Folded) -> list[Match]:
         if self._host_scan is None:
             return []
-        by_host = {e.host: e for e in reversed(self._hosts)}
-        matches = []
-        for found in self._host_scan.finditer(folded.folded):
-            entry = by_host[found.group(1)]
-            start, end = folded.original_span(found.start(1), found.end(1) - 1)
-            matches.append(Match(start, end, entry.identifier))
+        text, matches, pos = folded.folded, [], 0
+        while (found := self._host_scan.search(text, pos)) is not None:
+            start, end = found.span()
+            host = self._host_at(text, start, end)
+            if host is None:
+                pos = start + 1
+                continue
+            first, last = folded.original_span(start, start + len(host.host) - 1)
+            matches.append(Match(first, last, host.identifier))
+            pos = start + len(host.host)
         return matches
+
+    def _host_at(self, text: str, start: int, end: int) -> _Entry | None:
+        """The longest host starting at `start` that is a whole host name there (after a
+        label boundary, not followed by more of a name), if any."""
+        if start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_-"):
+            return None
+        for entry in self._hosts:  # longest first
+            stop = start + len(entry.host)
+            if stop <= end and text.startswith(entry.host, start):
+                if stop == len(text) or not (text[stop].isalnum() or text[stop] in "_-"):
+                    return entry
+        return None
 
     def _find_names(self, folded: _Folded) -> list[Match]:
         if self._scan is None:
