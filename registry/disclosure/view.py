@@ -138,9 +138,13 @@ class View:
         return self._describer
 
     def name(self, organisation: Organisation) -> str | None:
-        """How the output names the organisation; None for a hidden one in public."""
-        if not self.public or organisation.visibility is Visibility.public:
+        """How the output names the organisation; None for a hidden one in public. Even a
+        public organisation's name is text: one that contains a protected organisation's name
+        ("Friends of …") has it replaced."""
+        if not self.public:
             return organisation.name
+        if organisation.visibility is Visibility.public:
+            return self.text(organisation.name)
         if organisation.visibility is Visibility.hidden:
             return None
         return self.describer.describe(organisation)
@@ -165,7 +169,7 @@ class View:
             stakeholder_type=organisation.stakeholder_type,
             is_refugee_led=organisation.is_refugee_led,
             id=organisation.id if named else None,
-            acronym=organisation.acronym if named else None,
+            acronym=self.text(organisation.acronym) if named else None,
             country=organisation.country if named else None,
             country_name=country_name(organisation.country or "") if named else None,
             region=organisation.region

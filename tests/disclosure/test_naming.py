@@ -114,3 +114,16 @@ def test_other_names_are_kept_clean_and_compared_as_names(db, make_org):
     assert queries.find_similar_organisations("REFUGEE VOICE") == [organisation]
     assert queries.find_similar_organisations("voix refugiee") == [organisation]
     assert queries.find_similar_organisations("ГОЛОС беженцев") == [organisation]
+
+
+def test_a_public_name_that_contains_a_protected_one_has_it_replaced(db, pledge, make_org):
+    from registry.disclosure.pledges import public_signatories
+    from registry.models import Signature, SignatureStatus
+
+    make_org(name="Sauti ya Wakimbizi", acronym="SYW", visibility=Visibility.anonymised)
+    friends = make_org(name="Friends of Sauti ya Wakimbizi", acronym="FSYW")
+    db.session.add(Signature(pledge=pledge, organisation=friends, status=SignatureStatus.accepted))
+    db.session.commit()
+    [named] = public_signatories(View(), pledge.id).named
+    assert named.name == "Friends of [an organisation (National or local NGO / civil society)]"
+    assert named.acronym == "FSYW"  # another word than SYW
