@@ -55,32 +55,24 @@ def _record(view: View, pledge: Pledge, total: int) -> PublicPledge:
     )
 
 
+#: What a pledge record reads.
+PLEDGE_LOADS = (
+    selectinload(Pledge.windows),
+    selectinload(Pledge.key_outcomes),
+    selectinload(Pledge.co_leads),
+)
+
+
 def public_pledges(view: View) -> list[PublicPledge]:
     """Every pledge by title, with its signature form's state and signatory total."""
-    pledges = db.session.scalars(
-        select(Pledge)
-        .options(
-            selectinload(Pledge.windows),
-            selectinload(Pledge.key_outcomes),
-            selectinload(Pledge.co_leads),
-        )
-        .order_by(Pledge.title)
-    )
+    pledges = db.session.scalars(select(Pledge).options(*PLEDGE_LOADS).order_by(Pledge.title))
     totals = _signatory_totals()
     return [_record(view, p, totals.get(p.id, 0)) for p in pledges]
 
 
 def public_pledge(view: View, slug: str) -> PublicPledge | None:
     """One pledge by slug, or None."""
-    pledge = db.session.scalar(
-        select(Pledge)
-        .where(Pledge.slug == slug)
-        .options(
-            selectinload(Pledge.windows),
-            selectinload(Pledge.key_outcomes),
-            selectinload(Pledge.co_leads),
-        )
-    )
+    pledge = db.session.scalar(select(Pledge).where(Pledge.slug == slug).options(*PLEDGE_LOADS))
     if pledge is None:
         return None
     return _record(view, pledge, _signatory_totals().get(pledge.id, 0))

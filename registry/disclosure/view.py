@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from functools import cached_property
 
 from flask_babel import gettext
+from sqlalchemy.orm import selectinload
 
 from registry.geo import country_name, region_for
 from registry.models import (
@@ -33,6 +34,19 @@ from .redaction import Match, Redactor
 from .wording import FIELDS, WordingState, all_approvals, entity_type, wording_state
 
 PUBLIC, INTERNAL = "public", "internal"
+
+#: What `View.commitment` reads of a commitment: load it up front (with `.options(...)`) for a
+#: fixed number of statements, whatever the number of commitments.
+COMMITMENT_LOADS = (
+    selectinload(Commitment.signature).selectinload(Signature.organisation),
+    selectinload(Commitment.signature).selectinload(Signature.pledge),
+    selectinload(Commitment.key_outcome),
+    selectinload(Commitment.action_areas),
+    selectinload(Commitment.risks),
+    selectinload(Commitment.target_populations),
+    selectinload(Commitment.co_implementers),
+    selectinload(Commitment.country_links),
+)
 
 
 def link_withheld() -> str:

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from registry.dashboard import queries as dashboard_queries
+from registry.disclosure.view import COMMITMENT_LOADS
 from registry.extensions import db
 from registry.models import (
     Commitment,
@@ -153,16 +154,7 @@ def _commitments(pledge: Pledge | None, params: dict) -> list[Commitment]:
         .join(Commitment.signature)
         .join(Signature.organisation)
         .where(*_scope(pledge, params))
-        .options(
-            selectinload(Commitment.signature).selectinload(Signature.organisation),
-            selectinload(Commitment.signature).selectinload(Signature.pledge),
-            selectinload(Commitment.key_outcome),
-            selectinload(Commitment.action_areas),
-            selectinload(Commitment.risks),
-            selectinload(Commitment.target_populations),
-            selectinload(Commitment.co_implementers),
-            selectinload(Commitment.country_links),
-        )
+        .options(*COMMITMENT_LOADS)
         .order_by(Commitment.id)
     )
     return list(db.session.scalars(query))

@@ -8,6 +8,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from registry.disclosure.view import COMMITMENT_LOADS
 from registry.extensions import db
 from registry.models import (
     Commitment,
@@ -69,16 +70,7 @@ def commitments_of(
             Signature.organisation_id == organisation.id,
             Signature.status.in_(SIGNATURE_STATES[audience]),
         )
-        .options(
-            selectinload(Commitment.signature).selectinload(Signature.pledge),
-            selectinload(Commitment.key_outcome),
-            selectinload(Commitment.action_areas),
-            selectinload(Commitment.risks),
-            selectinload(Commitment.target_populations),
-            selectinload(Commitment.co_implementers),
-            selectinload(Commitment.country_links),
-            selectinload(Commitment.signature).selectinload(Signature.organisation),
-        )
+        .options(*COMMITMENT_LOADS)
         .order_by(Pledge.title, Commitment.id)
     )
     if pledge_slug:
