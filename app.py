@@ -109,6 +109,7 @@ def _register_blueprints(app: Flask) -> None:
     from registry.pledges import views as pledges
     from registry.progress import views as progress
     from registry.public import views as public
+    from registry.reports import preview as report_preview
     from registry.reports import views as reports
     from registry.signatures import review, signing
     from registry.transfer import views as transfer
@@ -131,6 +132,7 @@ def _register_blueprints(app: Flask) -> None:
         transfer,
         auditlog,
         reports,
+        report_preview,
     ):
         app.register_blueprint(module.bp)
 

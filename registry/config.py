@@ -40,6 +40,7 @@ ENVIRONMENT = {
     "RATELIMIT_STORAGE_URI": "flask-limiter storage; default REDIS_URL or memory (one process)",
     "LOG_LEVEL": "logging level; default INFO",
     "INSTANCE_PATH": "folder for the secret key and SQLite database; default instance/",
+    "DISCLOSURE_MIN_GROUP": "small-group threshold of public outputs; default 3",
 }
 
 
@@ -49,6 +50,20 @@ def _env_bool(name: str, default: bool = False) -> bool:
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name: str, default: int, minimum: int) -> int:
+    """Read a whole-number environment variable; a value that is not one is refused at start."""
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise SystemExit(f"{name} must be a whole number, not {value!r}") from None
+    if number < minimum:
+        raise SystemExit(f"{name} must be at least {minimum}, not {number}")
+    return number
 
 
 def _instance_secret(instance_path: Path) -> str:
@@ -120,6 +135,7 @@ def load(instance_path: str) -> dict:
         "PREFERRED_URL_SCHEME": "https" if https else "http",
         "MAIL_RETRY_SECONDS": float(os.environ.get("MAIL_RETRY_SECONDS", "60")),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
+        "DISCLOSURE_MIN_GROUP": _env_int("DISCLOSURE_MIN_GROUP", 3, minimum=1),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI")
         or redis_url
         or "memory://",

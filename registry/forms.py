@@ -16,6 +16,8 @@ from wtforms import (
     SelectField,
     SelectMultipleField,
     StringField,
+    SubmitField,
+    TextAreaField,
 )
 from wtforms.validators import (
     DataRequired,
@@ -25,6 +27,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from registry.disclosure.forms import own_identifier_warnings, texts_digest
 from registry.extensions import db
 from registry.geo import country_choices, is_country
 from registry.lists import MAX_ID
@@ -151,6 +154,72 @@ class OrganisationFieldsMixin:
         }
 
 
+class OtherNamesField(TextAreaField):
+    """Other names of an organisation, one per line: never shown publicly, but redacted from
+    public text like its name."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault(
+            "description",
+            _l(
+                "Former names, and the name in other languages and scripts, one per line. "
+                "They are never shown publicly; if the organisation is anonymised or hidden, "
+                "they are removed from public text like its name."
+            ),
+        )
+        super().__init__(label or _l("Other names"), validators or [Optional()], **kwargs)
+
+    def process_formdata(self, valuelist):
+        if valuelist:
+            self.data = list(
+                dict.fromkeys(" ".join(line.split()) for line in valuelist[0].splitlines())
+            )
+            self.data = [name for name in self.data if name]
+
+    def _value(self) -> str:
+        return "\n".join(self.data or [])
+
+    def pre_validate(self, form):
+        if len(self.data or []) > 20:
+            raise ValidationError(_l("Give at most 20 other names."))
+        if any(len(name) > 300 for name in self.data or []):
+            raise ValidationError(_l("Each name can have at most 300 characters."))
+
+
+class DisclosureCheckMixin:
+    """A form of free text that a non-public organisation may publish: before it is saved, the
+    form says which of the organisation's own identifiers it contains and how public reports
+    will read it (DESIGN §4). Saving the same text again confirms."""
+
+    disclosure_ack = HiddenField()
+
+    def disclosure_texts(self) -> dict[str, str | None]:
+        """Field label -> text, for the fields public outputs may print."""
+        return {
+            str(getattr(self, name).label.text): _as_text(getattr(self, name).data)
+            for name in self.DISCLOSED_FIELDS
+        }
+
+    def disclosure_warnings(self, organisation, profile: dict | None = None) -> list:
+        """The warnings to show before saving; empty when there are none or the person saw
+        them for this very text and saves again."""
+        texts = self.disclosure_texts()
+        warnings = own_identifier_warnings(organisation, texts, profile=profile)
+        if not warnings:
+            return []
+        digest = texts_digest(texts)
+        if self.disclosure_ack.data == digest:
+            return []
+        self.disclosure_ack.data = digest
+        return warnings
+
+
+def _as_text(value) -> str | None:
+    if isinstance(value, list | tuple):
+        return "\n".join(str(v) for v in value)
+    return value
+
+
 class MultiCheckboxField(SelectMultipleField):
     """Several choices as a list of checkboxes (usable on a phone, no JavaScript)."""
 
@@ -177,6 +246,17 @@ class VersionedForm(BaseForm):
     def is_stale(self, record) -> bool:
         """True when the record was saved by someone else since this form was opened."""
         return bool(self.version.data) and self.version.data != self.version_of(record)
+
+
+class ApproveWordingForm(VersionedForm):
+    """Coordinator: approve a record's public wording as read on the page; `version` is what
+    was read (the record's version, or a digest of the wording of several records)."""
+
+    submit = SubmitField(_l("Approve the public wording"))
+
+    def is_stale(self, record) -> bool:
+        """Changed since it was read, or never read (no version posted)."""
+        return not self.version.data or super().is_stale(record)
 
 
 def commit_or_conflict(form: BaseForm, message: str) -> bool:

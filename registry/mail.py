@@ -18,8 +18,9 @@ from flask_security import MailUtil
 from sqlalchemy import or_, select, update
 
 from registry import jobs
+from registry.disclosure import View
 from registry.extensions import db
-from registry.models import OutboxMessage, OutboxStatus, User, utcnow
+from registry.models import Organisation, OutboxMessage, OutboxStatus, User, utcnow
 
 log = logging.getLogger(__name__)
 DELIVER = "registry.mail:deliver_outbox"
@@ -36,11 +37,25 @@ def queue_email(to: str, subject: str, body: str) -> OutboxMessage:
     return message
 
 
-def queue_template(to: str, subject: str, template: str, **context) -> OutboxMessage:
+def queue_template(
+    to: str,
+    subject: str,
+    template: str,
+    *,
+    seen_by: Organisation | None = None,
+    view: View | None = None,
+    **context,
+) -> OutboxMessage:
     """Queue a message whose body is rendered from `templates/email/<template>.txt`.
 
-    Outside a request (the shell, a job) links are built against BASE_URL.
+    The message reaches people of `seen_by` (or of no organisation): free text in it goes
+    through the public view, which hides every protected organisation but theirs. Templates
+    print such text with `shown(text)`; the subject is shown the same way. Outside a request
+    (the shell, a job) links are built against BASE_URL.
     """
+    view = (view or View()).seen_by(seen_by)
+    context["shown"] = view.text
+    subject = view.text(str(subject))
     name = f"email/{template}.txt"
     if has_request_context():
         return queue_email(to, subject, render_template(name, **context))
@@ -50,10 +65,25 @@ def queue_template(to: str, subject: str, template: str, **context) -> OutboxMes
     return queue_email(to, subject, body)
 
 
-def queue_to_users(users: list[User], subject: str, template: str, **context) -> list:
+def queue_to_users(
+    users: list[User], subject: str, template: str, *, view: View | None = None, **context
+) -> list:
     """One message to each of `users`, rendered with `user=` that user: never one message to
-    several addresses, which would show every recipient to every other."""
-    return [queue_template(user.email, subject, template, user=user, **context) for user in users]
+    several addresses, which would show every recipient to every other. Each is seen by the
+    user's organisation (see `queue_template`)."""
+    view = view or View()
+    return [
+        queue_template(
+            user.email,
+            subject,
+            template,
+            seen_by=user.organisation,
+            view=view,
+            user=user,
+            **context,
+        )
+        for user in users
+    ]
 
 
 class OutboxMailUtil(MailUtil):

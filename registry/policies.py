@@ -108,6 +108,13 @@ def _staff_record_or_404(model, object_id: int, options=()):
     return record
 
 
+def staff_only_or_404(record):
+    """A record only staff work with, loaded by an area's query: 404 if missing or not staff."""
+    if record is None or not is_staff():
+        abort(404)
+    return record
+
+
 def get_pledge_or_404(slug: str) -> Pledge:
     """A pledge by slug, with its key outcomes, co-leads and windows, else 404."""
     pledge = db.session.scalar(

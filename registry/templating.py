@@ -97,9 +97,18 @@ def _open_words(window: SubmissionWindow, at) -> tuple[str, str, None]:
     return _("open until %(at)s", at=at(until)), notice, None
 
 
+def percent_text(value: int | float | None) -> str:
+    """A progress percentage; None is "not reported", which is not 0 %."""
+    if value is None:
+        return _("not reported")
+    return f"{value:g} %"
+
+
 def init_app(app: Flask) -> None:
     """Register the context processor and filters."""
     app.context_processor(lambda: {"navigation": navigation, "get_locale": get_locale})
     app.jinja_env.filters["utc"] = utc_datetime
     # Globals, so that imported macros (templates/_badges.html) see them too.
-    app.jinja_env.globals.update(ReportingStatus=ReportingStatus, window_words=window_words)
+    app.jinja_env.globals.update(
+        ReportingStatus=ReportingStatus, window_words=window_words, percent_text=percent_text
+    )

@@ -223,6 +223,21 @@ def login_as(client):
     return login
 
 
+@pytest.fixture
+def approve_wording(db):
+    """Approve the public wording of records (of non-public organisations) as they read now,
+    as a coordinator does in review and verification."""
+
+    def approve(*records, by=None) -> None:
+        from registry.disclosure import View, approve_public_wording
+
+        with acting_as(label="test-setup"):
+            approve_public_wording(list(records), by, View().full_redactor)
+            db.session.commit()
+
+    return approve
+
+
 @dataclass
 class Mailbox:
     """Messages received by the test SMTP server."""

@@ -30,7 +30,6 @@ from registry.models import (
     SignatureStatus,
     StakeholderType,
     SubmissionWindow,
-    Visibility,
     VocabularyKind,
     VocabularyTerm,
     WindowKind,
@@ -764,67 +763,6 @@ def test_other_types_may_be_refugee_led_or_not():
     assert organisation.is_refugee_led is True
     organisation.is_refugee_led = False
     assert organisation.is_refugee_led is False
-
-
-def test_public_name_of_a_public_organisation_is_its_name():
-    assert _org(visibility=Visibility.public).public_name() == "Zyxwv Collective"
-
-
-def test_public_name_of_a_hidden_organisation_is_none():
-    assert _org(visibility=Visibility.hidden, country="KEN").public_name() is None
-
-
-def test_public_name_of_an_anonymised_refugee_led_organisation():
-    organisation = _org(
-        stakeholder_type=StakeholderType.refugee_led_organisation,
-        country="KEN",
-        visibility=Visibility.anonymised,
-    )
-    assert organisation.public_name() == (
-        "A refugee-led organisation in East and Horn of Africa and the Great Lakes"
-    )
-
-
-def test_public_name_of_a_refugee_led_media_outlet_says_refugee_led():
-    organisation = _org(
-        stakeholder_type=StakeholderType.media_outlet,
-        is_refugee_led=True,
-        country="SYR",
-        visibility=Visibility.anonymised,
-    )
-    assert organisation.public_name() == (
-        "A refugee-led organisation in Middle East and North Africa"
-    )
-
-
-def test_public_name_of_anonymised_organisation_without_region():
-    organisation = _org(
-        stakeholder_type=StakeholderType.refugee_led_organisation,
-        visibility=Visibility.anonymised,
-    )
-    assert organisation.public_name() == "A refugee-led organisation in an undisclosed region"
-
-
-@pytest.mark.parametrize("stakeholder_type", list(StakeholderType), ids=lambda t: t.name)
-def test_anonymised_public_name_never_contains_the_name(stakeholder_type):
-    organisation = _org(
-        name="Zyxwv Collective",
-        acronym="ZYX",
-        stakeholder_type=stakeholder_type,
-        country="FRA",
-        visibility=Visibility.anonymised,
-    )
-    described = organisation.public_name()
-    assert described.startswith(("A ", "An "))
-    assert " in Europe" in described
-    assert "Zyxwv" not in described and "ZYX" not in described
-    if stakeholder_type is StakeholderType.technology_company:
-        assert described == "An organisation in Europe (Technology company)"
-
-
-def test_anonymised_public_name_keeps_acronyms():
-    organisation = _org(country="FRA", visibility=Visibility.anonymised)
-    assert "NGO" in organisation.public_name()
 
 
 # --- Timestamps -----------------------------------------------------------------------------

@@ -10,7 +10,9 @@ from registry.accounts import operations, queries
 from registry.errors import OperationError
 from registry.extensions import db
 from registry.forms import BaseForm
-from registry.policies import STAFF, get_join_request_or_404, role_required
+from registry.organisations import operations as organisation_operations
+from registry.organisations import queries as organisation_queries
+from registry.policies import STAFF, get_join_request_or_404, role_required, staff_only_or_404
 
 bp = Blueprint("membership", __name__)
 
@@ -33,12 +35,31 @@ def _decide(request_id: int, operation, done):
 @bp.get("/coordinate/join-requests")
 @role_required(*STAFF)
 def requests():
-    """Pending join requests, oldest first, with Approve and Decline buttons."""
+    """Pending join requests, oldest first, with Approve and Decline buttons; and new
+    registrations that may be duplicates of a non-public organisation (merge or keep)."""
     return render_template(
         "accounts/membership/requests.html",
         pending=queries.pending_join_requests(),
+        duplicates=organisation_queries.pending_possible_duplicates(),
         button_form=BaseForm(),
     )
+
+
+@bp.post("/coordinate/possible-duplicates/<int:duplicate_id>/keep")
+@role_required(*STAFF)
+def keep(duplicate_id: int):
+    """Keep a registration that matched a non-public organisation: they are different."""
+    duplicate = staff_only_or_404(organisation_queries.get_possible_duplicate(duplicate_id))
+    if BaseForm().validate_on_submit():
+        try:
+            organisation_operations.keep_possible_duplicate(duplicate, current_user)
+        except OperationError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(_("Both organisations are kept."), "success")
+    return redirect(url_for("membership.requests"))
 
 
 @bp.post("/coordinate/join-requests/<int:request_id>/approve")

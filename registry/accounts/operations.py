@@ -70,14 +70,20 @@ def create_user(
     return user
 
 
-def register_organisation(org_fields: dict, user_fields: dict) -> User:
-    """Register a new organisation with its first (stakeholder) user."""
+def register_organisation(
+    org_fields: dict, user_fields: dict, possible_duplicates: list[Organisation] = ()
+) -> User:
+    """Register a new organisation with its first (stakeholder) user; queue it to coordinators
+    as a possible duplicate of each of `possible_duplicates` (non-public organisations it
+    matches, which the person registering is never told about)."""
     if find_user_by_email(user_fields["email"]):
         raise OperationError(
             gettext("An account with this e-mail address already exists."), field="email"
         )
     organisation = organisation_operations.create_organisation(**org_fields)
-    return create_user(organisation=organisation, role=Role.stakeholder, **user_fields)
+    user = create_user(organisation=organisation, role=Role.stakeholder, **user_fields)
+    organisation_operations.flag_possible_duplicates(organisation, list(possible_duplicates))
+    return user
 
 
 #: How long the link that finishes a registration works.
@@ -94,10 +100,13 @@ def start_registration(
     join_organisation_id: int | None = None,
     join_message: str | None = None,
     next_url: str | None = None,
+    possible_duplicate_ids: list[int] = (),
 ) -> None:
     """Begin a registration: e-mail the address a link that finishes it. For an address that
     has an account already, e-mail its owner instead; the person registering sees the same
-    answer either way (no account enumeration). Refuses a weak password first."""
+    answer either way (no account enumeration). Refuses a weak password first. The new
+    organisation will be queued as a possible duplicate of `possible_duplicate_ids` (the
+    non-public organisations it matches, which the person registering is never told about)."""
     email, name = user_fields["email"].strip().casefold(), user_fields["name"]
     normalised = check_password(user_fields["password"], email=email, name=name)
     # Hashed whether or not the address is registered: the answer takes as long either way.
@@ -123,6 +132,7 @@ def start_registration(
         "join_organisation_id": join_organisation_id,
         "join_message": join_message,
         "next": next_url,
+        "possible_duplicates": list(possible_duplicate_ids),
     }
     db.session.add(
         PendingRegistration(
@@ -174,7 +184,9 @@ def finish_registration(pending: PendingRegistration) -> tuple[User, bool, str |
     }
     join_id = payload.get("join_organisation_id")
     if join_id is None:
-        return register_organisation(org, user_fields), False, payload.get("next")
+        twins = [db.session.get(Organisation, i) for i in payload.get("possible_duplicates", [])]
+        user = register_organisation(org, user_fields, [o for o in twins if o is not None])
+        return user, False, payload.get("next")
     organisation = db.session.get(Organisation, join_id)
     if organisation is None:
         raise OperationError(gettext("That organisation is no longer registered."))

@@ -1,7 +1,10 @@
 """Registration of an organisation and its first user (login, reset, change: Flask-Security).
 
-Before a new organisation is created, the registry looks for one with the same name or website:
-the person can then ask to join it (a coordinator approves) instead of registering a copy.
+Before a new organisation is created, the registry looks for one with the same name or website.
+A public one is shown: the person can ask to join it (a coordinator approves) instead of
+registering a copy. A non-public one is never revealed (no existence oracle, DESIGN §4): the
+page is the same as when nothing matches, and the new registration is queued to coordinators as
+a possible duplicate, to merge or keep.
 """
 
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
@@ -25,15 +28,21 @@ from registry.policies import public
 bp = Blueprint("auth", __name__, url_prefix="/account")
 
 
-def _start(form: RegistrationForm, matches: list) -> bool:
+def _start(form: RegistrationForm, matches: list, protected: list) -> bool:
     """Send the link that finishes the registration (or, for an address already registered,
-    tell its owner); False with the reason on the form when it cannot be sent."""
+    tell its owner); False with the reason on the form when it cannot be sent. The new
+    organisation will be queued as a possible duplicate of the `protected` matches."""
     join_id = form.join_organisation_id.data
     try:
         if join_id is not None and not any(o.id == join_id for o in matches):
             raise OperationError(_("Choose one of the organisations listed."))
         operations.start_registration(
-            form.organisation_data(), form.user_data(), join_id, form.join_message.data, _next_url()
+            form.organisation_data(),
+            form.user_data(),
+            join_id,
+            form.join_message.data,
+            _next_url(),
+            possible_duplicate_ids=[o.id for o in protected],
         )
     except OperationError as exc:
         db.session.rollback()
@@ -50,13 +59,17 @@ def _next_url() -> str | None:
 
 
 def _match_rows(matches: list) -> list[dict]:
-    """What the warning may say about each match: non-public organisations are never named."""
+    """What the warning says about each (public) match."""
     return [
         {"id": o.id, "name": o.name, "country": country_name(o.country or ""), "website": o.website}
-        if o.visibility is Visibility.public
-        else {"id": o.id, "name": None, "country": None, "website": None}
         for o in matches
     ]
+
+
+def _split(matches: list) -> tuple[list, list]:
+    """(public matches, which the page may show; non-public ones, which it never reveals)."""
+    public = [o for o in matches if o.visibility is Visibility.public]
+    return public, [o for o in matches if o.visibility is not Visibility.public]
 
 
 def _register_page(form: RegistrationForm, matches: list):
@@ -83,11 +96,10 @@ def register():
     matches = []
     if form.validate_on_submit():
         joining = form.join_organisation_id.data is not None
-        if joining or not form.confirm_new.data:
-            matches = organisation_queries.find_similar_organisations(
-                form.org_name.data, form.website.data
-            )
-        if (joining or form.confirm_new.data or not matches) and _start(form, matches):
+        matches, protected = _split(
+            organisation_queries.find_similar_organisations(form.org_name.data, form.website.data)
+        )
+        if (joining or form.confirm_new.data or not matches) and _start(form, matches, protected):
             return redirect(url_for("auth.registration_sent"))
     return _register_page(form, matches)
 

@@ -13,6 +13,8 @@ from datetime import date
 from sqlalchemy import Select, case, exists, select
 from sqlalchemy.orm import contains_eager, selectinload
 
+from registry.disclosure import View
+from registry.disclosure.review import wording_reviews
 from registry.extensions import db
 from registry.geo import is_country
 from registry.lists import (
@@ -322,3 +324,26 @@ def progress_window(window_id: int | None) -> SubmissionWindow | None:
     """The progress window a tracker filter names, if it exists."""
     window = db.session.get(SubmissionWindow, window_id) if window_id else None
     return window if window is not None and window.kind is WindowKind.progress else None
+
+
+def commitment_wording(commitment: Commitment, updates: list[ProgressUpdate]) -> list:
+    """The commitment's and its updates' free text as a coordinator checks it: identifiers of
+    protected organisations marked, the public reading, the approval (staff pages)."""
+    view = View()
+    owner = commitment.signature.organisation
+    records = [(commitment, None)] + [(u, u.window.label) for u in updates]
+    return wording_reviews(view, owner, records)
+
+
+def commitment_preview(commitment: Commitment) -> dict:
+    """One commitment as the public will see it once its signature is accepted."""
+    view = View(preview=True)
+    owner = commitment.signature.organisation
+    texts = [commitment.title, commitment.description, commitment.indicator_text]
+    view.include([owner, *commitment.co_implementers], [t for t in texts if t])
+    record = view.commitment(commitment, commitment.progress_updates)
+    return {
+        "commitment": commitment,
+        "hidden": record is None,
+        "entry": {"commitment": record} if record is not None else None,
+    }

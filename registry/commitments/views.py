@@ -22,7 +22,7 @@ from registry.commitments.forms import (
 from registry.commitments.queries import CommitmentFilters
 from registry.errors import OperationError
 from registry.extensions import db
-from registry.forms import BaseForm
+from registry.forms import ApproveWordingForm, BaseForm
 from registry.models import WindowKind, utcnow
 from registry.policies import STAFF, get_commitment_or_404, get_saved_filter_or_404, role_required
 from registry.seed import vocabulary_terms
@@ -92,8 +92,18 @@ def detail(commitment_id: int):
         "commitments/detail.html",
         commitment=commitment,
         updates=updates,
+        wording=queries.commitment_wording(commitment, updates),
+        wording_form=ApproveWordingForm(),
         history=audit_queries.history_of(commitment),
     )
+
+
+@bp.get("/<int:commitment_id>/preview")
+@role_required(*STAFF)
+def preview(commitment_id: int):
+    """One commitment exactly as the public will see it (once its signature is accepted)."""
+    commitment = get_commitment_or_404(commitment_id, options=queries.FOR_DETAIL)
+    return render_template("commitments/preview.html", **queries.commitment_preview(commitment))
 
 
 @bp.post("/saved-filters")

@@ -2,10 +2,11 @@
 
 from .accounts import PendingRegistration, SavedFilter, User
 from .base import Audited, InvalidTransition, utcnow
+from .disclosure import PublicWordingApproval
 from .engagements import EngagementRecord
 from .enums import *  # noqa: F403 - the enums are part of the model's public names
 from .enums import __all__ as _enum_names
-from .organisations import Contact, JoinRequest, Organisation
+from .organisations import Contact, JoinRequest, Organisation, PossibleDuplicate
 from .pledges import DEFAULT_CLOSED_MESSAGE, Invitation, KeyOutcome, Pledge, SubmissionWindow
 from .signatures import Commitment, CommitmentCountry, ProgressUpdate, Signature
 from .system import AuditEvent, OutboxMessage, Reminder, ReportRun, ServerSession
@@ -27,7 +28,9 @@ __all__ = [
     "OutboxMessage",
     "PendingRegistration",
     "Pledge",
+    "PossibleDuplicate",
     "ProgressUpdate",
+    "PublicWordingApproval",
     "Reminder",
     "ReportRun",
     "SavedFilter",

@@ -6,6 +6,7 @@ from registry.i18n import N_, LabelledEnum
 __all__ = [
     "Audience",
     "CommitmentStatus",
+    "DuplicateStatus",
     "EngagementKind",
     "EngagementStage",
     "GeographicLevel",
@@ -58,6 +59,12 @@ class JoinRequestStatus(LabelledEnum):
     pending = N_("Waiting for a coordinator")
     approved = N_("Approved")
     declined = N_("Declined")
+
+
+class DuplicateStatus(LabelledEnum):
+    pending = N_("Waiting for a coordinator")
+    merged = N_("Merged")
+    kept = N_("Kept as a different organisation")
 
 
 class WindowKind(LabelledEnum):

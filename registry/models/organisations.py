@@ -6,14 +6,14 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from flask_babel import gettext
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from registry.extensions import db
 from registry.geo import region_for
+from registry.text import normalise_name, site_key
 
 from .base import Audited, InvalidTransition, TimestampMixin, UTCDateTime, enum_column
-from .enums import JoinRequestStatus, Region, StakeholderType, Visibility
+from .enums import DuplicateStatus, JoinRequestStatus, Region, StakeholderType, Visibility
 
 if TYPE_CHECKING:
     from .accounts import User
@@ -35,6 +35,13 @@ class Organisation(Audited, TimestampMixin, db.Model):
     is_refugee_led: Mapped[bool] = mapped_column(default=False)
     visibility: Mapped[Visibility] = enum_column(Visibility, default=Visibility.public)
     external_ref: Mapped[str | None] = mapped_column(sa.String(100), unique=True)
+    # Former names, names in other languages and scripts: never shown publicly, but redacted
+    # from public text like the name itself (DESIGN §4).
+    other_names: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    # Derived for the duplicate check, in every script: "|key|key|" of the normalised name and
+    # other names, and the website's key (its domain, or the page on a shared site).
+    name_keys: Mapped[str | None] = mapped_column(sa.Text)
+    site_key: Mapped[str | None] = mapped_column(sa.String(500), index=True)
 
     contacts: Mapped[list[Contact]] = relationship(
         back_populates="organisation", cascade="all, delete-orphan", order_by="Contact.id"
@@ -42,6 +49,19 @@ class Organisation(Audited, TimestampMixin, db.Model):
     users: Mapped[list[User]] = relationship(back_populates="organisation")
     signatures: Mapped[list[Signature]] = relationship(back_populates="organisation")
     engagement_records: Mapped[list[EngagementRecord]] = relationship(back_populates="organisation")
+
+    @validates("name", "other_names")
+    def _derive_name_keys(self, key, value):
+        names = [value] if key == "name" else [self.name]
+        names += list(value or []) if key == "other_names" else list(self.other_names or [])
+        keys = dict.fromkeys(k for k in (normalise_name(n) for n in names) if k)
+        self.name_keys = "".join(f"|{k}" for k in keys) + "|" if keys else None
+        return value
+
+    @validates("website")
+    def _derive_site_key(self, _key, value: str | None) -> str | None:
+        self.site_key = site_key(value)
+        return value
 
     @validates("stakeholder_type")
     def _refugee_led_type(self, _key, value: StakeholderType) -> StakeholderType:
@@ -61,25 +81,15 @@ class Organisation(Audited, TimestampMixin, db.Model):
             self.region = region_for(value) if value else None
         return value
 
+    @property
+    def is_public(self) -> bool:
+        """Named in public outputs (neither anonymised nor hidden)."""
+        return self.visibility is Visibility.public
+
     def override_region(self, region: Region | None) -> None:
         """Set the region by hand; `None` goes back to deriving it from the country."""
         self.is_region_overridden = region is not None
         self.region = region if region is not None else region_for(self.country or "")
-
-    def public_name(self) -> str | None:
-        """How public pages name this organisation: its name, a description, or nothing."""
-        if self.visibility is Visibility.public:
-            return self.name
-        if self.visibility is Visibility.hidden:
-            return None
-        region = self.region.label if self.region else gettext("an undisclosed region")
-        if self.is_refugee_led:
-            return gettext("A refugee-led organisation in %(region)s", region=region)
-        return gettext(
-            "An organisation in %(region)s (%(kind)s)",
-            region=region,
-            kind=self.stakeholder_type.label,
-        )
 
     def __repr__(self) -> str:
         return f"<Organisation {self.id} {self.name!r}>"
@@ -124,6 +134,36 @@ class JoinRequest(Audited, TimestampMixin, db.Model):
     def decline(self, by: User | None, now: datetime) -> None:
         """Decline: the user stays without an organisation."""
         self._decide(JoinRequestStatus.declined, by, now)
+
+
+class PossibleDuplicate(Audited, TimestampMixin, db.Model):
+    """A registration whose name or website matches a non-public organisation: the visitor was
+    not told (no existence oracle), so coordinators decide whether to merge it or keep both."""
+
+    __tablename__ = "possible_duplicates"
+
+    organisation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organisations.id", ondelete="SET NULL"), index=True
+    )
+    existing_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organisations.id", ondelete="SET NULL"), index=True
+    )
+    status: Mapped[DuplicateStatus] = enum_column(
+        DuplicateStatus, default=DuplicateStatus.pending, index=True
+    )
+    decided_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    organisation: Mapped[Organisation | None] = relationship(foreign_keys=[organisation_id])
+    existing: Mapped[Organisation | None] = relationship(foreign_keys=[existing_id])
+
+    def decide(self, to: DuplicateStatus, by: User | None, now: datetime) -> None:
+        """Record the coordinators' decision (merged or kept); once only."""
+        if self.status is not DuplicateStatus.pending:
+            raise InvalidTransition(f"possible duplicate already {self.status.name}")
+        self.status, self.decided_by_id, self.decided_at = to, by.id if by else None, now
 
 
 class Contact(Audited, TimestampMixin, db.Model):

@@ -1,4 +1,4 @@
-"""Forms of the staff organisation pages: merging a duplicate."""
+"""Forms of the staff organisation pages: merging a duplicate, other names."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, SubmitField
 from wtforms.validators import DataRequired
 
-from registry.forms import BaseForm, database_id
+from registry.forms import BaseForm, OtherNamesField, database_id
 
 
 class MergeForm(BaseForm):
@@ -31,3 +31,10 @@ class MergeForm(BaseForm):
         self.duplicate.choices = [(0, _l("Choose an organisation"))] + [
             choice for choice in organisations if choice[0] != kept.id
         ]
+
+
+class OtherNamesForm(BaseForm):
+    """Coordinator: the organisation's other names (former names, other languages, scripts)."""
+
+    other_names = OtherNamesField()
+    submit = SubmitField(_l("Save the other names"))

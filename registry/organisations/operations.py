@@ -12,20 +12,33 @@ from registry.extensions import db
 from registry.models import (
     Commitment,
     Contact,
+    DuplicateStatus,
     EngagementRecord,
+    InvalidTransition,
     Invitation,
     JoinRequest,
     Organisation,
     Pledge,
+    PossibleDuplicate,
     Signature,
     StakeholderType,
     User,
     Visibility,
+    utcnow,
 )
 from registry.models.pledges import pledge_co_leads
 from registry.organisations.queries import owned_by
 
-PROFILE_FIELDS = ("name", "acronym", "stakeholder_type", "website", "is_refugee_led", "country")
+PROFILE_FIELDS = (
+    "name",
+    "acronym",
+    "stakeholder_type",
+    "website",
+    "is_refugee_led",
+    "country",
+    "description",
+    "other_names",
+)
 
 
 def create_organisation(
@@ -56,11 +69,68 @@ def create_organisation(
 def update_organisation_profile(organisation: Organisation, data: dict) -> Organisation:
     """Update the profile fields a stakeholder confirms when signing."""
     for field in PROFILE_FIELDS:
-        setattr(organisation, field, data[field])
+        if field in data:
+            setattr(organisation, field, data[field])
     if data.get("visibility") is not None:
         organisation.visibility = data["visibility"]
     db.session.flush()
     return organisation
+
+
+def set_other_names(organisation: Organisation, names: list[str]) -> Organisation:
+    """Replace the organisation's other names (former names, names in other languages and
+    scripts): never shown publicly, and redacted from public text like its name."""
+    organisation.other_names = clean_names(names)
+    db.session.flush()
+    return organisation
+
+
+def clean_names(names: list[str]) -> list[str]:
+    """Other names without blanks, extra spaces or repeats, in the order given."""
+    return list(dict.fromkeys(" ".join(n.split()) for n in names if n and n.strip()))
+
+
+def flag_possible_duplicates(
+    organisation: Organisation, matches: list[Organisation]
+) -> list[PossibleDuplicate]:
+    """Queue a new registration to coordinators as a possible duplicate of each non-public
+    organisation it matches (the person registering was not told of them)."""
+    flagged = [
+        PossibleDuplicate(organisation=organisation, existing=existing)
+        for existing in matches
+        if existing.id != organisation.id
+    ]
+    db.session.add_all(flagged)
+    db.session.flush()
+    return flagged
+
+
+def keep_possible_duplicate(duplicate: PossibleDuplicate, by: User | None) -> PossibleDuplicate:
+    """The coordinators checked: the two are different organisations; both stay."""
+    try:
+        duplicate.decide(DuplicateStatus.kept, by, utcnow())
+    except InvalidTransition:
+        raise OperationError(gettext("This possible duplicate was already decided.")) from None
+    db.session.flush()
+    return duplicate
+
+
+def _merge_possible_duplicates(kept: Organisation, duplicate: Organisation, by) -> None:
+    """A merge decides the possible duplicate of the two; others of the duplicate move over."""
+    rows = db.session.scalars(
+        select(PossibleDuplicate).where(
+            PossibleDuplicate.status == DuplicateStatus.pending,
+            (PossibleDuplicate.organisation_id == duplicate.id)
+            | (PossibleDuplicate.existing_id == duplicate.id),
+        )
+    )
+    for row in rows:
+        if {row.organisation_id, row.existing_id} == {kept.id, duplicate.id}:
+            row.decide(DuplicateStatus.merged, by, utcnow())
+        elif row.organisation_id == duplicate.id:
+            row.organisation = kept
+        else:
+            row.existing = kept
 
 
 def _merge_signatures(kept: Organisation, duplicate: Organisation) -> None:
@@ -108,6 +178,7 @@ def merge_organisations(
             gettext("An organisation cannot be merged into itself."), field="duplicate"
         )
     duplicate_id, name = duplicate.id, duplicate.name
+    _merge_possible_duplicates(kept, duplicate, by)
     _merge_signatures(kept, duplicate)
     for model in (EngagementRecord, Contact, User, JoinRequest, Invitation):
         for row in owned_by(model, duplicate):

@@ -1,14 +1,12 @@
 """Organisations: the staff directory and one organisation's records, the choices of forms,
-what a merge would move, and the search for an organisation registered already (the same name,
-or the same website, whatever the case, accents and filler words)."""
+what a merge would move, and the search for an organisation registered already (the same name
+or other name, or the same website, whatever the script, case, accents and filler words)."""
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from registry.extensions import db
@@ -25,11 +23,13 @@ from registry.lists import (
 )
 from registry.models import (
     Contact,
+    DuplicateStatus,
     EngagementRecord,
     Invitation,
     JoinRequest,
     Organisation,
     Pledge,
+    PossibleDuplicate,
     Region,
     Signature,
     SignatureStatus,
@@ -38,6 +38,7 @@ from registry.models import (
     Visibility,
 )
 from registry.models.signatures import commitment_partners
+from registry.text import normalise_name, site_key
 
 PER_PAGE = 25
 
@@ -204,134 +205,44 @@ def partner_choices(exclude_id: int | None = None) -> list[Organisation]:
     )
 
 
-# Words that say what kind of body an organisation is rather than which one it is, so that
-# "The Refugee Voices Association" and "Refugee Voices" compare equal. Kept short on purpose:
-# every word added here makes two different organisations look more alike.
-FILLER_WORDS = frozenset(
-    {
-        "the",
-        "association",
-        "organisation",
-        "organization",
-        "ltd",
-        "limited",
-        "inc",
-        "incorporated",
-        "llc",
-        "plc",
-        "gmbh",
-        "ev",  # e.V. (eingetragener Verein)
-        "asbl",
-        "ngo",
-    }
-)
-
-# Sites where many organisations have a page: the host alone says nothing about which one,
-# so these compare by host and first path segment ("facebook.com/refugeevoices").
-SHARED_HOSTS = frozenset(
-    {
-        "facebook.com",
-        "m.facebook.com",
-        "instagram.com",
-        "twitter.com",
-        "x.com",
-        "linkedin.com",
-        "youtube.com",
-        "tiktok.com",
-        "t.me",
-        "linktr.ee",
-        "medium.com",
-        "sites.google.com",
-        "github.com",
-    }
-)
-
-# Letters that often carry accents in stored names; in the SQL pre-filter they match any one
-# character, because SQLite's lower() leaves "É" alone and the database keeps accents.
-_ACCENTABLE = frozenset("aeiouycnsz")
-
-
-def _words(name: str) -> list[str]:
-    """Case-folded, accent-free words of `name`; dots and apostrophes join ("e.V." → "ev")."""
-    text = unicodedata.normalize("NFKD", (name or "").casefold())
-    chars = []
-    for char in text:
-        if unicodedata.combining(char):
-            continue
-        if unicodedata.category(char)[0] in "PS":
-            chars.append("" if char in ".'’" else " ")
-        else:
-            chars.append(char)
-    return "".join(chars).split()
-
-
-def _significant_words(name: str) -> list[str]:
-    words = _words(name)
-    # A name made only of filler words ("The Association") is compared as it is.
-    return [word for word in words if word not in FILLER_WORDS] or words
-
-
-def normalise_name(name: str) -> str:
-    """A name reduced for comparison: case-folded, without accents, punctuation, filler words
-    (the, association, ltd, inc, e.V. …) and extra spaces."""
-    return " ".join(_significant_words(name))
-
-
-def website_domain(url: str | None) -> str | None:
-    """The host of a web address, lowercased and without "www."; None when there is none."""
-    url = (url or "").strip()
-    if not url:
-        return None
-    if "//" not in url:
-        url = "//" + url  # "example.org/about" is a host and a path, not a path
-    try:
-        host = urlsplit(url).hostname
-    except ValueError:
-        return None
-    if not host:
-        return None
-    host = host.rstrip(".")
-    return host.removeprefix("www.") or None
-
-
-def _site_key(url: str | None) -> str | None:
-    """What identifies an organisation's website: its domain, plus the page on shared sites."""
-    domain = website_domain(url)
-    if domain in SHARED_HOSTS:
-        url = (url or "").strip()
-        path = urlsplit(url if "//" in url else "//" + url).path
-        segment = next((part for part in path.lower().split("/") if part), None)
-        return f"{domain}/{segment}" if segment else None
-    return domain
-
-
 def find_similar_organisations(name: str, website: str | None = None) -> list[Organisation]:
-    """Organisations with the same normalised name or the same website domain."""
+    """Organisations whose name or one of whose other names normalises to the same as `name`
+    (in any script: case, accents, Arabic letter forms and filler words aside), or whose
+    website has the same key. Compared on keys stored with each organisation, so the database
+    does the matching whatever its collation."""
     normalised = normalise_name(name)
-    site = _site_key(website)
+    site = site_key(website)
     conditions = []
     if normalised:
-        # A stored name with the same normalised form contains every significant word
-        # (give or take accents), so the database only returns a few candidates.
-        lowered = func.lower(Organisation.name)
-        word_patterns = [
-            "%" + "".join("_" if c in _ACCENTABLE else c for c in word) + "%"
-            for word in normalised.split()
-        ]
-        conditions.append(and_(*(lowered.like(pattern) for pattern in word_patterns)))
+        conditions.append(Organisation.name_keys.contains(f"|{normalised}|", autoescape=True))
     if site:
-        conditions.append(contains_text(site, Organisation.website))
+        conditions.append(Organisation.site_key == site)
     if not conditions:
         return []
-    candidates = db.session.scalars(
-        select(Organisation).where(or_(*conditions)).order_by(Organisation.id)
+    return list(
+        db.session.scalars(select(Organisation).where(or_(*conditions)).order_by(Organisation.id))
     )
-    return [
-        organisation
-        for organisation in candidates
-        if (normalised and normalise_name(organisation.name) == normalised)
-        or (site and _site_key(organisation.website) == site)
-    ]
+
+
+def pending_possible_duplicates() -> list[PossibleDuplicate]:
+    """Registrations that match a non-public organisation, waiting for coordinators to merge
+    or keep them, oldest first."""
+    return list(
+        db.session.scalars(
+            select(PossibleDuplicate)
+            .where(PossibleDuplicate.status == DuplicateStatus.pending)
+            .options(
+                selectinload(PossibleDuplicate.organisation).selectinload(Organisation.users),
+                selectinload(PossibleDuplicate.existing),
+            )
+            .order_by(PossibleDuplicate.created_at, PossibleDuplicate.id)
+        )
+    )
+
+
+def get_possible_duplicate(duplicate_id: int) -> PossibleDuplicate | None:
+    """One possible duplicate, or None."""
+    return db.session.get(PossibleDuplicate, duplicate_id)
 
 
 def pledge_choices() -> list[tuple[str, str]]:

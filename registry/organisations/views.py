@@ -15,7 +15,7 @@ from registry.forms import BaseForm
 from registry.lists import url_int
 from registry.models import Organisation, Region, StakeholderType, Visibility
 from registry.organisations import operations, queries
-from registry.organisations.forms import MergeForm
+from registry.organisations.forms import MergeForm, OtherNamesForm
 from registry.policies import STAFF, get_organisation_or_404, login_required, role_required
 
 bp = Blueprint("organisations", __name__)
@@ -62,13 +62,34 @@ def detail(organisation_id: int):
     if show_contacts:
         record(db.session, "contact.view", organisation)
         db.session.commit()
+    return _detail_page(organisation, show_contacts=show_contacts)
+
+
+def _detail_page(organisation, names_form=None, show_contacts=False, status=200):
+    if names_form is None:
+        names_form = OtherNamesForm(formdata=None, other_names=organisation.other_names)
     return render_template(
         "organisations/detail.html",
         organisation=organisation,
         signatures=queries.signatures_of(organisation),
         engagements=queries.organisation_engagements(organisation),
         show_contacts=show_contacts,
-    )
+        names_form=names_form,
+    ), status
+
+
+@bp.post("/coordinate/organisations/<int:organisation_id>/other-names")
+@staff_only
+def other_names(organisation_id: int):
+    """Set the organisation's other names (redacted from public text like its name)."""
+    organisation = get_organisation_or_404(organisation_id)
+    form = OtherNamesForm()
+    if not form.validate_on_submit():
+        return _detail_page(organisation, form, status=400)
+    operations.set_other_names(organisation, form.other_names.data)
+    db.session.commit()
+    flash(_("The other names are saved."), "success")
+    return redirect(url_for("organisations.detail", organisation_id=organisation.id))
 
 
 @bp.route("/coordinate/organisations/<int:organisation_id>/merge", methods=["GET", "POST"])

@@ -191,6 +191,7 @@ def create_invitation(
             to,
             _subject(window),
             "invitation",
+            seen_by=organisation,
             invitation=invitation,
             window=window,
             pledge=window.pledge,

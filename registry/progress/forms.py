@@ -8,6 +8,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 
 from registry.forms import (
     BaseForm,
+    DisclosureCheckMixin,
     EnumSelectField,
     VersionedForm,
     finite_number,
@@ -18,9 +19,11 @@ from registry.models import CommitmentStatus
 MAX_EVIDENCE_LINKS = 10
 
 
-class ProgressUpdateForm(VersionedForm):
+class ProgressUpdateForm(DisclosureCheckMixin, VersionedForm):
     """One commitment's progress in one reporting window, carrying the version of the update
     it was opened at ("new" when there was none): of two saves at once, one is refused."""
+
+    DISCLOSED_FIELDS = ("achievements", "challenges", "next_steps")
 
     status = EnumSelectField(
         _l("Status"),
@@ -111,6 +114,12 @@ class ReviewUpdateForm(VersionedForm):
     def is_stale(self, record) -> bool:
         """Changed since it was read, or never read (no version posted): refuse either way."""
         return not self.version.data or super().is_stale(record)
+
+
+class VerifyUpdateForm(ReviewUpdateForm):
+    """Coordinator: verify an update, and approve its public wording as read."""
+
+    approve_wording = BooleanField(_l("and approve its public wording as shown"))
 
 
 class ReturnUpdateForm(ReviewUpdateForm):

@@ -8,6 +8,7 @@ from flask_babel import gettext
 from sqlalchemy import select
 
 from registry.audit import record
+from registry.disclosure import View, approve_public_wording
 from registry.errors import OperationError
 from registry.extensions import db
 from registry.mail import queue_template, queue_to_users
@@ -131,6 +132,13 @@ def verify_progress_update(
     return update
 
 
+def approve_update_wording(update: ProgressUpdate, by: User, view: View | None = None) -> list:
+    """Approve the public (redacted) wording of an update as it reads now (the caller checked
+    it is the text the coordinator read)."""
+    view = view or View()
+    return approve_public_wording([update], by, view.full_redactor)
+
+
 def return_progress_update(
     update: ProgressUpdate, by: User, comment: str, now: datetime | None = None
 ) -> ProgressUpdate:
@@ -148,6 +156,7 @@ def return_progress_update(
             reporter.email,
             gettext("Your progress report was returned: %(title)s", title=update.commitment.title),
             "progress_returned",
+            seen_by=update.commitment.signature.organisation,
             update=update,
             user=reporter,
         )

@@ -9,6 +9,8 @@ import sqlalchemy as sa
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from registry.disclosure import View
+from registry.disclosure.review import wording_review
 from registry.extensions import db
 from registry.models import (
     Commitment,
@@ -69,6 +71,17 @@ def verification_queue() -> list[ProgressUpdate]:
             .order_by(ProgressUpdate.submitted_at, ProgressUpdate.id)
         )
     )
+
+
+def update_wording(updates: list[ProgressUpdate]) -> dict:
+    """Per update id, its free text as a coordinator checks it before verifying: identifiers
+    of protected organisations marked, the public reading, the approval (staff pages)."""
+    view = View()
+    reviews = {}
+    for update in updates:
+        owner = update.commitment.signature.organisation
+        reviews[update.id] = wording_review(view, update, owner)
+    return reviews
 
 
 def _tracked(pledge: Pledge):

@@ -14,7 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from registry.errors import OperationError, Refused
 from registry.extensions import db
-from registry.forms import commit_or_conflict
+from registry.forms import ApproveWordingForm, commit_or_conflict
 from registry.models import ProgressUpdate, Role, WindowKind, utcnow
 from registry.policies import (
     STAFF,
@@ -30,6 +30,7 @@ from registry.progress.forms import (
     RemindForm,
     ReturnUpdateForm,
     ReviewUpdateForm,
+    VerifyUpdateForm,
 )
 from registry.templating import window_words
 
@@ -116,14 +117,17 @@ def _save(form: ProgressUpdateForm, pledge, organisation, window, row) -> bool:
     return commit_or_conflict(form, CONFLICT())
 
 
-def _edit_page(pledge, organisation, window, row, form):
-    """The report on one commitment, told whether it takes input and what it says if not."""
+def _edit_page(pledge, organisation, window, row, form, warnings=()):
+    """The report on one commitment, told whether it takes input and what it says if not, and
+    the warnings about the organisation's own identifiers in its text."""
     closed = window_words(window).closed
     if closed is None and not _editable(row):
         closed = _("This update is verified and can no longer be changed.")
     return render_template(
         "progress/edit.html",
         pledge=pledge,
+        organisation=organisation,
+        warnings=warnings,
         window=window,
         row=row,
         form=form,
@@ -138,9 +142,10 @@ def edit(slug: str, commitment_id: int):
     """Report on one commitment: save a draft or submit it for verification."""
     pledge, organisation, window = _context(slug)
     row = _own_row(pledge, organisation, window, commitment_id)
-    form = ProgressUpdateForm()
+    form, warnings = ProgressUpdateForm(), []
     if form.validate_on_submit():
-        if _save(form, pledge, organisation, window, row):
+        warnings = form.disclosure_warnings(organisation)
+        if not warnings and _save(form, pledge, organisation, window, row):
             flash(_("Update submitted.") if form.submitting else _("Draft saved."), "success")
             return redirect(url_for("progress.overview", slug=slug))
     elif not form.is_submitted() and row.update is not None:
@@ -149,7 +154,7 @@ def edit(slug: str, commitment_id: int):
         form.status.data = row.commitment.status.name
     if not form.is_submitted():
         form.version.data = form.version_of(row.update)
-    return _edit_page(pledge, organisation, window, row, form)
+    return _edit_page(pledge, organisation, window, row, form, warnings)
 
 
 def _all_forms(rows) -> list[tuple]:
@@ -170,11 +175,13 @@ def edit_all(slug: str):
     """Report on every commitment of the organisation on one page (rows left empty are skipped)."""
     pledge, organisation, window = _context(slug)
     rows = queries.reporting_rows(pledge, window, organisation)
-    forms = _all_forms(rows)
+    forms, warnings = _all_forms(rows), {}
     if request.method == "POST":
         invitation = require_open_window(pledge, WindowKind.progress, organisation)
         filled = [(row, f) for row, f in forms if f.status.data and _editable(row)]
-        if all(f.validate() for _row, f in filled) and filled:
+        valid = bool(filled) and all(f.validate() for _row, f in filled)
+        warnings = _warnings(filled, organisation) if valid else {}
+        if valid and not warnings:
             if _save_all(filled, window, submit=request.form.get("action") == "submit"):
                 _spend(invitation, pledge, window, organisation)
                 if commit_or_conflict(filled[0][1], CONFLICT()):
@@ -185,11 +192,19 @@ def edit_all(slug: str):
     return render_template(
         "progress/edit_all.html",
         pledge=pledge,
+        organisation=organisation,
+        warnings=warnings,
         window=window,
         forms=forms,
         can_write=can_write(window, organisation),
         closed=window_words(window).closed,
     )
+
+
+def _warnings(filled: list[tuple], organisation) -> dict:
+    """Per commitment id, the own-identifier warnings of its filled-in form (see the form)."""
+    found = {row.commitment.id: form.disclosure_warnings(organisation) for row, form in filled}
+    return {commitment_id: w for commitment_id, w in found.items() if w}
 
 
 def _save_all(filled: list[tuple], window, submit: bool) -> bool:
@@ -215,9 +230,11 @@ def queue():
     """Submitted updates waiting for verification, oldest first, and the reminder form."""
     remind_form = RemindForm()
     remind_form.window.choices = _window_choices(queries.open_progress_windows())
+    updates = queries.verification_queue()
     return render_template(
         "progress/queue.html",
-        updates=queries.verification_queue(),
+        updates=updates,
+        wording=queries.update_wording(updates),
         return_form=ReturnUpdateForm(),
         remind_form=remind_form,
     )
@@ -243,10 +260,12 @@ def _changed_since_read(form: ReviewUpdateForm, update: ProgressUpdate) -> bool:
 def verify(update_id: int):
     """Verify an update: it now counts for the commitment's status and progress."""
     update = get_update_or_404(update_id)
-    form = ReviewUpdateForm()
+    form = VerifyUpdateForm()
     if form.validate_on_submit() and not _changed_since_read(form, update):
         try:
             operations.verify_progress_update(update, current_user)
+            if form.approve_wording.data:
+                operations.approve_update_wording(update, current_user)
             db.session.commit()
         except OperationError as exc:
             db.session.rollback()
@@ -257,6 +276,20 @@ def verify(update_id: int):
         else:
             flash(_("Update verified."), "success")
     return redirect(url_for("progress.queue"))
+
+
+@bp.post("/coordinate/progress/<int:update_id>/wording")
+@role_required(*STAFF)
+def approve_wording(update_id: int):
+    """Approve an update's public wording as read on the page (audit-logged; any later change
+    to the text withdraws it)."""
+    update = get_update_or_404(update_id)
+    form = ApproveWordingForm()
+    if form.validate_on_submit() and not _changed_since_read(form, update):
+        operations.approve_update_wording(update, current_user)
+        db.session.commit()
+        flash(_("The public wording is approved."), "success")
+    return redirect(url_for("commitments.detail", commitment_id=update.commitment_id) + "#wording")
 
 
 @bp.post("/coordinate/progress/<int:update_id>/return")

@@ -4,9 +4,10 @@ from flask import Blueprint, jsonify, render_template
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from registry.disclosure import View
+from registry.disclosure.pledges import public_pledges
 from registry.extensions import db, limiter
 from registry.jobs import redis_answers, redis_urls
-from registry.pledges import queries as pledge_queries
 from registry.policies import public
 
 bp = Blueprint("main", __name__)
@@ -16,7 +17,7 @@ bp = Blueprint("main", __name__)
 @public
 def home():
     """Landing page: what the registry is, and the pledges it hosts."""
-    return render_template("public/home.html", pledges=pledge_queries.all_pledges())
+    return render_template("public/home.html", pledges=public_pledges(View()))
 
 
 @bp.get("/healthz")

@@ -11,11 +11,11 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-from flask_babel import gettext
 from markupsafe import Markup
 
-from registry.models import Organisation, utcnow
+from registry.models import utcnow
 from registry.reports.render import report_static
+from registry.templating import percent_text
 
 AUDIENCES = ("public", "internal")
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -116,22 +116,6 @@ def chart_markup(svg: str) -> Markup:
         raise ValueError("chart_markup takes only SVG from registry.charts")
     # nosec B704: the SVG comes from registry.charts (checked above), which escapes labels.
     return Markup(svg)  # nosec B704
-
-
-def organisation_label(organisation: Organisation, audience: str) -> str | None:
-    """How a report names an organisation: internal reports by name, public ones as public
-    pages do (a description for anonymised organisations, None for hidden ones)."""
-    if audience == "internal":
-        name = organisation.name
-        return f"{name} ({organisation.acronym})" if organisation.acronym else name
-    return organisation.public_name()
-
-
-def percent_text(value: int | float | None) -> str:
-    """A progress percentage; None is "not reported", which is not 0 %."""
-    if value is None:
-        return gettext("not reported")
-    return f"{value:g} %"
 
 
 def base_context(

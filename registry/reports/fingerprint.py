@@ -1,9 +1,10 @@
 """The data fingerprint of a report: the same kind and parameters on unchanged data give the same
 fingerprint, so a stored PDF can be returned instead of rendering it again (DESIGN §5).
 
-The fingerprint is a SHA-256 over the kind, the normalised parameters and a version vector of
-every table a report may read. A table's version is cheap aggregates that move on any insert,
-update or delete: the row count, the highest id and the latest `updated_at`. Link tables have
+The fingerprint is a SHA-256 over the kind, the normalised parameters, a version vector of
+every table a report may read and a digest of what decides disclosure (`View.state_digest`). A
+table's version is cheap aggregates that move on any insert, update or delete: the row count,
+the highest id and the latest `updated_at`. Link tables have
 no timestamps (and adding a partner to a commitment does not touch the commitment's row), so
 their version is the row count and the sums of their key columns.
 """
@@ -17,6 +18,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 
+from registry.disclosure import View
 from registry.extensions import db
 
 #: Every table whose rows a report may show or count.
@@ -38,6 +40,7 @@ DOMAIN_TABLES = (
     "engagement_records",
     "engagement_purpose_areas",
     "vocabulary_terms",
+    "public_wording_approvals",
 )
 
 
@@ -84,9 +87,13 @@ def _table_version(table: sa.Table) -> list:
 
 
 def data_version() -> dict[str, list]:
-    """{table: [aggregates…]} for every domain table, read in the current session."""
+    """{table: [aggregates…]} for every domain table, read in the current session, and what
+    decides disclosure (the protected organisations' identifiers, which include their people's
+    e-mail domains, the approvals and the small-group threshold)."""
     tables = db.metadata.tables
-    return {name: _table_version(tables[name]) for name in DOMAIN_TABLES if name in tables}
+    version = {name: _table_version(tables[name]) for name in DOMAIN_TABLES if name in tables}
+    version["disclosure"] = [View().state_digest()]
+    return version
 
 
 def report_fingerprint(kind: str, params: dict, version: dict | None = None) -> str:

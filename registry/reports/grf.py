@@ -1,238 +1,83 @@
 """GRF progress report: one pledge (or all) as of a date or a reporting window, for the public
 or for internal use (DESIGN §5). This module is the report's contract (parameters, gathering,
-rendering); what it prints is computed in `grf_sections`.
-
-Every summary figure comes from the registry's own queries (`registry.dashboard.queries` and
-`rollup_by_key_outcome`). Those queries have no stakeholder type or region filter, so with a
-filter the same definitions are counted here from the rows the report gathers anyway; the tests
-check both ways agree. Everything is loaded with a fixed number of statements, whatever the
-number of commitments (the annex of a large pledge runs to hundreds of pages).
+rendering). What it counts and loads is `grf_data`; what it prints of commitments and updates
+is built by `grf_sections` from the records of the public view (`registry.disclosure`), which
+applies the audience's rules: a public report never names a protected organisation, shows a
+non-public organisation's text only as a coordinator approved it, and lists no commitment of a
+hidden organisation (they are only counted).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from collections import Counter
 
 from flask import render_template
 from flask_babel import gettext
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from registry import charts
-from registry.extensions import db
-from registry.models import (
-    Commitment,
-    CommitmentStatus,
-    Organisation,
-    Pledge,
-    ProgressUpdate,
-    Region,
-    ReviewState,
-    Signature,
-    SignatureStatus,
-    StakeholderType,
-    SubmissionWindow,
-    WindowKind,
-    utcnow,
-)
-from registry.progress.queries import progress_windows, rollup_by_key_outcome
+from registry.disclosure import View
+from registry.reports import grf_data
 from registry.reports import grf_sections as sections
-from registry.reports.common import (
-    ReportParameterError,
-    audience_of,
-    base_context,
-    check_keys,
-    date_param,
-    enum_param,
-    integer_param,
-)
+from registry.reports.common import base_context
 
 KIND = "grf"
 INTERNAL_ONLY = False
-PARAMETERS = frozenset({"pledge", "as_of", "window", "stakeholder_type", "region", "audience"})
-ALL = "all"
-
-
-# -- parameters ---------------------------------------------------------------------------
+PARAMETERS = grf_data.PARAMETERS
+ALL = grf_data.ALL
 
 
 def parse_params(raw: dict) -> dict:
-    """Check the parameters: a pledge slug or "all", an as-of date or a progress window of that
-    pledge (not both), optional stakeholder type and region (enum names), an audience."""
-    raw = check_keys(raw, PARAMETERS)
-    slug = str(raw.get("pledge") or "").strip()
-    if not slug:
-        raise ReportParameterError("The parameter 'pledge' is required (a pledge slug or 'all').")
-    pledge_id = None
-    if slug != ALL:
-        pledge_id = db.session.scalar(select(Pledge.id).where(Pledge.slug == slug))
-        if pledge_id is None:
-            raise ReportParameterError(f"There is no pledge {slug!r}.")
-    as_of = date_param(raw, "as_of")
-    window_id = integer_param(raw, "window")
-    if as_of and window_id:
-        raise ReportParameterError("Give either 'as_of' or 'window', not both.")
-    if window_id is not None:
-        if pledge_id is None:
-            raise ReportParameterError("A reporting window belongs to one pledge: name the pledge.")
-        window = db.session.get(SubmissionWindow, window_id)
-        if (
-            window is None
-            or window.kind is not WindowKind.progress
-            or window.pledge_id != pledge_id
-        ):
-            raise ReportParameterError(
-                f"There is no progress window {window_id} of the pledge {slug!r}."
-            )
-    return {
-        "pledge": slug,
-        "as_of": as_of,
-        "window": window_id,
-        "stakeholder_type": enum_param(raw, "stakeholder_type", StakeholderType),
-        "region": enum_param(raw, "region", Region),
-        "audience": audience_of(raw),
-    }
+    """Check the parameters (see `grf_data.parse_params`)."""
+    return grf_data.parse_params(raw)
 
 
-# -- gathering ----------------------------------------------------------------------------
+def _outcomes(pledges) -> list[dict]:
+    return [
+        {"pledge_id": p.id, "pledge_title": p.title, "id": o.id, "title": o.title}
+        for p in pledges
+        for o in p.key_outcomes
+    ]
 
 
-def _is_filtered(params: dict) -> bool:
-    return bool(params.get("stakeholder_type") or params.get("region"))
-
-
-def _scope(pledge: Pledge | None, params: dict) -> list:
-    """Criteria: accepted signatures (of the pledge) of organisations the filters keep."""
-    criteria = [Signature.status == SignatureStatus.accepted]
-    if pledge is not None:
-        criteria.append(Signature.pledge_id == pledge.id)
-    if params.get("stakeholder_type"):
-        criteria.append(
-            Organisation.stakeholder_type == StakeholderType[params["stakeholder_type"]]
-        )
-    if params.get("region"):
-        criteria.append(Organisation.region == Region[params["region"]])
-    return criteria
-
-
-def _pledges(params: dict) -> list[Pledge]:
-    query = select(Pledge).options(selectinload(Pledge.key_outcomes), selectinload(Pledge.windows))
-    if params["pledge"] != ALL:
-        query = query.where(Pledge.slug == params["pledge"])
-    pledges = list(db.session.scalars(query.order_by(Pledge.title, Pledge.id)))
-    if params["pledge"] != ALL and not pledges:
-        raise ReportParameterError(f"There is no pledge {params['pledge']!r}.")
-    return pledges
-
-
-def _reference_time(params: dict) -> datetime:
-    """The moment the report is "as of": the end of the as-of day (UTC), else now."""
-    if params.get("as_of"):
-        return datetime.combine(date.fromisoformat(params["as_of"]), time.max, tzinfo=UTC)
-    return utcnow()
-
-
-def _cycle(pledge: Pledge, params: dict, now: datetime) -> dict:
-    """The pledge's reporting cycle: the chosen window (else `SubmissionWindow.reporting_cycle`
-    at `now`, as on the dashboard) and the progress window before it."""
-    windows = progress_windows(pledge)  # newest first
-    if params.get("window"):
-        window = next((w for w in windows if w.id == params["window"]), None)
-    else:
-        window = SubmissionWindow.reporting_cycle(windows, now)
-    previous = None
-    if window is not None:
-        previous = next(iter(windows[windows.index(window) + 1 :]), None)
-    return {"pledge": pledge, "window": window, "previous": previous}
-
-
-def _commitments(pledge: Pledge | None, params: dict) -> list[Commitment]:
-    query = (
-        select(Commitment)
-        .join(Commitment.signature)
-        .join(Signature.organisation)
-        .where(*_scope(pledge, params))
-        .options(
-            selectinload(Commitment.signature).selectinload(Signature.organisation),
-            selectinload(Commitment.key_outcome),
-        )
-        .order_by(Commitment.id)
-    )
-    return list(db.session.scalars(query))
-
-
-def _updates(pledge: Pledge | None, params: dict) -> list[ProgressUpdate]:
-    """Every non-draft update of the commitments in scope, most recently verified first."""
-    query = (
-        select(ProgressUpdate)
-        .join(ProgressUpdate.commitment)
-        .join(Commitment.signature)
-        .join(Signature.organisation)
-        .where(*_scope(pledge, params), ProgressUpdate.review_state != ReviewState.draft)
-        .options(selectinload(ProgressUpdate.window))
-        .order_by(ProgressUpdate.reviewed_at.desc(), ProgressUpdate.id.desc())
-    )
-    return list(db.session.scalars(query))
-
-
-def _signatories(pledge: Pledge | None, params: dict) -> list[Organisation]:
-    query = (
-        select(Organisation)
-        .join(Signature, Signature.organisation_id == Organisation.id)
-        .where(*_scope(pledge, params))
-        .distinct()
-    )
-    return list(db.session.scalars(query))
+def _highlight_candidates(view: View, data: dict, records: dict):
+    """(commitment record, update record) of the verified updates with achievements, most
+    recently verified first, built as the highlights need them."""
+    for update in data["updates"]:
+        commitment = records.get(update.commitment_id)
+        if commitment is None or commitment.key_outcome_id is None:
+            continue
+        if update.review_state.name != "verified" or not update.achievements:
+            continue
+        record = view.update(update, update.commitment.signature.organisation)
+        if record is not None and record.achievements:
+            yield commitment, record
 
 
 def gather(params: dict) -> dict:
-    """Every figure, roll-up, highlight and annex entry the report prints."""
-    audience = params["audience"]
-    pledges = _pledges(params)
-    pledge = pledges[0] if params["pledge"] != ALL else None
-    now = _reference_time(params)
-    cycles = [_cycle(p, params, now) for p in pledges]
-    # Updates are loaded with their commitments in the session already (identity map).
-    commitments = _commitments(pledge, params)
-    updates = _updates(pledge, params)
-    if _is_filtered(params):
-        signatories = _signatories(pledge, params)
-        figures = sections.counted_figures(signatories, commitments, updates, cycles)
-        reported = sections.reported_ids(cycles, updates)
-        rollups = [
-            (
-                c["pledge"],
-                c["window"],
-                sections.rollup_rows(
-                    c["pledge"],
-                    c["window"],
-                    [x for x in commitments if x.signature.pledge_id == c["pledge"].id],
-                    reported,
-                ),
-            )
-            for c in cycles
-        ]
-    else:
-        figures = sections.registry_figures(pledge, params, cycles, now)
-        rollups = [
-            (c["pledge"], c["window"], rollup_by_key_outcome(c["pledge"], c["window"]))
-            for c in cycles
-        ]
-    figures["signatories"] = sum(r["count"] for r in figures["signatories_by_stakeholder_type"])
-    figures["commitments"] = sum(r["count"] for r in figures["commitments_by_status"])
-    figures["fulfilled"] = next(
-        (r["count"] for r in figures["commitments_by_status"] if r["key"] == "fulfilled"), 0
+    """Every figure, roll-up, highlight and annex entry the report prints, for its audience."""
+    data = grf_data.gather(params)
+    view = View(params["audience"])
+    rows = data["commitments"]
+    view.include(
+        [c.signature.organisation for c in rows] + [p for c in rows for p in c.co_implementers]
     )
-    figures["new_since_last_cycle"] = sections.new_since_last_cycle(cycles, commitments, now)
+    records = {c.id: r for c in rows if (r := view.commitment(c)) is not None}
+    not_listed = Counter(
+        (c.signature.pledge_id, c.key_outcome_id) for c in rows if c.id not in records
+    )
+    outcomes = _outcomes(data["pledges"])
     return {
-        "pledges": pledges,
-        "pledge": pledge,
-        "now": now,
-        "cycles": cycles,
-        "figures": figures,
-        "rollups": rollups,
-        "highlights": sections.highlights(pledges, updates, audience),
-        "annex": sections.annex(pledges, commitments, updates, audience),
+        "pledges": data["pledges"],
+        "pledge": data["pledge"],
+        "now": data["now"],
+        "cycles": data["cycles"],
+        "figures": sections.figures_for(view, data["figures"], data["filtered"]),
+        "rollups": data["rollups"],
+        "highlights": sections.highlights(outcomes, _highlight_candidates(view, data, records)),
+        "annex": sections.annex(
+            outcomes, list(records.values()), data["latest_progress"], dict(not_listed)
+        ),
+        "min_group": view.threshold,
     }
 
 
@@ -240,9 +85,10 @@ def gather(params: dict) -> dict:
 
 
 def _chart_data(rows: list[dict]) -> dict[str, int]:
-    """Breakdown rows as chart data; repeated labels (outcomes of two pledges) get a suffix."""
+    """Breakdown rows as chart data; repeated labels (outcomes of two pledges) get a suffix;
+    small groups of organisations are left out (a bar would give their size away)."""
     data: dict[str, int] = {}
-    for row in rows:
+    for row in sections.chart_rows(rows):
         label, n = row["label"], 2
         while label in data:
             label, n = f"{row['label']} ({n})", n + 1
@@ -287,18 +133,12 @@ def render_html(params: dict, data: dict, *, fingerprint: str | None, generated_
         generated_at=generated_at,
         fingerprint=fingerprint,
     )
-    filters = {
-        "stakeholder_type": StakeholderType[params["stakeholder_type"]].label
-        if params.get("stakeholder_type")
-        else None,
-        "region": Region[params["region"]].label if params.get("region") else None,
-    }
     return render_template(
         "reports/pdf/grf.html",
         **context,
         params=params,
-        filters=filters,
+        filters=grf_data.filter_labels(params),
         charts=_charts(data["figures"]),
-        statuses=list(CommitmentStatus),
+        statuses=grf_data.STATUSES,
         **data,
     )

@@ -1,182 +1,71 @@
 """Signatory report: one organisation's commitments, their progress history and next steps.
 
-A public report names an anonymised organisation only by its description and shows only
-accepted signatures and verified updates; contacts, internal notes, review comments and
-engagement records appear in internal reports only (DESIGN §4).
+What it prints is built only from the records of the public view (`registry.disclosure`): a
+public report describes a non-public organisation without its name, country or website, shows
+its own words only as a coordinator approved them, withholds its evidence links, shows only
+accepted signatures and verified updates, and replaces any protected organisation's name in
+the text. Contacts, internal notes, review comments and engagement records appear in internal
+reports only (DESIGN §4). What it loads is `signatory_data`.
 """
 
 from __future__ import annotations
 
 from flask import render_template
 from flask_babel import gettext
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
-from registry.extensions import db
-from registry.geo import country_name
-from registry.models import (
-    Commitment,
-    EngagementRecord,
-    Organisation,
-    Pledge,
-    ProgressUpdate,
-    ReviewState,
-    Signature,
-    SignatureStatus,
-    Visibility,
-)
-from registry.reports.common import (
-    ReportParameterError,
-    audience_of,
-    base_context,
-    check_keys,
-    integer_param,
-    organisation_label,
-)
+from registry.disclosure import View
+from registry.reports import signatory_data as data_of
+from registry.reports.common import base_context
 
 KIND = "signatory"
 INTERNAL_ONLY = False
-PARAMETERS = frozenset({"organisation", "audience", "pledge"})
-HIDDEN_REFUSAL = "This organisation is hidden: only an internal report can be made."
-
-#: The updates each audience sees: the public only what a coordinator verified.
-UPDATE_STATES = {
-    "public": (ReviewState.verified,),
-    "internal": (ReviewState.submitted, ReviewState.verified, ReviewState.returned),
-}
-#: The signatures each audience sees: only accepted ones make a public signatory.
-SIGNATURE_STATES = {
-    "public": (SignatureStatus.accepted,),
-    "internal": tuple(s for s in SignatureStatus if s is not SignatureStatus.withdrawn),
-}
+PARAMETERS = data_of.PARAMETERS
+HIDDEN_REFUSAL = data_of.HIDDEN_REFUSAL
 
 
 def parse_params(raw: dict) -> dict:
-    """Check the parameters: an existing organisation, an audience, an existing pledge slug."""
-    raw = check_keys(raw, PARAMETERS)
-    organisation_id = integer_param(raw, "organisation", required=True)
-    audience = audience_of(raw)
-    organisation = db.session.get(Organisation, organisation_id)
-    if organisation is None:
-        raise ReportParameterError(f"There is no organisation {organisation_id}.")
-    if audience == "public" and organisation.visibility is Visibility.hidden:
-        raise ReportParameterError(HIDDEN_REFUSAL)
-    params = {"organisation": organisation_id, "audience": audience}
-    slug = (str(raw.get("pledge") or "")).strip()
-    if slug:
-        if db.session.scalar(select(Pledge.id).where(Pledge.slug == slug)) is None:
-            raise ReportParameterError(f"There is no pledge {slug!r}.")
-        params["pledge"] = slug
-    return params
+    """Check the parameters (see `signatory_data.parse_params`)."""
+    return data_of.parse_params(raw)
 
 
-def commitments_of(
-    organisation: Organisation, audience: str, pledge_slug: str | None = None
-) -> list[Commitment]:
-    """The organisation's commitments the audience may see, by pledge then id, with what the
-    report prints loaded up front."""
-    query = (
-        select(Commitment)
-        .join(Commitment.signature)
-        .join(Signature.pledge)
-        .where(
-            Signature.organisation_id == organisation.id,
-            Signature.status.in_(SIGNATURE_STATES[audience]),
-        )
-        .options(
-            selectinload(Commitment.signature).selectinload(Signature.pledge),
-            selectinload(Commitment.key_outcome),
-            selectinload(Commitment.action_areas),
-            selectinload(Commitment.risks),
-            selectinload(Commitment.target_populations),
-            selectinload(Commitment.co_implementers),
-            selectinload(Commitment.country_links),
-        )
-        .order_by(Pledge.title, Commitment.id)
-    )
-    if pledge_slug:
-        query = query.where(Pledge.slug == pledge_slug)
-    return list(db.session.scalars(query))
+def _texts(commitments, history) -> list[str]:
+    """Every text the report may print, so that organisations named in them are counted among
+    the report's for the small-group rule."""
+    texts = []
+    for commitment in commitments:
+        texts += [commitment.title, commitment.description, commitment.indicator_text]
+        for update in history[commitment.id]:
+            texts += [update.achievements, update.challenges, update.next_steps]
+    return [t for t in texts if t]
 
 
-def updates_of(commitments: list[Commitment], audience: str) -> dict[int, list[ProgressUpdate]]:
-    """The updates the audience may see per commitment id, oldest reporting window first."""
-    updates = db.session.scalars(
-        select(ProgressUpdate)
-        .where(
-            ProgressUpdate.commitment_id.in_([c.id for c in commitments] or [0]),
-            ProgressUpdate.review_state.in_(UPDATE_STATES[audience]),
-        )
-        .options(selectinload(ProgressUpdate.window))
-    )
-    history: dict[int, list[ProgressUpdate]] = {c.id: [] for c in commitments}
-    for update in updates:
-        history[update.commitment_id].append(update)
-    for rows in history.values():
-        rows.sort(key=lambda u: (u.window.opens_at or u.window.created_at, u.window.id))
-    return history
+def _entry(record) -> dict:
+    latest_next = next((u.next_steps for u in reversed(record.updates) if u.next_steps), None)
+    return {"commitment": record, "next_steps": latest_next}
 
 
-def engagements_of(organisation: Organisation) -> list[EngagementRecord]:
-    """The agency's engagement records of the organisation (internal reports only)."""
-    return list(
-        db.session.scalars(
-            select(EngagementRecord)
-            .where(EngagementRecord.organisation_id == organisation.id)
-            .order_by(EngagementRecord.created_at, EngagementRecord.id)
-        )
-    )
-
-
-def _partner_names(commitment: Commitment, audience: str) -> list[str]:
-    """Co-implementers as the audience may see them (hidden ones are left out in public)."""
-    names = (organisation_label(o, audience) for o in commitment.co_implementers)
-    return [name for name in names if name]
-
-
-def _country_of(organisation: Organisation, audience: str) -> str | None:
-    """The organisation's country, except in public reports of an anonymised one (its
-    description names only the region: a country could identify it)."""
-    if not organisation.country:
-        return None
-    if audience == "public" and organisation.visibility is not Visibility.public:
-        return None
-    return country_name(organisation.country) or organisation.country
-
-
-def _commitment_entry(commitment: Commitment, updates: list[ProgressUpdate], audience: str):
-    latest_next = next((u.next_steps for u in reversed(updates) if u.next_steps), None)
-    return {
-        "commitment": commitment,
-        "pledge": commitment.signature.pledge,
-        "signature_status": commitment.signature.status,
-        "countries": [country_name(code) or code for code in commitment.countries],
-        "partners": _partner_names(commitment, audience),
-        "updates": updates,
-        "next_steps": latest_next,
-    }
-
-
-def gather(params: dict) -> dict:
-    """The organisation, its commitments with progress history, next steps (and, internally,
-    its engagement records)."""
+def gather(params: dict, view: View | None = None) -> dict:
+    """The organisation, its commitments with progress history and next steps (and,
+    internally, its engagement records), as the audience may see them (through `view`, for
+    the organisation's own preview)."""
     audience = params["audience"]
-    organisation = db.session.get(Organisation, params["organisation"])
-    if organisation is None:
-        raise ReportParameterError(f"There is no organisation {params['organisation']}.")
-    if audience == "public" and organisation.visibility is Visibility.hidden:
-        raise ReportParameterError(HIDDEN_REFUSAL)
-    commitments = commitments_of(organisation, audience, params.get("pledge"))
-    history = updates_of(commitments, audience)
-    entries = [_commitment_entry(c, history[c.id], audience) for c in commitments]
+    organisation = data_of.load_organisation(params)
+    commitments = data_of.commitments_of(organisation, audience, params.get("pledge"))
+    history = data_of.updates_of(commitments, audience)
+    view = view or View(audience)
+    view.include(
+        [organisation] + [p for c in commitments for p in c.co_implementers],
+        _texts(commitments, history),
+    )
+    records = [view.commitment(c, history[c.id]) for c in commitments]
+    entries = [_entry(r) for r in records if r is not None]
+    shown = view.organisation(organisation)
     return {
-        "organisation": organisation,
-        "organisation_label": organisation_label(organisation, audience),
-        "region": organisation.region.label if organisation.region else None,
-        "country": _country_of(organisation, audience),
+        "organisation": shown,
+        "organisation_label": shown.full_name,
         "entries": entries,
         "next_steps": [e for e in entries if e["next_steps"]],
-        "engagements": engagements_of(organisation) if audience == "internal" else [],
+        "engagements": data_of.engagements_of(organisation) if audience == "internal" else [],
     }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
+    BooleanField,
     DateField,
     FloatField,
     HiddenField,
@@ -24,9 +25,11 @@ from wtforms.validators import (
 
 from registry.forms import (
     BaseForm,
+    DisclosureCheckMixin,
     EnumSelectField,
     MultiCheckboxField,
     OrganisationFieldsMixin,
+    OtherNamesField,
     VersionedForm,
     finite_number,
 )
@@ -34,9 +37,17 @@ from registry.geo import country_choices, is_country
 from registry.models import GeographicLevel, SignatureStatus
 
 
-class OrganisationProfileForm(OrganisationFieldsMixin, BaseForm):
+class OrganisationProfileForm(DisclosureCheckMixin, OrganisationFieldsMixin, BaseForm):
     """Pledge form, step 1: confirm or edit the organisation profile."""
 
+    DISCLOSED_FIELDS = ("description",)
+
+    description = TextAreaField(
+        _l("About the organisation"),
+        validators=[Optional(), Length(max=5000)],
+        description=_l("What the organisation does (optional, up to 5,000 characters)."),
+    )
+    other_names = OtherNamesField()
     submit = SubmitField(_l("Save and continue"))
 
     def load(self, organisation) -> None:
@@ -46,6 +57,20 @@ class OrganisationProfileForm(OrganisationFieldsMixin, BaseForm):
         self.country.data, self.website.data = organisation.country, organisation.website
         self.is_refugee_led.data = organisation.is_refugee_led
         self.visibility.data = organisation.visibility.name
+        self.description.data = organisation.description
+        self.other_names.data = list(organisation.other_names or [])
+
+    def organisation_data(self) -> dict:
+        """The profile fields as `update_organisation_profile` arguments."""
+        return super().organisation_data() | {
+            "description": (self.description.data or "").strip() or None,
+            "other_names": self.other_names.data or [],
+        }
+
+    def profile(self, organisation) -> dict:
+        """What the profile is about to be, for the warnings of its own text."""
+        data = self.organisation_data()
+        return data | {"visibility": data["visibility"] or organisation.visibility}
 
 
 class SignatoryForm(VersionedForm):
@@ -71,8 +96,10 @@ def _split_languages(text: str | None) -> list[str]:
     return [part.strip() for part in (text or "").split(",") if part.strip()]
 
 
-class CommitmentForm(VersionedForm):
+class CommitmentForm(DisclosureCheckMixin, VersionedForm):
     """Pledge form, step 3: one commitment with every field of the registry's model."""
+
+    DISCLOSED_FIELDS = ("title", "description", "indicator_text", "indicator_unit", "languages")
 
     token = HiddenField()
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
@@ -132,8 +159,9 @@ class CommitmentForm(VersionedForm):
     )
     submit = SubmitField(_l("Save commitment"))
 
-    def set_choices(self, pledge, terms: dict, organisations: list) -> None:
-        """Fill the choices from the pledge, the vocabularies and the registered organisations."""
+    def set_choices(self, pledge, terms: dict, organisations: list[tuple[int, str]]) -> None:
+        """Fill the choices from the pledge, the vocabularies and (id, name) of the
+        organisations that may be named as co-implementers."""
         self.key_outcome.choices = [(0, _l("Choose a key outcome"))] + [
             (o.id, o.title) for o in pledge.key_outcomes
         ]
@@ -141,7 +169,7 @@ class CommitmentForm(VersionedForm):
         self.risks.choices = [(t.id, t.label) for t in terms["risk"]]
         self.target_populations.choices = [(t.id, t.label) for t in terms["target_population"]]
         self.countries.choices = country_choices()
-        self.co_implementers.choices = [(o.id, o.name) for o in organisations]
+        self.co_implementers.choices = list(organisations)
 
     def validate_countries(self, field) -> None:
         """National and local commitments say where; every code must be a real country."""
@@ -219,6 +247,14 @@ class DecisionForm(BaseForm):
             "reason). The organisation receives it by e-mail."
         ),
     )
+    approve_wording = BooleanField(
+        _l("Approve the public wording shown above"),
+        description=_l(
+            "The organisation is not public: its own words appear in public outputs only once "
+            "approved, as shown (names of protected organisations replaced)."
+        ),
+    )
+    wording_version = HiddenField()
     submit = SubmitField(_l("Record the decision"))
 
     def validate_comment(self, field) -> None:

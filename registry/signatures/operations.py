@@ -7,6 +7,8 @@ from datetime import datetime
 from flask_babel import gettext
 from sqlalchemy import select
 
+from registry.disclosure import View, approve_public_wording, has_text
+from registry.disclosure.review import wording_version
 from registry.errors import OperationError
 from registry.extensions import db
 from registry.mail import queue_template
@@ -133,6 +135,7 @@ def submit_signature(
         by.email,
         gettext("We received your signature of %(pledge)s", pledge=signature.pledge.title),
         "signature_submitted",
+        seen_by=signature.organisation,
         signature=signature,
         user=by,
     )
@@ -172,10 +175,31 @@ def decide_signature(
                 status=signature.status.label,
             ),
             "signature_decision",
+            seen_by=signature.organisation,
             signature=signature,
             user=recipient,
         )
     return signature
+
+
+def changed_since_read() -> str:
+    """Why an approval is refused when the text changed after the page was opened."""
+    return gettext(
+        "The text changed after you opened the page, so its public wording was not approved. "
+        "Read it again."
+    )
+
+
+def approve_signature_wording(
+    signature: Signature, by: User, version: str | None, view: View | None = None
+) -> list:
+    """Approve the public (redacted) wording of the signature, its organisation's description
+    and its commitments, as the coordinator read them (`version`, from the review page)."""
+    view = view or View()
+    records = [obj for obj, _label in queries.wording_records(signature) if has_text(obj)]
+    if version != wording_version(view, records):
+        raise OperationError(changed_since_read())
+    return approve_public_wording(records, by, view.full_redactor)
 
 
 def withdraw_signature(signature: Signature) -> Signature:

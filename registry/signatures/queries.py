@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from registry.disclosure import View
 from registry.extensions import db
 from registry.models import (
     AuditEvent,
@@ -18,6 +19,7 @@ from registry.models import (
     Pledge,
     Signature,
     SignatureStatus,
+    Visibility,
     VocabularyTerm,
 )
 
@@ -102,6 +104,34 @@ FOR_REVIEW = (
     selectinload(Signature.commitments).selectinload(Commitment.country_links),
     selectinload(Signature.commitments).selectinload(Commitment.co_implementers),
 )
+
+
+def wording_records(signature: Signature) -> list[tuple[object, str | None]]:
+    """(record, label) of the free text a signature publishes: its organisation's description,
+    its statement and each commitment; a coordinator approves their public wording together."""
+    records: list[tuple[object, str | None]] = [(signature.organisation, None), (signature, None)]
+    return records + [
+        (c, str(_l("Commitment “%(title)s”", title=c.title))) for c in signature.commitments
+    ]
+
+
+def signature_preview(view: View, signature: Signature) -> dict:
+    """A signature and its commitments as the public will see them once it is accepted
+    (`view` a preview view), for the public preview page."""
+    commitments = list(signature.commitments)
+    organisation = signature.organisation
+    partners = [p for c in commitments for p in c.co_implementers]
+    texts = [signature.statement, organisation.description]
+    texts += [t for c in commitments for t in (c.title, c.description, c.indicator_text)]
+    view.include([organisation, *partners], [t for t in texts if t])
+    records = [view.commitment(c, c.progress_updates) for c in commitments]
+    return {
+        "signature": signature,
+        "hidden": organisation.visibility is Visibility.hidden,
+        "shown": view.signature(signature, [r for r in records if r is not None]),
+        "entries": [{"commitment": r} for r in records if r is not None],
+        "own_only": view.only_id is not None,
+    }
 
 
 def signature_of(pledge: Pledge, organisation: Organisation) -> Signature | None:

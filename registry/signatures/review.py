@@ -1,4 +1,6 @@
-"""Review of submitted signatures: the queue, one signature in full, the decision."""
+"""Review of submitted signatures: the queue, one signature in full (with the identifiers of
+protected organisations marked and the public wording), the decision, approving the public
+wording, and the public preview of a signature."""
 
 from __future__ import annotations
 
@@ -6,8 +8,11 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from registry.disclosure import View
+from registry.disclosure.review import wording_reviews, wording_version
 from registry.errors import OperationError
 from registry.extensions import db
+from registry.forms import ApproveWordingForm
 from registry.policies import STAFF, get_signature_or_404, role_required
 from registry.signatures import operations, queries
 from registry.signatures.forms import DecisionForm
@@ -21,13 +26,24 @@ def _get_signature_or_404(signature_id: int):
 
 def _detail_page(signature, form: DecisionForm):
     """The review page of `signature`, with `form` (fresh or failed with its input)."""
+    view = View()
+    records = queries.wording_records(signature)
+    reviews = wording_reviews(view, signature.organisation, records)
+    version = wording_version(view, [obj for obj, _label in records if _has(reviews, obj)])
+    form.wording_version.data = version
     return render_template(
         "signatures/review/detail.html",
         signature=signature,
         form=form,
+        approve_form=ApproveWordingForm(formdata=None, version=version),
+        wording=reviews,
         change_request=queries.last_change_request(signature),
         changes=queries.changes_since_last_review(signature),
     )
+
+
+def _has(reviews, obj) -> bool:
+    return any((r.kind, r.record_id) == (type(obj).__name__, obj.id) for r in reviews)
 
 
 @bp.get("")
@@ -47,12 +63,17 @@ def detail(signature_id: int):
 @bp.post("/<int:signature_id>/decide")
 @role_required(*STAFF)
 def decide(signature_id: int):
-    """Accept, request changes or reject; the submitter is told by e-mail."""
+    """Accept, request changes or reject (and approve the public wording); the submitter is
+    told by e-mail."""
     signature = _get_signature_or_404(signature_id)
     form = DecisionForm()
     if form.validate_on_submit():
         try:
             operations.decide_signature(signature, form.status, current_user, form.comment.data)
+            if form.approve_wording.data:
+                operations.approve_signature_wording(
+                    signature, current_user, form.wording_version.data
+                )
         except OperationError as exc:
             db.session.rollback()
             form.add_error(exc)
@@ -69,3 +90,31 @@ def decide(signature_id: int):
             )
             return redirect(url_for("review.queue"))
     return _detail_page(signature, form)
+
+
+@bp.post("/<int:signature_id>/wording")
+@role_required(*STAFF)
+def approve_wording(signature_id: int):
+    """Approve the public wording of the signature as read on its review page (audit-logged;
+    any later change to the text withdraws it)."""
+    signature = _get_signature_or_404(signature_id)
+    form = ApproveWordingForm()
+    if form.validate_on_submit():
+        try:
+            operations.approve_signature_wording(signature, current_user, form.version.data)
+        except OperationError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+        else:
+            db.session.commit()
+            flash(_("The public wording is approved."), "success")
+    return redirect(url_for("review.detail", signature_id=signature.id) + "#wording")
+
+
+@bp.get("/<int:signature_id>/preview")
+@role_required(*STAFF)
+def preview(signature_id: int):
+    """The signature and its commitments exactly as the public will see them."""
+    signature = _get_signature_or_404(signature_id)
+    shown = queries.signature_preview(View(preview=True), signature)
+    return render_template("signatures/preview.html", **shown)

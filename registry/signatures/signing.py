@@ -14,6 +14,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from registry.disclosure import View
 from registry.errors import OperationError, Refused
 from registry.extensions import db
 from registry.forms import BaseForm, commit_or_conflict
@@ -107,15 +108,17 @@ def organisation(slug: str):
     pledge, org, signature = _load(slug)
     form = OrganisationProfileForm()
     form.set_country_choices()
+    warnings = []
     if form.validate_on_submit():
         _writable(pledge, org, signature)
-        organisation_operations.update_organisation_profile(org, form.organisation_data())
-        operations.start_signature(pledge, org)
-        db.session.commit()
-        return redirect(url_for("signing.signatory", slug=slug))
+        if not (warnings := form.disclosure_warnings(org, form.profile(org))):
+            organisation_operations.update_organisation_profile(org, form.organisation_data())
+            operations.start_signature(pledge, org)
+            db.session.commit()
+            return redirect(url_for("signing.signatory", slug=slug))
     if not form.is_submitted():
         form.load(org)
-    return _render("organisation", pledge, org, signature, form=form, step=1)
+    return _render("organisation", pledge, org, signature, form=form, warnings=warnings, step=1)
 
 
 @bp.route("/signatory", methods=["GET", "POST"])
@@ -147,9 +150,21 @@ def commitments(slug: str):
     return _render("commitments", pledge, org, signature, remove_form=BaseForm(), step=3)
 
 
-def _commitment_form(pledge, org) -> CommitmentForm:
+def _partner_name(view: View, partner) -> str:
+    """Another organisation as this one's pages may name it: by its display name."""
+    return view.name(partner) or _("An organisation that is not listed")
+
+
+def _commitment_form(pledge, org, commitment=None) -> CommitmentForm:
+    """The commitment form; partners chosen earlier that are no longer public stay chosen,
+    named by their display name."""
     form = CommitmentForm()
-    form.set_choices(pledge, vocabulary_terms(), organisation_queries.partner_choices(org.id))
+    view = View(viewer=org)
+    kept = [o for o in (commitment.co_implementers if commitment else []) if not o.is_public]
+    view.include(kept)
+    partners = [(o.id, o.name) for o in organisation_queries.partner_choices(org.id)]
+    partners += [(o.id, _partner_name(view, o)) for o in kept]
+    form.set_choices(pledge, vocabulary_terms(), partners)
     return form
 
 
@@ -159,15 +174,19 @@ def new_commitment(slug: str):
     """Add a commitment (a double-posted form creates it once)."""
     pledge, org, signature = _load(slug, must_exist=True)
     form = _commitment_form(pledge, org)
+    warnings = []
     if form.validate_on_submit():
         _writable(pledge, org, signature)
-        operations.save_commitment(signature, form.commitment_data(), token=form.token.data)
-        db.session.commit()
-        flash(_("Commitment saved."), "success")
-        return redirect(url_for("signing.commitments", slug=slug))
+        if not (warnings := form.disclosure_warnings(org)):
+            operations.save_commitment(signature, form.commitment_data(), token=form.token.data)
+            db.session.commit()
+            flash(_("Commitment saved."), "success")
+            return redirect(url_for("signing.commitments", slug=slug))
     if not form.is_submitted():
         form.token.data = secrets.token_hex(16)
-    return _render("commitment", pledge, org, signature, form=form, commitment=None, step=3)
+    return _render(
+        "commitment", pledge, org, signature, form=form, commitment=None, warnings=warnings, step=3
+    )
 
 
 @bp.route("/commitments/<int:commitment_id>", methods=["GET", "POST"])
@@ -176,12 +195,13 @@ def edit_commitment(slug: str, commitment_id: int):
     """Change a commitment; a save over someone else's newer one is refused, input kept."""
     pledge, org, signature = _load(slug, must_exist=True)
     commitment = get_commitment_or_404(commitment_id, signature)
-    form = _commitment_form(pledge, org)
+    form = _commitment_form(pledge, org, commitment)
+    warnings = []
     if form.validate_on_submit():
         _writable(pledge, org, signature)
         if form.is_stale(commitment):
             form.form_errors.append(CONFLICT())
-        else:
+        elif not (warnings := form.disclosure_warnings(org)):
             operations.save_commitment(signature, form.commitment_data(), commitment)
             if commit_or_conflict(form, CONFLICT()):
                 flash(_("Commitment saved."), "success")
@@ -189,7 +209,16 @@ def edit_commitment(slug: str, commitment_id: int):
     elif not form.is_submitted():
         form.load(commitment)
     form.version.data = str(commitment.version)
-    return _render("commitment", pledge, org, signature, form=form, commitment=commitment, step=3)
+    return _render(
+        "commitment",
+        pledge,
+        org,
+        signature,
+        form=form,
+        commitment=commitment,
+        warnings=warnings,
+        step=3,
+    )
 
 
 @bp.post("/commitments/<int:commitment_id>/remove")
@@ -211,7 +240,22 @@ def remove_commitment(slug: str, commitment_id: int):
 def review(slug: str):
     """Step 4: check your answers, with a link to change each part."""
     pledge, org, signature = _load(slug, must_exist=True)
-    return _render("review", pledge, org, signature, form=SubmitSignatureForm(), step=4)
+    view = View(viewer=org)
+    partners = [p for c in signature.commitments for p in c.co_implementers]
+    view.include(partners)
+    names = {p.id: _partner_name(view, p) for p in partners}
+    return _render(
+        "review", pledge, org, signature, form=SubmitSignatureForm(), partner_names=names, step=4
+    )
+
+
+@bp.get("/preview")
+@stakeholder_only
+def preview(slug: str):
+    """The signature and its commitments as the public will see them once accepted."""
+    pledge, org, signature = _load(slug, must_exist=True)
+    shown = queries.signature_preview(View(preview=True, only=org), signature)
+    return render_template("signatures/preview.html", **shown)
 
 
 @bp.post("/submit")

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
-from registry import errors
+from registry import errors, text
 from registry.accounts import operations as account_ops
 from registry.audit import acting_as
 from registry.models import (
@@ -13,6 +13,7 @@ from registry.models import (
     JoinRequestStatus,
     Organisation,
     OutboxMessage,
+    PossibleDuplicate,
     Role,
     User,
     Visibility,
@@ -38,16 +39,12 @@ def _count(db, model) -> int:
     ],
 )
 def test_normalise_name_equal(one, other):
-    assert organisation_queries.normalise_name(one) == organisation_queries.normalise_name(other)
+    assert text.normalise_name(one) == text.normalise_name(other)
 
 
 def test_normalise_name_keeps_what_tells_organisations_apart():
-    assert organisation_queries.normalise_name(
-        "Voices of Kakuma"
-    ) != organisation_queries.normalise_name("Voices")
-    assert (
-        organisation_queries.normalise_name("The Association") == "the association"
-    )  # only filler
+    assert text.normalise_name("Voices of Kakuma") != text.normalise_name("Voices")
+    assert text.normalise_name("The Association") == "the association"  # only filler
 
 
 @pytest.mark.parametrize(
@@ -62,7 +59,7 @@ def test_normalise_name_keeps_what_tells_organisations_apart():
     ],
 )
 def test_website_domain(url, domain):
-    assert organisation_queries.website_domain(url) == domain
+    assert text.website_domain(url) == domain
 
 
 def test_find_similar_by_name_or_domain(make_org):
@@ -102,18 +99,27 @@ def test_similar_registration_warns_and_writes_nothing(client, db, make_org):
 
 
 @pytest.mark.parametrize("visibility", [Visibility.anonymised, Visibility.hidden])
-def test_non_public_match_is_not_named(client, db, make_org, visibility):
+def test_non_public_match_registers_as_if_nothing_matched(client, db, make_org, visibility):
     existing = make_org(
         name="Secret Shelter Collective",
         website="https://voices.example.org/home",
         visibility=visibility,
     )
-    response = client.post("/account/register", data=REGISTRATION)
-    page = response.get_data(as_text=True)
-    assert "Secret Shelter" not in page
-    assert "https://voices.example.org/home" not in page
-    assert f'name="join_organisation_id" value="{existing.id}"' in page  # may still ask
-    assert _count(db, User) == 0
+    response = register(client, REGISTRATION)  # the same "check your e-mail" page: no warning
+    assert response.status_code == 302
+    user = db.session.scalar(select(User))
+    assert user.organisation.name == "Voices of Kakuma" and user.organisation != existing
+    [duplicate] = db.session.scalars(select(PossibleDuplicate)).all()
+    assert (duplicate.organisation, duplicate.existing) == (user.organisation, existing)
+
+
+def test_cannot_ask_to_join_a_non_public_organisation(client, db, make_org):
+    existing = make_org(name="Voices of Kakuma", visibility=Visibility.anonymised)
+    data = REGISTRATION | {"join_organisation_id": existing.id}
+    response = client.post("/account/register", data=data)
+    assert response.status_code == 200
+    assert "Choose one of the organisations listed" in response.get_data(as_text=True)
+    assert _count(db, User) == 0 and _count(db, JoinRequest) == 0
 
 
 def test_confirm_new_registers_anyway(client, db, make_org):
@@ -126,7 +132,7 @@ def test_confirm_new_registers_anyway(client, db, make_org):
 
 
 def test_ask_to_join_creates_user_and_pending_request(client, db, make_org):
-    existing = make_org(name="Voices of Kakuma", visibility=Visibility.anonymised)
+    existing = make_org(name="Voices of Kakuma")
     data = REGISTRATION | {"join_organisation_id": existing.id, "join_message": "I run comms"}
     response = register(client, data)
     assert response.status_code == 302
@@ -141,7 +147,7 @@ def test_ask_to_join_creates_user_and_pending_request(client, db, make_org):
         select(OutboxMessage).where(OutboxMessage.subject.contains("request to join"))
     ).all()
     assert message.to == "amina@voices.example.org"
-    assert "Voices of Kakuma" not in message.body  # anonymised: not named before approval
+    assert "Voices of Kakuma" in message.body
     home = client.get("/", follow_redirects=True).get_data(as_text=True)
     assert "sent to the coordinators" in home and "Amina Yusuf" in home  # logged in
 

@@ -87,8 +87,9 @@ def hostile(db, pledge, make_org):
 
 
 @pytest.fixture
-def anonymised(db, pledge, make_org):
-    """An anonymised refugee-led organisation with a commitment titled in Arabic and Cyrillic."""
+def anonymised(db, pledge, make_org, approve_wording):
+    """An anonymised refugee-led organisation with a commitment titled in Arabic and Cyrillic,
+    its public wording approved."""
     organisation = make_org(
         name=SECRET_NAME,
         stakeholder_type=StakeholderType.refugee_led_organisation,
@@ -97,6 +98,8 @@ def anonymised(db, pledge, make_org):
     _signatory_of(
         db, pledge, organisation, title=f"{ARABIC} / {CYRILLIC}", achievements="Radio shows"
     )
+    signature = organisation.signatures[0]
+    approve_wording(*signature.commitments, *signature.commitments[0].progress_updates)
     return organisation
 
 
@@ -188,14 +191,15 @@ def test_anonymised_name_only_in_internal_report(anonymised):
     assert SECRET_NAME not in _text(public)
     assert SECRET_NAME not in html
     assert SECRET_NAME.encode() not in public_pdf
-    assert anonymised.public_name() in _text(public)
-    assert anonymised.public_name() in public.metadata.title
+    # Alone in its report: described by type only (the small-group rule).
+    assert "A refugee-led organisation" in _text(public)
+    assert public.metadata.title == "Signatory report: A refugee-led organisation"
 
 
 def test_metadata_fonts_and_scripts(anonymised):
     _html, pdf, reader = _report(signatory, {"organisation": anonymised.id})
     metadata = reader.metadata
-    assert metadata.title == f"Signatory report: {anonymised.public_name()}"
+    assert metadata.title == "Signatory report: A refugee-led organisation"
     assert metadata.author == "Pledge & Partnership Registry"
     assert metadata.subject
     # DejaVu (as "Report Sans") is embedded: its descriptors carry a font program.

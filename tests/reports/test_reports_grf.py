@@ -31,7 +31,7 @@ from registry.models import (
     utcnow,
 )
 from registry.progress.queries import reporting_rows, rollup_by_key_outcome
-from registry.reports import grf
+from registry.reports import grf, grf_data
 from registry.reports.common import ReportParameterError
 from registry.reports.render import render_pdf
 
@@ -172,10 +172,22 @@ def _summary(pages: list[str]) -> str:
     return text[start : text.index("Roll-up per key outcome", start)]
 
 
-def _number(text: str, label: str) -> int:
-    match = re.search(re.escape(" ".join(label.split())) + r": (\d+)", text)
+def _number(text: str, label: str) -> int | str:
+    """The figure printed after "label: " (a number, or "fewer than 3" for a small group)."""
+    match = re.search(re.escape(" ".join(label.split())) + r": (\d+|fewer than \d+)", text)
     assert match, f"{label!r} not printed"
-    return int(match.group(1))
+    value = match.group(1)
+    return int(value) if value.isdigit() else value
+
+
+def _as_public(rows: list[dict], key: str) -> dict:
+    """Breakdown rows as a public report prints them: a count of fewer than 3 organisations
+    is "fewer than 3" (counts of commitments are always exact)."""
+    small = key.startswith("signatories")
+    return {
+        row["label"]: "fewer than 3" if small and 0 < row["count"] < 3 else row["count"]
+        for row in rows
+    }
 
 
 def _section(summary: str, heading: str, following: str | None) -> str:
@@ -215,15 +227,19 @@ def _new_since(db, pledge, boundary, now) -> int:
     )
 
 
-def test_summary_figures_equal_the_registry_queries(db, dataset):
+@pytest.mark.parametrize("audience", ["internal", "public"])
+def test_summary_figures_equal_the_registry_queries(db, dataset, audience):
     pledge = dataset["pledge"]
-    _params, data, _reader, pages = _report({"pledge": pledge.slug})
+    _params, data, _reader, pages = _report({"pledge": pledge.slug, "audience": audience})
     expected = dashboard_figures(pledge, data["now"])
     summary = _summary(pages)
 
     printed = _printed_breakdowns(summary, expected)
     for key, _heading in HEADINGS:
-        assert printed[key] == _as_labels(expected[key]), key
+        if audience == "internal":
+            assert printed[key] == _as_labels(expected[key]), key
+        else:
+            assert printed[key] == _as_public(expected[key], key), key
     assert (
         _number(summary, "Signatories")
         == 6
@@ -250,9 +266,9 @@ def test_summary_figures_equal_the_registry_queries(db, dataset):
 
 def test_counting_rows_agrees_with_the_registry_queries(db, dataset, monkeypatch):
     """The filtered path (counting gathered rows) equals the registry's queries unfiltered."""
-    params = grf.parse_params({"pledge": "all"})
+    params = grf.parse_params({"pledge": "all", "audience": "internal"})
     registry = grf.gather(params)
-    monkeypatch.setattr(grf, "_is_filtered", lambda params: True)
+    monkeypatch.setattr(grf_data, "_is_filtered", lambda params: True)
     counted = grf.gather(params)
     for key in ("reporting", "signatories", "commitments", "fulfilled", "new_since_last_cycle"):
         assert counted["figures"][key] == registry["figures"][key], key
@@ -273,7 +289,7 @@ def test_all_pledges_count_each_signatory_once(db, dataset):
     assert _number(summary, "Commitments") == 9
     printed = _printed_breakdowns(summary, expected)
     for key, _heading in HEADINGS:
-        assert printed[key] == _as_labels(expected[key]), key
+        assert printed[key] == _as_public(expected[key], key), key
     assert reader.metadata.title == "GRF progress report: all pledges"
 
 
@@ -283,13 +299,17 @@ def test_filters_narrow_every_figure(db, dataset):
         {"pledge": pledge.slug, "stakeholder_type": "national_ngo", "region": "europe"}
     )
     summary = _summary(pages)
-    # Only Berlin Watch (a national NGO in Europe): one commitment, in progress, returned.
-    assert _number(summary, "Signatories") == 1
+    # Only Berlin Watch (a national NGO in Europe): one commitment, in progress, returned. A
+    # filter that leaves fewer than 3 organisations does not say how many (small groups).
+    assert _number(summary, "Signatories") == "fewer than 3"
     assert _number(summary, "Commitments") == 1
     assert _number(summary, "Fulfilled") == 0
     assert "Reported in the cycle: 1 of 1 (100.0 %)" in summary
     assert _number(summary, "New since last cycle") == 0
-    assert _number(_section(summary, "Signatories by region", "Commitments by status"), "Europe")
+    assert (
+        _number(_section(summary, "Signatories by region", "Commitments by status"), "Europe")
+        == "fewer than 3"
+    )
     assert "Kenya Voices" not in " ".join(pages)
     assert [a["title"] for g in data["annex"] for a in g["items"]] == ["Commitment 8"]
     assert "Only organisations of the selected stakeholder type and region" in " ".join(pages)
@@ -333,11 +353,16 @@ def test_public_report_protects_anonymised_and_hidden_organisations(db, dataset)
     assert ANONYMISED not in text
     assert HIDDEN not in text
     assert HIDDEN_ACHIEVEMENT not in text
-    assert "A refugee-led organisation in East and Horn of Africa" in text
-    assert "Anonymous achievement" in text
-    assert "An organisation that asked not to be listed" in text
+    # The only anonymised organisation: by type only; its words await approval.
+    assert "— A refugee-led organisation ·" in text
+    assert "in East and Horn of Africa" not in text
+    assert "Anonymous achievement" not in text and "Commitment 4" not in text
+    # The hidden organisation's commitment is only counted, never an item.
+    assert "and 1 commitment of organisations that are not listed" in text
+    assert "— An organisation that asked not to be listed" not in text
     assert "Internal — not for distribution" not in text
-    assert sum(len(g["items"]) for g in data["annex"]) == 8
+    assert sum(len(g["items"]) for g in data["annex"]) == 7
+    assert sum(g["not_listed"] for g in data["annex"]) == 1
     assert any("— Acme Platforms ·" in p for p in pages)
     assert "Data fingerprint: " + "f" * 64 in pages[0]
 
@@ -479,10 +504,15 @@ def test_annex_lists_every_commitment_once_under_its_key_outcome(db, dataset):
     ]
     positions = [annex.index(h) for h in headings]
     assert positions == sorted(positions)
-    for n in (0, 1, 2, 3, 4, 5, 6, 8):
+    for n in (0, 1, 2, 3, 6, 8):
         assert annex.count(f"Commitment {n} —") == 1, n
     assert "Commitment 7 —" not in annex  # a submitted signature is not in the report
-    assert annex.index("Commitment 5 —") < positions[1]  # under the first outcome
+    # The anonymised organisation's commitment, its title awaiting approval; the hidden one's
+    # only counted, under the first outcome.
+    assert annex.count("A commitment — A refugee-led organisation") == 1
+    assert "Commitment 5" not in annex
+    hidden_note = annex.index("and 1 commitment of organisations that are not listed")
+    assert positions[0] < hidden_note < positions[1]
     assert (
         "Commitment 0 — Acme Platforms · Planning · target 2027-12-31 · 40 % (2025 review)" in annex
     )

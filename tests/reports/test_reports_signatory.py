@@ -197,10 +197,11 @@ def test_hidden_organisation_public_report_is_refused(make_org):
 def test_public_report_describes_anonymised_organisation(signatory_data):
     org = signatory_data["organisation"]
     params, data, html = build({"organisation": org.id, "audience": "public"})
-    description = org.public_name()
-    assert description.startswith("A refugee-led organisation in")
+    # Alone in the report: described by type only, never by region (the small-group rule).
+    description = "A refugee-led organisation"
     assert signatory.title(params, data) == f"Signatory report: {description}"
     assert description in html
+    assert "East and Horn of Africa" not in html.split("<h2>")[0]  # not on the cover
     for secret in (
         SECRET_NAME,
         "Amina",
@@ -219,13 +220,29 @@ def test_public_report_describes_anonymised_organisation(signatory_data):
     assert "<th>Country</th>" not in html
 
 
-def test_public_report_shows_commitments_history_and_next_steps(signatory_data):
+def test_public_report_shows_only_structured_fields_until_the_wording_is_approved(signatory_data):
     org = signatory_data["organisation"]
+    _params, data, html = build({"organisation": org.id, "audience": "public"})
+    titles = [e["commitment"].title for e in data["entries"]]
+    assert titles == ["A commitment", "A commitment"]  # no action area chosen: a plain title
+    text = pdf_text(html)
+    for withheld in ("Train refugee journalists", "Workshops in Kakuma.", "48 journalists"):
+        assert withheld not in text, withheld
+    assert "not published yet" in text
+    assert "40 %" in text and "2025 review" in text  # progress is structured: shown
+
+
+def test_public_report_shows_commitments_history_and_next_steps(
+    signatory_data, approve_wording, db
+):
+    org = signatory_data["organisation"]
+    first, second = signatory_data["first"], signatory_data["second"]
+    approve_wording(first, second, *first.progress_updates)
     _params, data, html = build({"organisation": org.id, "audience": "public"})
     titles = [e["commitment"].title for e in data["entries"]]
     assert titles == ["Train refugee journalists", "Fact-check rumours"]
     first = data["entries"][0]
-    assert [u.window.label for u in first["updates"]] == ["2024 review", "2025 review"]
+    assert [u.window_label for u in first["commitment"].updates] == ["2024 review", "2025 review"]
     assert first["next_steps"] == "Second cohort in 2026"  # the latest one
     text = pdf_text(html)
     for expected in (
@@ -239,10 +256,11 @@ def test_public_report_shows_commitments_history_and_next_steps(signatory_data):
         "48 journalists trained",
         "Connectivity",
         "Second cohort in 2026",
-        "Kenya",  # the commitment's country is public
+        "East and Horn of Africa",  # the commitment's region, never its country
         "No progress reported yet.",
     ):
         assert expected in text, expected
+    assert "Kenya" not in text
     # "Not reported" is never printed as 0 %.
     assert "0 %" not in text.replace("40 %", "")
 
@@ -252,7 +270,7 @@ def test_internal_report_names_organisation_and_shows_review(signatory_data):
     params, data, html = build({"organisation": org.id, "audience": "internal"})
     assert signatory.title(params, data) == f"Signatory report: {SECRET_NAME}"
     first = data["entries"][0]
-    assert [u.window.label for u in first["updates"]] == [
+    assert [u.window_label for u in first["commitment"].updates] == [
         "2024 review",
         "2025 review",
         "2026 review",

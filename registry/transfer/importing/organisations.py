@@ -6,11 +6,8 @@ from flask_babel import gettext
 
 from registry.models import Organisation, StakeholderType, Visibility
 from registry.organisations.operations import create_organisation
-from registry.organisations.queries import (
-    find_similar_organisations,
-    normalise_name,
-    website_domain,
-)
+from registry.organisations.queries import find_similar_organisations
+from registry.text import normalise_name, site_key
 
 from . import cells
 from .base import ImportRow, RowOutcome, by_refs, check_ref
@@ -67,7 +64,7 @@ def plan_organisations(rows: list[ImportRow]) -> list[RowOutcome]:
             outcome.action = "update" if outcome.changes else "skip"
             continue
         outcome.action = "create"
-        name, site = normalise_name(parsed["name"]), website_domain(parsed.get("website"))
+        name, site = normalise_name(parsed["name"]), site_key(parsed.get("website"))
         for other in find_similar_organisations(parsed["name"], parsed.get("website")):
             ref_text = other.external_ref or gettext("no external_ref")
             outcome.duplicates.append(f"#{other.id} {other.name} ({ref_text})")

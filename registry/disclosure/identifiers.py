@@ -1,0 +1,143 @@
+"""Who is protected, and by what they could be recognised: the identifiers of every anonymised
+or hidden organisation, loaded in a fixed number of statements.
+
+An organisation's identifiers are its name (also without filler words such as "Association"),
+acronym, other names, website, the e-mail domains its people use (unless other organisations'
+people use them too, or anyone can have an address there) and the names of its contacts and of
+the people who signed for it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from registry.extensions import db
+from registry.models import Contact, Organisation, Signature, User, Visibility
+from registry.text import SHARED_MAIL_DOMAINS, email_domain, fold, normalise_name, site_key
+
+from .redaction import Identifier
+
+
+@dataclass(frozen=True)
+class Protected:
+    """The non-public organisations and their identifiers."""
+
+    organisations: dict[int, Organisation]
+    identifiers: list[Identifier]
+
+
+def _profile(organisation: Organisation) -> dict:
+    return {
+        "name": organisation.name,
+        "acronym": organisation.acronym,
+        "other_names": organisation.other_names,
+        "website": organisation.website,
+    }
+
+
+def profile_identifiers(organisation_id: int, profile: dict) -> list[Identifier]:
+    """The identifiers in an organisation's profile (name, acronym, other names, website)."""
+    found = []
+
+    def add(kind: str, text: str | None) -> None:
+        if text and text.strip():
+            found.append(Identifier(organisation_id, kind, text.strip()))
+
+    name = profile.get("name") or ""
+    add("name", name)
+    short = normalise_name(name)  # "Refugee Voices" of "The Refugee Voices Association"
+    if short and short != " ".join(fold(name).split()):
+        add("name", short)
+    add("acronym", profile.get("acronym"))
+    for other in profile.get("other_names") or []:
+        add("other name", other)
+    add("website", site_key(profile.get("website")))
+    return found
+
+
+def identifiers_of(organisation: Organisation, profile: dict | None = None) -> list[Identifier]:
+    """One organisation's identifiers, whatever its visibility: its profile (or the `profile`
+    a form is about to save), its people's e-mail domains (webmail aside), its contacts' and
+    signers' names. For the warnings of its own forms."""
+    found = profile_identifiers(organisation.id, profile or _profile(organisation))
+    people = [(c.name, c.email) for c in organisation.contacts]
+    people += [(None, u.email) for u in organisation.users]
+    for name, address in people:
+        domain = email_domain(address)
+        if domain and domain not in SHARED_MAIL_DOMAINS:
+            found.append(Identifier(organisation.id, "e-mail domain", domain))
+        if name and name.strip():
+            found.append(Identifier(organisation.id, "contact", name.strip()))
+    for signature in organisation.signatures:
+        if signature.signed_by_name and signature.signed_by_name.strip():
+            found.append(Identifier(organisation.id, "signer", signature.signed_by_name.strip()))
+    return found
+
+
+def _domains_in_use(contacts: list, websites: list) -> dict[str, set[int]]:
+    """E-mail domain (and website host) -> the organisations whose people or site use it."""
+    used: dict[str, set[int]] = defaultdict(set)
+    users = db.session.execute(
+        select(User.organisation_id, User.email).where(User.organisation_id.is_not(None))
+    ).all()
+    for organisation_id, address in [(c[0], c[2]) for c in contacts] + list(users):
+        if domain := email_domain(address):
+            used[domain].add(organisation_id)
+    for organisation_id, website in websites:
+        if host := site_key(website):
+            used[host].add(organisation_id)
+    return used
+
+
+def load_protected() -> Protected:
+    """Every non-public organisation and every identifier of each, in a stable order: five
+    statements, whatever the number of organisations."""
+    organisations = {
+        o.id: o
+        for o in db.session.scalars(
+            select(Organisation)
+            .where(Organisation.visibility != Visibility.public)
+            .order_by(Organisation.id)
+        )
+    }
+    if not organisations:
+        return Protected({}, [])
+    found: list[Identifier] = []
+
+    def add(organisation_id: int, kind: str, text: str | None) -> None:
+        if text and text.strip() and organisation_id in organisations:
+            found.append(Identifier(organisation_id, kind, text.strip()))
+
+    for organisation in organisations.values():
+        found += profile_identifiers(organisation.id, _profile(organisation))
+    contacts = db.session.execute(
+        select(Contact.organisation_id, Contact.name, Contact.email)
+    ).all()
+    websites = db.session.execute(
+        select(Organisation.id, Organisation.website).where(Organisation.website.is_not(None))
+    ).all()
+    for domain, users in _domains_in_use(contacts, websites).items():
+        if len(users) == 1 and domain not in SHARED_MAIL_DOMAINS and "/" not in domain:
+            add(next(iter(users)), "e-mail domain", domain)
+    for organisation_id, name, _email in contacts:
+        add(organisation_id, "contact", name)
+    for organisation_id, name in db.session.execute(
+        select(Signature.organisation_id, Signature.signed_by_name).where(
+            Signature.organisation_id.in_(list(organisations))
+        )
+    ):
+        add(organisation_id, "signer", name)
+    identifiers = sorted(set(found), key=lambda i: (i.organisation_id, i.kind, i.text))
+    return Protected(organisations, identifiers)
+
+
+def identifiers_digest(identifiers: list[Identifier]) -> str:
+    """A SHA-256 of the identifiers: part of a report's data fingerprint, so that a stored
+    public PDF is never reused once an organisation's identifiers (or visibility) changed."""
+    payload = json.dumps([[i.organisation_id, i.kind, i.text] for i in identifiers])
+    return hashlib.sha256(payload.encode()).hexdigest()
