@@ -42,6 +42,7 @@ def _init_extensions(app: Flask) -> None:
 
     import registry.audit  # noqa: F401 - registers the audit listeners
     from registry import i18n
+    from registry.accounts.forms import SECURITY_FORMS
     from registry.extensions import babel, bootstrap, csrf, db, limiter, migrate, security
     from registry.mail import OutboxMailUtil
     from registry.models import User
@@ -56,7 +57,7 @@ def _init_extensions(app: Flask) -> None:
     # Flask-Security takes its mail class only in its constructor, which runs in
     # registry.extensions; that module cannot import registry.mail (mail needs its `db`).
     security._mail_util_cls = OutboxMailUtil
-    security.init_app(app, SQLAlchemyUserDatastore(db, User, RoleName))
+    security.init_app(app, SQLAlchemyUserDatastore(db, User, RoleName), **SECURITY_FORMS)
     # Password guessing and reset floods: every account form POST is limited per address.
     limiter.limit("10/minute;50/hour", methods=["POST"])(app.blueprints["security"])
     jobs.init_app(app)

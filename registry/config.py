@@ -107,9 +107,9 @@ def load(instance_path: str) -> dict:
             "check_deliverability": False
         },  # one role per user, a column (see RoleName)
         "SECURITY_CLI_ROLES_NAME": False,
-        "SECURITY_POST_LOGIN_VIEW": "main.home",
+        "SECURITY_POST_LOGIN_VIEW": "main.start",
         "SECURITY_POST_LOGOUT_VIEW": "main.home",
-        "SECURITY_POST_CHANGE_VIEW": "main.home",
+        "SECURITY_POST_CHANGE_VIEW": "main.start",
         "SECURITY_RESET_PASSWORD_WITHIN": timedelta(hours=2),
         "SECURITY_EMAIL_SUBJECT_PASSWORD_RESET": "Reset your Pledge Registry password",
         "SECURITY_EMAIL_SUBJECT_PASSWORD_NOTICE": "Your Pledge Registry password was reset",

@@ -6,6 +6,7 @@ the person can then ask to join it (a coordinator approves) instead of registeri
 
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import user_logged_out
 from flask_security import login_user
 from flask_security.utils import validate_redirect_url
 from sqlalchemy.exc import IntegrityError
@@ -19,8 +20,17 @@ from registry.geo import country_name
 from registry.models import Visibility
 from registry.organisations import queries as organisation_queries
 from registry.policies import public
+from registry.templating import start_page
 
 bp = Blueprint("auth", __name__, url_prefix="/account")
+
+
+def _said_goodbye(_app, user=None, **_extra) -> None:
+    """Logging out says so on the page it lands on."""
+    flash(_("You are logged out."), "success")
+
+
+bp.record_once(lambda state: user_logged_out.connect(_said_goodbye, state.app))
 
 
 def _commit_and_login(user):
@@ -89,7 +99,7 @@ def _welcome(user, joining: bool):
         flash(_("Your request to join was sent to the coordinators."), "success")
     else:
         flash(_("Welcome! Your organisation is registered."), "success")
-    return redirect(_next_url() or url_for("main.home"))
+    return redirect(_next_url() or start_page(user))
 
 
 @bp.route("/register", methods=["GET", "POST"])

@@ -14,7 +14,7 @@ from registry.extensions import db
 from registry.forms import BaseForm
 from registry.models import Organisation, Region, StakeholderType, Visibility
 from registry.organisations import operations, queries
-from registry.organisations.forms import MergeForm
+from registry.organisations.forms import MergeForm, NewOrganisationForm
 from registry.policies import STAFF, get_organisation_or_404, login_required, role_required
 
 bp = Blueprint("organisations", __name__)
@@ -49,6 +49,26 @@ def index():
         regions=Region,
         visibilities=Visibility,
     )
+
+
+@bp.route("/coordinate/organisations/new", methods=["GET", "POST"])
+@staff_only
+def new():
+    """Add an organisation (e.g. an advocacy target that will never register itself)."""
+    form = NewOrganisationForm()
+    form.set_country_choices()
+    if form.validate_on_submit():
+        organisation = operations.create_organisation(**form.new_organisation_data())
+        db.session.commit()
+        flash(_("%(name)s was added.", name=organisation.name), "success")
+        if form.submit_target.data:
+            return redirect(
+                url_for(
+                    "engagements.new", organisation_id=organisation.id, kind="advocacy_target"
+                )
+            )
+        return redirect(url_for("organisations.detail", organisation_id=organisation.id))
+    return render_template("organisations/new.html", form=form)
 
 
 @bp.get("/coordinate/organisations/<int:organisation_id>")

@@ -1,12 +1,14 @@
 """Home page and health check."""
 
-from flask import Blueprint, jsonify, render_template
+from flask import Blueprint, current_app, jsonify, redirect, render_template
+from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from registry.extensions import db, limiter
 from registry.pledges import queries as pledge_queries
 from registry.policies import public
+from registry.templating import start_page
 
 bp = Blueprint("main", __name__)
 
@@ -16,6 +18,22 @@ bp = Blueprint("main", __name__)
 def home():
     """Landing page: what the registry is, and the pledges it hosts."""
     return render_template("public/home.html", pledges=pledge_queries.all_pledges())
+
+
+@bp.get("/start")
+@public
+def start():
+    """Where a user begins after logging in: the dashboard for staff, My organisation for
+    stakeholders (Flask-Security's post-login view), the home page for visitors."""
+    return redirect(start_page(current_user))
+
+
+@bp.get("/favicon.ico")
+@public
+@limiter.exempt
+def favicon():
+    """The registry's mark for browsers that ask for /favicon.ico."""
+    return current_app.send_static_file("img/favicon.ico")
 
 
 @bp.get("/healthz")
