@@ -7,9 +7,9 @@ from flask_login import current_user
 
 from registry.accounts import operations, queries
 from registry.accounts.forms import UserActiveForm, UserRoleForm
+from registry.audit import record
 from registry.errors import OperationError
 from registry.extensions import db
-from registry.audit import record
 from registry.models import OutboxStatus, Role
 from registry.policies import get_outbox_message_or_404, get_user_or_404, role_required
 

@@ -61,6 +61,4 @@ def outbox_page(filters: OutboxFilters, per_page: int = 50) -> Page:
         statement = statement.where(
             contains_text(filters.q, OutboxMessage.to, OutboxMessage.subject)
         )
-    return page_of(
-        statement, filters.page, per_page, [OutboxMessage.id.desc()]
-    )
+    return page_of(statement, filters.page, per_page, [OutboxMessage.id.desc()])

@@ -16,6 +16,7 @@ from registry.models import Organisation, Region, StakeholderType, Visibility
 from registry.organisations import operations, queries
 from registry.organisations.forms import MergeForm, NewOrganisationForm
 from registry.policies import STAFF, get_organisation_or_404, login_required, role_required
+from registry.progress import queries as progress_queries
 
 bp = Blueprint("organisations", __name__)
 staff_only = role_required(*STAFF)
@@ -24,13 +25,14 @@ staff_only = role_required(*STAFF)
 @bp.get("/my-organisation")
 @login_required
 def mine():
-    """The user's organisation with each signature's status and the reviewers' comments."""
+    """The user's organisation with each signature's status and the reviewers' comments, and
+    the progress reports returned for a fix (a stakeholder's start page)."""
     organisation = current_user.organisation
-    signatures = queries.signatures_of(organisation) if organisation else []
     return render_template(
         "organisations/mine.html",
         organisation=organisation,
-        signatures=signatures,
+        signatures=queries.signatures_of(organisation) if organisation else [],
+        returned=progress_queries.returned_updates(organisation) if organisation else [],
         withdraw_form=BaseForm(),
     )
 
@@ -63,9 +65,7 @@ def new():
         flash(_("%(name)s was added.", name=organisation.name), "success")
         if form.submit_target.data:
             return redirect(
-                url_for(
-                    "engagements.new", organisation_id=organisation.id, kind="advocacy_target"
-                )
+                url_for("engagements.new", organisation_id=organisation.id, kind="advocacy_target")
             )
         return redirect(url_for("organisations.detail", organisation_id=organisation.id))
     return render_template("organisations/new.html", form=form)

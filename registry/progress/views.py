@@ -183,12 +183,17 @@ def _editable(row) -> bool:
 @bp.get("/coordinate/progress")
 @role_required(*STAFF)
 def queue():
-    """Submitted updates waiting for verification, oldest first, and the reminder form."""
+    """Progress updates by review state (waiting ones first), filtered and paginated, and the
+    reminder form."""
+    filters = queries.VerificationFilters.from_args(request.args)
     remind_form = RemindForm()
     remind_form.window.choices = _window_choices(queries.open_progress_windows())
     return render_template(
         "progress/queue.html",
-        updates=queries.verification_queue(),
+        page=queries.verification_page(filters),
+        filters=filters,
+        counts=queries.verification_counts(),
+        choices=queries.queue_choices(),
         return_form=ReturnUpdateForm(),
         remind_form=remind_form,
     )
@@ -196,6 +201,12 @@ def queue():
 
 def _window_choices(windows) -> list[tuple[int, str]]:
     return [(w.id, f"{w.pledge.title} — {w.label}") for w in windows]
+
+
+def _back_to_queue():
+    """The queue page the action was taken on (its filters are posted with the action)."""
+    filters = queries.VerificationFilters.from_args(request.form)
+    return redirect(url_for("progress.queue", **filters.to_args()))
 
 
 def _changed_since_read(form: ReviewUpdateForm, update: ProgressUpdate) -> bool:
@@ -209,22 +220,28 @@ def _changed_since_read(form: ReviewUpdateForm, update: ProgressUpdate) -> bool:
     return True
 
 
+def _review(update: ProgressUpdate, operation, done: str, *args):
+    """Verify or return `update` (an operation of the queue) and say so on the queue."""
+    try:
+        operation(update, current_user, *args)
+    except OperationError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+    else:
+        db.session.commit()
+        flash(done % {"title": update.commitment.title}, "success")
+    return _back_to_queue()
+
+
 @bp.post("/coordinate/progress/<int:update_id>/verify")
 @role_required(*STAFF)
 def verify(update_id: int):
     """Verify an update: it now counts for the commitment's status and progress."""
     update = get_update_or_404(update_id)
     form = ReviewUpdateForm()
-    if form.validate_on_submit() and not _changed_since_read(form, update):
-        try:
-            operations.verify_progress_update(update, current_user)
-        except OperationError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
-        else:
-            db.session.commit()
-            flash(_("Update verified."), "success")
-    return redirect(url_for("progress.queue"))
+    if not form.validate_on_submit() or _changed_since_read(form, update):
+        return _back_to_queue()
+    return _review(update, operations.verify_progress_update, _("Verified: “%(title)s”."))
 
 
 @bp.post("/coordinate/progress/<int:update_id>/return")
@@ -234,19 +251,16 @@ def return_update(update_id: int):
     update = get_update_or_404(update_id)
     form = ReturnUpdateForm()
     if _changed_since_read(form, update):
-        return redirect(url_for("progress.queue"))
+        return _back_to_queue()
     if not form.validate_on_submit():
         flash(_("Say what needs changing before returning the update."), "danger")
-        return redirect(url_for("progress.queue"))
-    try:
-        operations.return_progress_update(update, current_user, form.comment.data)
-    except OperationError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-    else:
-        db.session.commit()
-        flash(_("Update returned with your comment."), "success")
-    return redirect(url_for("progress.queue"))
+        return _back_to_queue()
+    return _review(
+        update,
+        operations.return_progress_update,
+        _("Returned with your comment: “%(title)s”."),
+        form.comment.data,
+    )
 
 
 @bp.post("/coordinate/progress/remind")

@@ -79,6 +79,7 @@ def _render(template: str, pledge, organisation, signature, **context):
         signature=signature,
         can_write=writable and (signature is None or signature.is_editable),
         closed=None if writable else window_words(window, now).closed,
+        todo=queries.steps_needing_attention(signature),
         **context,
     )
 
@@ -93,10 +94,11 @@ def CONFLICT() -> str:  # noqa: N802 - a message constant that must be translate
 @bp.get("")
 @stakeholder_only
 def start(slug: str):
-    """Where the pledge form begins, or where a saved draft continues."""
+    """Where the pledge form begins, or where a saved draft continues: the first step that
+    needs attention (the check-and-submit page after a change request)."""
     pledge, _organisation, signature = _load(slug)
     if signature is None or signature.is_editable:
-        return redirect(url_for("signing.organisation", slug=pledge.slug))
+        return redirect(url_for(queries.first_step_to_continue(signature), slug=pledge.slug))
     return redirect(url_for("signing.review", slug=pledge.slug))
 
 
