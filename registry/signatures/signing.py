@@ -13,6 +13,7 @@ import secrets
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.exceptions import NotFound
 
 from registry.errors import OperationError, Refused
 from registry.extensions import db
@@ -39,6 +40,25 @@ from registry.templating import window_words
 
 bp = Blueprint("signing", __name__, url_prefix="/pledges/<slug>/sign")
 stakeholder_only = role_required(Role.stakeholder)
+
+
+@bp.before_request
+def _closed_to_visitors():
+    """An anonymous visitor of a closed pledge form reads its closed message (and when it
+    reopens) before any login; an open form asks them to log in or register as before."""
+    if current_user.is_authenticated or request.method != "GET":
+        return None
+    try:
+        pledge = get_pledge_or_404((request.view_args or {}).get("slug", ""))
+    except NotFound:
+        return None  # the view asks for a login first, as for any page of the form
+    now = utcnow()
+    window = pledge.current_window(WindowKind.signature, now)
+    if window is not None and window.is_open(now):
+        return None
+    return render_template(
+        "signatures/signing/closed.html", pledge=pledge, closed=window_words(window, now).closed
+    )
 
 
 def _load(slug: str, *, must_exist: bool = False):

@@ -16,7 +16,7 @@
   // page (so the form works without script); the others are hidden and disabled, so that
   // they are neither seen nor sent.
   function reportFields() {
-    var chooser = document.getElementById("kind");
+    var chooser = document.getElementById("report");
     var sets = document.querySelectorAll("[data-report-kind]");
     if (!chooser || !sets.length) {
       return;
