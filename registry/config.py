@@ -24,7 +24,7 @@ ENVIRONMENT = {
     "HOST": "address for `python app.py`; default 127.0.0.1",
     "PORT": "port for `python app.py`; default 5000",
     "RATELIMIT_STORAGE_URI": "flask-limiter storage; default REDIS_URL or memory",
-    "LOG_LEVEL": "logging level; default INFO",
+    "LOG_LEVEL": "logging level; default INFO for the server, WARNING for commands",
     "INSTANCE_PATH": "folder for the secret key and SQLite database; default instance/",
 }
 
@@ -75,7 +75,7 @@ def load(instance_path: str) -> dict:
         "MAIL_MAX_ATTEMPTS": int(os.environ.get("MAIL_MAX_ATTEMPTS", "3")),
         "MAIL_RETRY_DELAY": 2.0,
         "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000"),
-        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
+        "LOG_LEVEL": (os.environ.get("LOG_LEVEL") or "").upper() or None,
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI")
         or redis_url
         or "memory://",
