@@ -76,6 +76,15 @@ def ensure_schema() -> None:
     fail(f"the database is not up to date with this release; run: {command_line('db upgrade')}")
 
 
+def _check_schema_first(command: click.Command) -> None:
+    """Make `command` (and each command of a group) check the schema before it runs."""
+    for sub in getattr(command, "commands", {}).values():
+        _check_schema_first(sub)
+    if command.callback is not None and not getattr(command.callback, "checks_schema", False):
+        command.callback = _with_schema(command.callback)
+        command.callback.checks_schema = True
+
+
 def _with_schema(callback):
     @functools.wraps(callback)
     def wrapped(*args, **kwargs):
@@ -130,8 +139,6 @@ def init_app(app: Flask, commands) -> None:
     """Attach the `registry` group, with each area's `commands`, to the app's CLI; each
     command first makes sure the database has its schema."""
     for command in [*commands, outbox]:
-        if not getattr(command.callback, "checks_schema", False):
-            command.callback = _with_schema(command.callback)
-            command.callback.checks_schema = True
+        _check_schema_first(command)
         registry_cli.add_command(command)
     app.cli.add_command(registry_cli)
