@@ -2,11 +2,15 @@
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
+from http.cookiejar import CookieJar
+from pathlib import Path
 
 from tests.conftest import ROOT
 
@@ -44,6 +48,14 @@ def test_python_app_py_serves_on_an_empty_instance(tmp_path):
                 time.sleep(0.2)
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/pledges/digital-protection") as r:
             assert "Digital Protection" in r.read().decode()
+        subprocess.run(
+            [str(Path(sys.executable).with_name("flask")), "--app", "app", "registry",
+             "create-user", "reader@example.org"],
+            cwd=ROOT, env=env, input="a long enough passphrase 12\n", text=True, check=True,
+            capture_output=True,
+        )  # fmt: skip
+        _ask_for_a_password_reset(f"http://127.0.0.1:{port}")
+        time.sleep(1.5)  # delivery runs on the worker thread after the commit
     finally:
         server.terminate()
         output = server.communicate(timeout=10)[0]
@@ -51,3 +63,18 @@ def test_python_app_py_serves_on_an_empty_instance(tmp_path):
     secret = (instance / "secret_key").read_text()
     assert len(secret) >= 64 and oct((instance / "secret_key").stat().st_mode)[-3:] == "600"
     assert "create-user" in output  # it says how to create the first admin
+    hint = next(line.strip() for line in output.splitlines() if "create-user" in line)
+    program = hint.split()[0]
+    assert (ROOT / program).exists() or program == "flask", hint  # e.g. .venv/bin/flask
+    # With no MAIL_SERVER, every e-mail is written to the log, on the console (the README).
+    assert "INFO registry.mail: e-mail 1 to reader@example.org" in output, output[-3000:]
+
+
+def _ask_for_a_password_reset(base: str) -> None:
+    """Post the forgot-password form as a browser would (session cookie and CSRF token)."""
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
+    with opener.open(f"{base}/account/reset") as page:
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.read().decode())
+    data = urllib.parse.urlencode({"csrf_token": token.group(1), "email": "reader@example.org"})
+    with opener.open(f"{base}/account/reset", data=data.encode()) as answer:
+        assert answer.status == 200

@@ -16,7 +16,6 @@ from registry.models import Organisation, Region, StakeholderType, Visibility
 from registry.organisations import operations, queries
 from registry.organisations.forms import MergeForm, NewOrganisationForm
 from registry.policies import STAFF, get_organisation_or_404, login_required, role_required
-from registry.progress import queries as progress_queries
 
 bp = Blueprint("organisations", __name__)
 staff_only = role_required(*STAFF)
@@ -32,7 +31,7 @@ def mine():
         "organisations/mine.html",
         organisation=organisation,
         signatures=queries.signatures_of(organisation) if organisation else [],
-        returned=progress_queries.returned_updates(organisation) if organisation else [],
+        returned=queries.returned_updates(organisation) if organisation else [],
         withdraw_form=BaseForm(),
     )
 

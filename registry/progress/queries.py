@@ -169,27 +169,6 @@ def queue_choices() -> dict[str, list[tuple]]:
     }
 
 
-def returned_updates(organisation: Organisation) -> list[ProgressUpdate]:
-    """The organisation's progress updates returned for a fix, latest first (My organisation
-    and the progress overview lead to them)."""
-    return list(
-        db.session.scalars(
-            select(ProgressUpdate)
-            .join(ProgressUpdate.commitment)
-            .join(Commitment.signature)
-            .where(
-                Signature.organisation_id == organisation.id,
-                ProgressUpdate.review_state == ReviewState.returned,
-            )
-            .options(
-                selectinload(ProgressUpdate.commitment),
-                selectinload(ProgressUpdate.window).selectinload(SubmissionWindow.pledge),
-            )
-            .order_by(ProgressUpdate.reviewed_at.desc(), ProgressUpdate.id.desc())
-        )
-    )
-
-
 def _tracked(pledge: Pledge):
     """Criteria: commitments of the pledge's accepted signatures."""
     return (Signature.pledge_id == pledge.id, Signature.status == SignatureStatus.accepted)
