@@ -3,6 +3,7 @@ run), quiet output (the result only; --verbose for INFO), pasteable hints."""
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -55,8 +56,17 @@ def test_commands_print_their_result_only_and_verbose_adds_the_log(tmp_path):
     assert quiet.stderr.strip() == (
         "The database was empty: its tables and the first pledge were created."
     )
-    verbose = _flask(tmp_path, "--verbose", "outbox")
-    assert verbose.returncode == 0 and "INFO " in verbose.stderr
+
+
+def test_verbose_shows_the_log_at_info(app, db):
+    root = logging.getLogger()
+    before = root.level
+    root.setLevel(logging.WARNING)
+    try:
+        result = app.test_cli_runner().invoke(args=["registry", "--verbose", "outbox"])
+        assert result.exit_code == 0 and root.level == logging.INFO
+    finally:
+        root.setLevel(before)
 
 
 def test_hints_can_be_pasted_as_printed(app, monkeypatch):

@@ -140,6 +140,8 @@ def demo_registry(registry):
 @pytest.fixture(scope="session")
 def browser():
     """Debian's Chromium, headless (Playwright cannot download browsers here)."""
+    for stale in ARTIFACTS.glob("FAILED-*.png"):
+        stale.unlink()
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium is missing at {CHROMIUM}: apt-get install chromium")
     from playwright.sync_api import sync_playwright
@@ -178,6 +180,22 @@ def shoot(page, name: str, full_page: bool = True) -> Path:
     path = ARTIFACTS / f"{re.sub(r'[^A-Za-z0-9_.-]+', '-', name)}.png"
     page.screenshot(path=str(path), full_page=full_page)
     return path
+
+
+AXE_BLOCKING = ("serious", "critical")
+
+
+def blocking_violations(page) -> list[str]:
+    """axe-core's serious and critical violations on the page, one line each."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — "
+        + "; ".join(", ".join(node["target"]) for node in v["nodes"][:5])
+        for v in results.response["violations"]
+        if v["impact"] in AXE_BLOCKING
+    ]
 
 
 def log_in(page, base: str, email: str, password: str = DEMO_PASSWORD) -> None:

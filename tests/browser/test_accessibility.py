@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from tests.browser.conftest import (
@@ -19,15 +18,13 @@ from tests.browser.conftest import (
     COORDINATOR,
     PASSWORD,
     STAKEHOLDER,
+    blocking_violations,
     log_in,
     shoot,
     start_registry,
     stop_registry,
 )
 from tests.browser.steps import SLUG
-
-AXE = Axe()
-BLOCKING = ("serious", "critical")
 
 ANONYMOUS = [
     "/",
@@ -82,17 +79,6 @@ def demo(tmp_path_factory):
     served.flask("registry", "create-user", ADMIN, "--role", "admin", stdin=PASSWORD + "\n")
     yield served
     stop_registry(served)
-
-
-def blocking_violations(page) -> list[str]:
-    """axe-core's serious and critical violations on the page, one line each."""
-    results = AXE.run(page)
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} — "
-        + "; ".join(", ".join(node["target"]) for node in v["nodes"][:5])
-        for v in results.response["violations"]
-        if v["impact"] in BLOCKING
-    ]
 
 
 def check_pages(page, base: str, paths: list[str], role: str) -> dict[str, list[str]]:

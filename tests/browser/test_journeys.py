@@ -13,6 +13,7 @@ from tests.browser.conftest import (
     COORDINATOR,
     PASSWORD,
     STAKEHOLDER,
+    blocking_violations,
     log_in,
     log_out,
     shoot,
@@ -181,6 +182,7 @@ def test_make_the_public_grf_report_and_download_it(demo_registry, page):
     link = page.get_by_role("link", name="Download the PDF")
     expect(link).to_be_visible(timeout=120_000)
     shoot(page, "report-done")
+    assert blocking_violations(page) == []
     response = page.request.get(base + link.get_attribute("href"))
     assert response.status == 200 and response.headers["content-type"] == "application/pdf"
     assert response.body().startswith(b"%PDF")
@@ -240,6 +242,7 @@ def test_record_an_advocacy_target_and_convert_it(demo_registry, page):
     shoot(page, "engagement-target")
     page.get_by_role("link", name="Convert to partnership…").click()
     expect(page.get_by_label("Copy the internal notes to the partnership")).to_be_checked()
+    assert blocking_violations(page) == []
     page.get_by_role("button", name="Convert to partnership").click()
     expect(page.get_by_role("status").first).to_contain_text("Converted into a partnership")
     expect(page.locator("[data-status=partnership]")).to_be_visible()
@@ -266,6 +269,7 @@ def test_every_email_flow_can_be_completed_without_a_mail_server(demo_registry, 
     shoot(page, "outbox")
     page.get_by_role("row", name=re.compile(STAKEHOLDER)).get_by_role("link").first.click()
     reset = page.locator("[data-mail-body] a").first.get_attribute("href")
+    assert blocking_violations(page) == []
     log_out(page)
     page.goto(reset)
     page.get_by_label("New password", exact=True).fill("a brand new passphrase 77")
