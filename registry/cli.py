@@ -132,7 +132,8 @@ def pledge_named(slug: str | None) -> Pledge:
 @click.option("--retry-failed", is_flag=True, help="Also retry messages that failed before.")
 def outbox(retry_failed: bool) -> None:
     """Deliver pending e-mail now (for cron, or after fixing the mail server)."""
-    click.echo(f"Delivered {deliver_outbox(retry_failed=retry_failed)} message(s).")
+    delivered = deliver_outbox(retry_failed=retry_failed)
+    click.echo(f"Delivered {delivered} message{'' if delivered == 1 else 's'}.")
 
 
 def init_app(app: Flask, commands) -> None:

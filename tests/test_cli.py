@@ -52,7 +52,7 @@ def _flask(tmp_path, *args):
 def test_commands_print_their_result_only_and_verbose_adds_the_log(tmp_path):
     quiet = _flask(tmp_path, "outbox")
     assert quiet.returncode == 0, quiet.stderr
-    assert quiet.stdout == "Delivered 0 message(s).\n"
+    assert quiet.stdout == "Delivered 0 messages.\n"
     assert quiet.stderr.strip() == (
         "The database was empty: its tables and the first pledge were created."
     )

@@ -12,6 +12,7 @@ from registry.audit import record
 from registry.errors import OperationError
 from registry.extensions import db
 from registry.forms import BaseForm
+from registry.geo import country_choices
 from registry.models import Organisation, Region, StakeholderType, Visibility
 from registry.organisations import operations, queries
 from registry.organisations.forms import MergeForm, NewOrganisationForm
@@ -49,6 +50,7 @@ def index():
         stakeholder_types=StakeholderType,
         regions=Region,
         visibilities=Visibility,
+        country_choices=country_choices(),
     )
 
 

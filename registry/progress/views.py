@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from registry.errors import OperationError, Refused
@@ -147,7 +148,9 @@ def edit_all(slug: str):
             _save_all(filled, window, submit=request.form.get("action") == "submit")
             _spend(invitation, pledge, window, organisation)
             db.session.commit()
-            flash(_("%(count)d update(s) saved.", count=len(filled)), "success")
+            flash(
+                ngettext("%(num)d update saved.", "%(num)d updates saved.", len(filled)), "success"
+            )
             return redirect(url_for("progress.overview", slug=slug))
         if not filled:
             flash(_("Fill in at least one commitment."), "warning")
@@ -274,7 +277,14 @@ def remind():
         window = windows[form.window.data]
         sent = operations.send_reminders(window, queries.due_by_organisation(window.pledge, window))
         db.session.commit()
-        flash(_("Reminders sent to %(count)d organisation(s).", count=len(sent)), "success")
+        flash(
+            ngettext(
+                "Reminders sent to %(num)d organisation.",
+                "Reminders sent to %(num)d organisations.",
+                len(sent),
+            ),
+            "success",
+        )
     else:
         flash(_("Choose an open progress window."), "danger")
     return redirect(url_for("progress.queue"))
