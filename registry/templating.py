@@ -42,7 +42,8 @@ class NavGroup(NamedTuple):
         return any(item.current or item.in_section for item in self.items)
 
 
-# (group label or None for a single entry, [(endpoint, label)], roles that see it; None = everyone).
+# (group label or None for a single entry, [(endpoint, label)], the roles that see it, None
+# standing for anonymous visitors).
 # The coordinator's areas in five menus, so that the bar fits from 1200 px up and collapses
 # into one menu button below (phones, tablets, 200 % zoom).
 NAVIGATION = [

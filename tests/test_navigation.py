@@ -117,3 +117,18 @@ def test_numbers_dates_and_countries_as_people_read_them(app):
         assert day(date(2027, 3, 31)) == "31 March 2027"
     assert country("BGD") == "Bangladesh" and country("XXX") == "XXX" and country(None) == ""
     assert countries(["KEN", "UGA"]) == "Kenya, Uganda"
+
+
+def test_no_template_has_inline_script_style_or_handlers():
+    """Every page's script and style come from static files (a strict Content-Security-Policy
+    allows no inline ones); the PDF templates, which no browser renders, are exempt."""
+    from tests.conftest import ROOT
+
+    offenders = []
+    for path in (ROOT / "templates").rglob("*.html"):
+        if "reports/pdf" in path.as_posix():
+            continue
+        text = path.read_text()
+        if re.search(r"\sstyle=|\son[a-z]+=|<script(?![^>]*\bsrc=)|<style", text):
+            offenders.append(path.relative_to(ROOT).as_posix())
+    assert offenders == []
