@@ -10,7 +10,6 @@ import time
 import urllib.parse
 import urllib.request
 from http.cookiejar import CookieJar
-from pathlib import Path
 
 from tests.conftest import ROOT
 
@@ -48,12 +47,7 @@ def test_python_app_py_serves_on_an_empty_instance(tmp_path):
                 time.sleep(0.2)
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/pledges/digital-protection") as r:
             assert "Digital Protection" in r.read().decode()
-        subprocess.run(
-            [str(Path(sys.executable).with_name("flask")), "--app", "app", "registry",
-             "create-user", "reader@example.org"],
-            cwd=ROOT, env=env, input="a long enough passphrase 12\n", text=True, check=True,
-            capture_output=True,
-        )  # fmt: skip
+        _add_user(instance / "registry.db", "reader@example.org")
         _ask_for_a_password_reset(f"http://127.0.0.1:{port}")
         time.sleep(1.5)  # delivery runs on the worker thread after the commit
     finally:
@@ -68,6 +62,20 @@ def test_python_app_py_serves_on_an_empty_instance(tmp_path):
     assert (ROOT / program).exists() or program == "flask", hint  # e.g. .venv/bin/flask
     # With no MAIL_SERVER, every e-mail is written to the log, on the console (the README).
     assert "INFO registry.mail: e-mail 1 to reader@example.org" in output, output[-3000:]
+
+
+def _add_user(database, email: str) -> None:
+    """A login in the served registry's database (written from here, as the CLI would)."""
+    from registry.accounts import operations
+    from registry.audit import acting_as
+    from registry.extensions import db
+    from registry.models import Role
+    from tests.conftest import make_app
+
+    served = make_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}"})
+    with served.app_context(), acting_as(label="test"):
+        operations.create_user(email, "Reader", "a long enough passphrase 12", Role.stakeholder)
+        db.session.commit()
 
 
 def _ask_for_a_password_reset(base: str) -> None:
