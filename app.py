@@ -30,7 +30,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     )
     app.config.update(config.load(app.instance_path))
     app.config.update(overrides or {})
-    logging.basicConfig(level=app.config["LOG_LEVEL"], format="%(levelname)s %(name)s: %(message)s")
+    _configure_logging(app)
     _init_extensions(app)
     app.url_map.converters["int"] = IdConverter
     _register_blueprints(app)
@@ -38,12 +38,26 @@ def create_app(overrides: dict | None = None) -> Flask:
     return app
 
 
+def _configure_logging(app: Flask) -> None:
+    """Log lines to stderr: INFO for the server (every e-mail the embedded default "sends" is
+    one line), WARNING for `flask … registry` commands, whose output is their result (but
+    e-mail still goes to the log; `--verbose` shows the rest); LOG_LEVEL overrides both."""
+    level = app.config["LOG_LEVEL"]
+    quiet_cli = level is None and os.environ.get("FLASK_RUN_FROM_CLI") == "true"
+    level = level or ("WARNING" if quiet_cli else "INFO")
+    logging.basicConfig(format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger().setLevel(level)
+    logging.getLogger("registry.mail").setLevel("INFO" if quiet_cli else logging.NOTSET)
+    # WeasyPrint reports every step of every PDF (and its own stylesheets at import) at INFO.
+    logging.getLogger("weasyprint").setLevel(level if level == "DEBUG" else "WARNING")
+
+
 def _init_extensions(app: Flask) -> None:
     from flask_security import SQLAlchemyUserDatastore
 
     import registry.audit  # noqa: F401 - registers the audit listeners
     from registry import i18n, limits, security_log, sessions, web
-    from registry.accounts.forms import RegistryLoginForm
+    from registry.accounts.forms import SECURITY_FORMS
     from registry.extensions import babel, bootstrap, csrf, db, migrate, security
     from registry.mail import OutboxMailUtil
     from registry.mfa import OnceOnlyTotp
@@ -66,9 +80,7 @@ def _init_extensions(app: Flask) -> None:
     security._mail_util_cls = OutboxMailUtil
     security._password_util_cls = RegistryPasswordUtil
     security._totp_cls = OnceOnlyTotp
-    security.init_app(
-        app, SQLAlchemyUserDatastore(db, User, RoleName), login_form=RegistryLoginForm
-    )
+    security.init_app(app, SQLAlchemyUserDatastore(db, User, RoleName), **SECURITY_FORMS)
     limits.init_app(app)
     security_log.init_app(app)
     web.init_app(app)
@@ -172,6 +184,7 @@ def prepare(app: Flask) -> None:
     from sqlalchemy import func, select
 
     from registry.audit import acting_as
+    from registry.cli import command_line
     from registry.extensions import db
     from registry.models import Role, User
     from registry.seed import seed_all
@@ -185,8 +198,9 @@ def prepare(app: Flask) -> None:
             print(f"Created the pledge '{pledge.title}' (/pledges/{pledge.slug}).")
         if not db.session.scalar(select(func.count(User.id)).where(User.role == Role.admin)):
             print(
-                "No administrator yet. Create one with:\n"
-                "  flask --app app registry create-user you@example.org --role admin"
+                "No administrator yet. Create one with:\n  "
+                + command_line("registry create-user you@example.org --role admin")
+                + "   # asks for the password"
             )
 
 

@@ -10,8 +10,11 @@ config = context.config
 
 # Interpret the config file for Python logging.
 # This line sets up loggers basically.
-# Keep the registry's own loggers working after an in-process upgrade (python app.py).
-fileConfig(config.config_file_name, disable_existing_loggers=False)
+# The registry configures logging when it builds the app (app.py); alembic.ini's logging is
+# only for a bare `alembic` run. Reading it over the registry's would lower the root logger to
+# WARN, and the INFO line of every e-mail logged under `python app.py` would be lost.
+if not logging.getLogger().handlers:
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 
 

@@ -22,6 +22,7 @@ import click
 from sqlalchemy import func, inspect, select, table
 from sqlalchemy.engine import URL
 
+from registry.cli import leaves_the_schema_alone
 from registry.extensions import db
 
 #: Tables whose rows do not make a database "non-empty" (the schema's version).
@@ -135,6 +136,7 @@ def _restore_sqlite(source: Path, target_path: Path) -> None:
 
 @click.command("backup")
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@leaves_the_schema_alone
 def backup(out: Path) -> None:
     """Copy the whole database to OUT while the registry runs (SQLite file or pg_dump)."""
     backup_to(out)
@@ -145,6 +147,7 @@ def backup(out: Path) -> None:
 @click.command("restore")
 @click.argument("source", metavar="IN", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Replace a database that holds data.")
+@leaves_the_schema_alone
 def restore(source: Path, force: bool) -> None:
     """Restore the backup IN into this registry's database (which must be empty)."""
     restore_from(source, force=force)

@@ -1,23 +1,104 @@
 """`flask --app app registry …`: the command group, what every command shares, and the
 outbox command. Each area keeps its own commands (registry/<area>/commands.py); the factory adds
-them to this group. Every command exits non-zero with a one-line reason on bad input."""
+them to this group. Every command exits non-zero with a one-line reason on bad input.
+
+Before any command touches the database, an empty database gets its tables and first pledge
+(as `python app.py` would), and one behind the migrations stops the command with what to run.
+Commands print their result only; `--verbose` adds the log lines at INFO."""
 
 from __future__ import annotations
 
+import functools
+import logging
 import sys
+from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from registry.audit import acting_as
 from registry.errors import OperationError
 from registry.extensions import db
 from registry.mail import deliver_outbox
 from registry.models import Pledge
+from registry.seed import seed_all
 
-registry_cli = AppGroup("registry", help="Pledge & Partnership Registry commands.")
+
+@click.group("registry", cls=AppGroup)
+@click.option("--verbose", "-v", is_flag=True, help="Also print log lines at INFO.")
+def registry_cli(verbose: bool) -> None:
+    """Pledge & Partnership Registry commands."""
+    if verbose:
+        logging.getLogger().setLevel(logging.INFO)
+
+
+def command_line(arguments: str) -> str:
+    """A `flask` command line that can be pasted as printed: the flask of this Python's venv
+    and the app, relative to the working folder when they are inside it."""
+
+    def shown(path: Path) -> str:
+        try:
+            return str(path.relative_to(Path.cwd()))
+        except ValueError:
+            return str(path)
+
+    flask = Path(sys.executable).with_name("flask")
+    app = Path(current_app.root_path) / "app.py"
+    app_arg = "app" if app.parent == Path.cwd() else shown(app)
+    return f"{shown(flask) if flask.exists() else 'flask'} --app {app_arg} {arguments}"
+
+
+def ensure_schema() -> None:
+    """Give an empty database its tables and first pledge; stop with what to run when the
+    database is behind the migrations (a new release not yet applied)."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+    from flask_migrate import upgrade
+
+    migrate = current_app.extensions["migrate"]
+    heads = set(ScriptDirectory.from_config(migrate.migrate.get_config()).get_heads())
+    with db.engine.connect() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+        empty = not inspect(connection).get_table_names()
+    if current == heads:
+        return
+    if not current and empty:
+        upgrade(directory=migrate.directory)
+        with acting_as(label="setup"):
+            seed_all()
+            db.session.commit()
+        click.echo(
+            "The database was empty: its tables and the first pledge were created.", err=True
+        )
+        return
+    fail(f"the database is not up to date with this release; run: {command_line('db upgrade')}")
+
+
+def leaves_the_schema_alone(callback):
+    """Mark a command that must see the database exactly as it is (backup, restore): it is not
+    migrated first."""
+    callback.checks_schema = True
+    return callback
+
+
+def _check_schema_first(command: click.Command) -> None:
+    """Make `command` (and each command of a group) check the schema before it runs."""
+    for sub in getattr(command, "commands", {}).values():
+        _check_schema_first(sub)
+    if command.callback is not None and not getattr(command.callback, "checks_schema", False):
+        command.callback = _with_schema(command.callback)
+        command.callback.checks_schema = True
+
+
+def _with_schema(callback):
+    @functools.wraps(callback)
+    def wrapped(*args, **kwargs):
+        ensure_schema()
+        return callback(*args, **kwargs)
+
+    return wrapped
 
 
 def fail(message: str) -> None:
@@ -58,11 +139,14 @@ def pledge_named(slug: str | None) -> Pledge:
 @click.option("--retry-failed", is_flag=True, help="Also retry messages that failed before.")
 def outbox(retry_failed: bool) -> None:
     """Deliver pending e-mail now (for cron, or after fixing the mail server)."""
-    click.echo(f"Delivered {deliver_outbox(retry_failed=retry_failed)} message(s).")
+    delivered = deliver_outbox(retry_failed=retry_failed)
+    click.echo(f"Delivered {delivered} message{'' if delivered == 1 else 's'}.")
 
 
 def init_app(app: Flask, commands) -> None:
-    """Attach the `registry` group, with each area's `commands`, to the app's CLI."""
-    for command in commands:
+    """Attach the `registry` group, with each area's `commands`, to the app's CLI; each
+    command first makes sure the database has its schema."""
+    for command in [*commands, outbox]:
+        _check_schema_first(command)
         registry_cli.add_command(command)
     app.cli.add_command(registry_cli)

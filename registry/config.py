@@ -38,7 +38,7 @@ ENVIRONMENT = {
     "HOST": "address for `python app.py`; default 127.0.0.1",
     "PORT": "port for `python app.py`; default 5000",
     "RATELIMIT_STORAGE_URI": "flask-limiter storage; default REDIS_URL or memory (one process)",
-    "LOG_LEVEL": "logging level; default INFO",
+    "LOG_LEVEL": "logging level; default INFO for the server, WARNING for commands",
     "INSTANCE_PATH": "folder for the secret key and SQLite database; default instance/",
     "DISCLOSURE_MIN_GROUP": "small-group threshold of public outputs; default 3",
 }
@@ -134,7 +134,7 @@ def load(instance_path: str) -> dict:
         "TRUSTED_HOSTS": trusted_hosts(base_url, os.environ.get("TRUSTED_HOSTS")),
         "PREFERRED_URL_SCHEME": "https" if https else "http",
         "MAIL_RETRY_SECONDS": float(os.environ.get("MAIL_RETRY_SECONDS", "60")),
-        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
+        "LOG_LEVEL": (os.environ.get("LOG_LEVEL") or "").upper() or None,
         "DISCLOSURE_MIN_GROUP": _env_int("DISCLOSURE_MIN_GROUP", 3, minimum=1),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI")
         or redis_url
@@ -212,9 +212,9 @@ def load(instance_path: str) -> dict:
             "check_deliverability": False
         },  # one role per user, a column (see RoleName)
         "SECURITY_CLI_ROLES_NAME": False,
-        "SECURITY_POST_LOGIN_VIEW": "main.home",
+        "SECURITY_POST_LOGIN_VIEW": "main.start",
         "SECURITY_POST_LOGOUT_VIEW": "main.home",
-        "SECURITY_POST_CHANGE_VIEW": "main.home",
+        "SECURITY_POST_CHANGE_VIEW": "main.start",
         "SECURITY_RESET_PASSWORD_WITHIN": timedelta(hours=2),
         "SECURITY_EMAIL_SUBJECT_PASSWORD_RESET": "Reset your Pledge Registry password",  # nosec B105
         "SECURITY_EMAIL_SUBJECT_PASSWORD_NOTICE": "Your Pledge Registry password was reset",  # nosec B105

@@ -4,10 +4,11 @@ and dates as people read them (Flask-Babel does the work)."""
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 
 from flask import current_app, has_request_context, request
-from flask_babel import format_datetime, gettext
+from flask_babel import format_date, format_datetime, format_decimal, gettext
 from flask_login import current_user
 
 
@@ -45,3 +46,21 @@ def utc_datetime(value: datetime | None) -> str:
     if value is None:
         return ""
     return format_datetime(value, "d MMMM y, HH:mm") + " UTC"
+
+
+def number(value: float | int | Decimal | None, digits: int = 2) -> str:
+    """A number as people read it in the current language: grouped thousands, no ".0" on a
+    whole number (757, not 757.0), at most `digits` decimals (12.5, 1,234.57); "" for None."""
+    if value is None:
+        return ""
+    if isinstance(value, float | Decimal) and value == int(value):
+        value = int(value)
+    pattern = "#,##0" + ("." + "#" * digits if digits else "")
+    return format_decimal(value, format=pattern)
+
+
+def day(value: date | datetime | None) -> str:
+    """A date as people read it, e.g. '31 March 2027'; "" for None."""
+    if value is None:
+        return ""
+    return format_date(value, "d MMMM y")

@@ -27,6 +27,7 @@ from registry.models import (
     Invitation,
     JoinRequest,
     Organisation,
+    OutboxMessage,
     Pledge,
     ProgressUpdate,
     ReportRun,
@@ -183,6 +184,11 @@ def get_join_request_or_404(request_id: int) -> JoinRequest:
 def get_user_or_404(user_id: int) -> User:
     """A login (staff routes; admins manage them), else 404."""
     return _staff_record_or_404(User, user_id)
+
+
+def get_outbox_message_or_404(message_id: int) -> OutboxMessage:
+    """An e-mail in the outbox (admin routes), else 404."""
+    return _staff_record_or_404(OutboxMessage, message_id)
 
 
 def get_run_or_404(run_id: int, *, with_pdf: bool = False) -> ReportRun:

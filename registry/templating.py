@@ -8,40 +8,133 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import NamedTuple
 
-from flask import Flask
+from flask import Flask, has_request_context, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from registry.i18n import utc_datetime
+from registry.geo import country_name
+from registry.i18n import day, number, utc_datetime
 from registry.models import ReportingStatus, Role, SubmissionWindow, WindowKind, utcnow
 
-# (endpoint, label, roles that see it; None = everyone)
+STAFF = frozenset({Role.coordinator, Role.admin})
+
+
+class NavItem(NamedTuple):
+    """One menu entry: a page, what it is called, and whether it is the page shown now."""
+
+    endpoint: str
+    label: str
+    current: bool = False
+    in_section: bool = False  # a page under this entry (a record's page, a step) is shown
+
+
+class NavGroup(NamedTuple):
+    """A menu of related pages (a single page when `items` has one entry)."""
+
+    label: str
+    items: list[NavItem]
+
+    @property
+    def active(self) -> bool:
+        """The page shown now is one of this group's (or under one of them)."""
+        return any(item.current or item.in_section for item in self.items)
+
+
+# (group label or None for a single entry, [(endpoint, label)], the roles that see it, None
+# standing for anonymous visitors).
+# The coordinator's areas in five menus, so that the bar fits from 1200 px up and collapses
+# into one menu button below (phones, tablets, 200 % zoom).
 NAVIGATION = [
-    ("pledges.index", _l("Pledges"), None),
-    ("organisations.mine", _l("My organisation"), {Role.stakeholder}),
-    ("dashboard.index", _l("Dashboard"), {Role.coordinator, Role.admin}),
-    ("review.queue", _l("Review"), {Role.coordinator, Role.admin}),
-    ("commitments.index", _l("Commitments"), {Role.coordinator, Role.admin}),
-    ("progress.queue", _l("Progress"), {Role.coordinator, Role.admin}),
-    ("engagements.index", _l("Partners & targets"), {Role.coordinator, Role.admin}),
-    ("coordinate.windows", _l("Windows"), {Role.coordinator, Role.admin}),
-    ("invitations.index", _l("Invitations"), {Role.coordinator, Role.admin}),
-    ("membership.requests", _l("Join requests"), {Role.coordinator, Role.admin}),
-    ("transfer.import_page", _l("Import"), {Role.coordinator, Role.admin}),
-    ("reports.index", _l("Reports"), {Role.coordinator, Role.admin}),
-    ("auditlog.index", _l("Audit log"), {Role.coordinator, Role.admin}),
-    ("admin.users", _l("Users"), {Role.admin}),
+    (None, [("pledges.index", _l("Pledges"))], {None, Role.stakeholder}),
+    (None, [("organisations.mine", _l("My organisation"))], {Role.stakeholder}),
+    (None, [("dashboard.index", _l("Dashboard"))], STAFF),
+    (
+        _l("Pledges"),
+        [
+            ("review.queue", _l("Review signatures")),
+            ("coordinate.windows", _l("Windows")),
+            ("invitations.index", _l("Invitations")),
+            ("membership.requests", _l("Join requests")),
+            ("pledges.index", _l("Public pledge pages")),
+        ],
+        STAFF,
+    ),
+    (
+        _l("Commitments"),
+        [
+            ("commitments.index", _l("Commitments tracker")),
+            ("progress.queue", _l("Progress to verify")),
+        ],
+        STAFF,
+    ),
+    (
+        _l("Partners & targets"),
+        [
+            ("engagements.index", _l("Partners and advocacy targets")),
+            ("organisations.index", _l("Organisations")),
+            ("organisations.new", _l("Add an organisation")),
+        ],
+        STAFF,
+    ),
+    (
+        _l("Data"),
+        [
+            ("reports.index", _l("Reports")),
+            ("transfer.import_page", _l("Import")),
+            ("auditlog.index", _l("Audit log")),
+        ],
+        STAFF,
+    ),
+    (_l("Admin"), [("admin.users", _l("Users")), ("admin.outbox", _l("Outbox"))], {Role.admin}),
 ]
 
+#: Pages that belong under a menu entry of another blueprint (endpoint prefix → entry).
+SECTIONS = {
+    "signing.": "pledges.index",
+    "progress.overview": "organisations.mine",
+    "progress.edit": "organisations.mine",
+    "progress.edit_all": "organisations.mine",
+}
 
-def navigation() -> list[tuple[str, str]]:
-    """The menu entries the current user may use."""
+
+def _section_of(shown: str | None, endpoints: list[str]) -> str | None:
+    """The menu entry a page without one of its own belongs under: a mapped prefix, else the
+    first entry of the same blueprint (a signature's review page under "Review signatures")."""
+    if not shown or shown in endpoints:
+        return None
+    for prefix, entry in SECTIONS.items():
+        if shown.startswith(prefix):
+            return entry
+    blueprint = shown.split(".")[0]
+    return next((e for e in endpoints if e.split(".")[0] == blueprint), None)
+
+
+def navigation() -> list[NavGroup]:
+    """The menus the current user may use, with the page shown now marked."""
     role = current_user.role if current_user.is_authenticated else None
+    visible = [(label, entries) for label, entries, roles in NAVIGATION if role in roles]
+    shown = request.endpoint if has_request_context() else None
+    section = _section_of(shown, [e for _label, entries in visible for e, _text in entries])
     return [
-        (endpoint, label) for endpoint, label, roles in NAVIGATION if not roles or role in roles
+        NavGroup(
+            str(label) if label else "",
+            [NavItem(e, str(text), e == shown, e == section) for e, text in entries],
+        )
+        for label, entries in visible
     ]
+
+
+def start_page(user) -> str:
+    """Where a user begins after logging in: staff at the dashboard, stakeholders at their
+    organisation, everyone else at the home page."""
+    if user is not None and user.is_authenticated:
+        if user.role in STAFF:
+            return url_for("dashboard.index")
+        if user.role is Role.stakeholder:
+            return url_for("organisations.mine")
+    return url_for("main.home")
 
 
 class WindowWords(NamedTuple):
@@ -104,10 +197,22 @@ def percent_text(value: int | float | None) -> str:
     return f"{value:g} %"
 
 
+def country(code: str | None) -> str:
+    """A country's name for an ISO 3166 alpha-3 code (the code itself if unknown); "" for None."""
+    return (country_name(code) or code) if code else ""
+
+
+def countries(codes) -> str:
+    """Several countries by name, in the order given: "Bangladesh, Kenya"."""
+    return ", ".join(country(code) for code in codes or [])
+
+
 def init_app(app: Flask) -> None:
     """Register the context processor and filters."""
     app.context_processor(lambda: {"navigation": navigation, "get_locale": get_locale})
-    app.jinja_env.filters["utc"] = utc_datetime
+    app.jinja_env.filters.update(
+        utc=utc_datetime, number=number, day=day, country=country, countries=countries
+    )
     # Globals, so that imported macros (templates/_badges.html) see them too.
     app.jinja_env.globals.update(
         ReportingStatus=ReportingStatus, window_words=window_words, percent_text=percent_text

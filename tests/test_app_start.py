@@ -2,11 +2,14 @@
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
+from http.cookiejar import CookieJar
 
 from tests.conftest import ROOT
 
@@ -44,6 +47,9 @@ def test_python_app_py_serves_on_an_empty_instance(tmp_path):
                 time.sleep(0.2)
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/pledges/digital-protection") as r:
             assert "Digital Protection" in r.read().decode()
+        _add_user(instance / "registry.db", "reader@example.org")
+        _ask_for_a_password_reset(f"http://127.0.0.1:{port}")
+        time.sleep(1.5)  # delivery runs on the worker thread after the commit
     finally:
         server.terminate()
         output = server.communicate(timeout=10)[0]
@@ -51,3 +57,32 @@ def test_python_app_py_serves_on_an_empty_instance(tmp_path):
     secret = (instance / "secret_key").read_text()
     assert len(secret) >= 64 and oct((instance / "secret_key").stat().st_mode)[-3:] == "600"
     assert "create-user" in output  # it says how to create the first admin
+    hint = next(line.strip() for line in output.splitlines() if "create-user" in line)
+    program = hint.split()[0]
+    assert (ROOT / program).exists() or program == "flask", hint  # e.g. .venv/bin/flask
+    # With no MAIL_SERVER, every e-mail is written to the log, on the console (the README).
+    assert "INFO registry.mail: e-mail 1 to reader@example.org" in output, output[-3000:]
+
+
+def _add_user(database, email: str) -> None:
+    """A login in the served registry's database (written from here, as the CLI would)."""
+    from registry.accounts import operations
+    from registry.audit import acting_as
+    from registry.extensions import db
+    from registry.models import Role
+    from tests.conftest import make_app
+
+    served = make_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}"})
+    with served.app_context(), acting_as(label="test"):
+        operations.create_user(email, "Reader", "a long enough passphrase 12", Role.stakeholder)
+        db.session.commit()
+
+
+def _ask_for_a_password_reset(base: str) -> None:
+    """Post the forgot-password form as a browser would (session cookie and CSRF token)."""
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
+    with opener.open(f"{base}/account/reset") as page:
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.read().decode())
+    data = urllib.parse.urlencode({"csrf_token": token.group(1), "email": "reader@example.org"})
+    with opener.open(f"{base}/account/reset", data=data.encode()) as answer:
+        assert answer.status == 200

@@ -1,15 +1,17 @@
-"""Administration: users and their roles."""
+"""Administration: users and their roles, and the outbox of every e-mail the registry sent
+(so that e-mail flows can be completed without a mail server)."""
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from registry.accounts import operations, queries
 from registry.accounts.forms import UserActiveForm, UserRoleForm
+from registry.audit import record
 from registry.errors import OperationError
 from registry.extensions import db
-from registry.models import Role
-from registry.policies import get_user_or_404, role_required
+from registry.models import OutboxStatus, Role
+from registry.policies import get_outbox_message_or_404, get_user_or_404, role_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -68,3 +70,26 @@ def toggle_active(user_id: int):
             )
             flash(message % {"email": user.email}, "success")
     return redirect(url_for("admin.users"))
+
+
+@bp.get("/outbox")
+@role_required(Role.admin)
+def outbox():
+    """Every e-mail the registry sent or tried to send, newest first, with its status."""
+    filters = queries.OutboxFilters.from_args(request.args)
+    return render_template(
+        "accounts/admin/outbox.html",
+        page=queries.outbox_page(filters),
+        filters=filters,
+        statuses=OutboxStatus,
+    )
+
+
+@bp.get("/outbox/<int:message_id>")
+@role_required(Role.admin)
+def outbox_message(message_id: int):
+    """One e-mail with its body (which may hold a reset link: each showing is audit-logged)."""
+    message = get_outbox_message_or_404(message_id)
+    record(db.session, "outbox.view", message)
+    db.session.commit()
+    return render_template("accounts/admin/outbox_message.html", message=message)

@@ -1,11 +1,12 @@
-"""Forms of accounts: registration, user administration."""
+"""Forms of accounts: registration, user administration, and Flask-Security's login and
+password forms in the registry's words."""
 
 from __future__ import annotations
 
 import logging
 
 from flask_babel import lazy_gettext as _l
-from flask_security.forms import LoginForm
+from flask_security import forms as security_forms
 from wtforms import (
     BooleanField,
     EmailField,
@@ -73,20 +74,6 @@ class RegistrationForm(OrganisationFieldsMixin, BaseForm):
         return {"name": self.name.data, "email": self.email.data, "password": self.password.data}
 
 
-class RegistryLoginForm(LoginForm):
-    """Flask-Security's login form: no "remember me" (a login lasts one session), and every
-    failed attempt is logged, for unknown addresses too."""
-
-    def validate(self, **kwargs) -> bool:
-        """Check the credentials; log a failure with the address tried."""
-        self.remember.data = False
-        if super().validate(**kwargs):
-            return True
-        email = (self.email.data or "")[:254]
-        security_log.event("login.failure", email=email, level=logging.WARNING)
-        return False
-
-
 class UserRoleForm(BaseForm):
     """Admin: change a user's role."""
 
@@ -99,3 +86,78 @@ class UserActiveForm(BaseForm):
 
     active = HiddenField(validators=[AnyOf(["0", "1"])])
     submit = SubmitField(_l("Apply"))
+
+
+def _relabel(form, labels: dict) -> None:
+    """Give Flask-Security's fields the registry's words ("Log in", "E-mail address")."""
+    for name, text in labels.items():
+        if name in form:
+            form[name].label.text = str(text)
+
+
+class LoginForm(security_forms.LoginForm):
+    """Flask-Security's login form in the registry's words, with one "forgot" link (below the
+    form), not a second one in the password's help text; no "remember me" (a login lasts one
+    session), and every failed attempt is logged, for unknown addresses too."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.password.description = ""
+        _relabel(self, {"email": _l("E-mail address"), "submit": _l("Log in")})
+
+    def validate(self, **kwargs) -> bool:
+        """Check the credentials; log a failure with the address tried."""
+        self.remember.data = False
+        if super().validate(**kwargs):
+            return True
+        email = (self.email.data or "")[:254]
+        security_log.event("login.failure", email=email, level=logging.WARNING)
+        return False
+
+
+class ForgotPasswordForm(security_forms.ForgotPasswordForm):
+    """Ask for a password-reset link."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _relabel(self, {"email": _l("E-mail address"), "submit": _l("Send the link")})
+
+
+class ResetPasswordForm(security_forms.ResetPasswordForm):
+    """Choose a new password from a reset link."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _relabel(
+            self,
+            {
+                "password": _l("New password"),
+                "password_confirm": _l("Repeat the new password"),
+                "submit": _l("Save the new password"),
+            },
+        )
+
+
+class ChangePasswordForm(security_forms.ChangePasswordForm):
+    """Change one's password."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _relabel(
+            self,
+            {
+                "password": _l("Current password"),
+                "new_password": _l("New password"),
+                "new_password_confirm": _l("Repeat the new password"),
+                "submit": _l("Change password"),
+            },
+        )
+
+
+#: Flask-Security's forms, as the factory passes them to `security.init_app`.
+SECURITY_FORMS = {
+    "login_form": LoginForm,
+    "forgot_password_form": ForgotPasswordForm,
+    "reset_password_form": ResetPasswordForm,
+    "change_password_form": ChangePasswordForm,
+}

@@ -1,12 +1,16 @@
-"""Read-only queries of the account pages: users, and requests to join an organisation."""
+"""Read-only queries of the account pages: users, requests to join an organisation, and the
+outbox of e-mail."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from registry.extensions import db
-from registry.models import JoinRequest, JoinRequestStatus, User
+from registry.lists import ListFilters, Page, contains_text, enum_name, page_of, url_int, url_text
+from registry.models import JoinRequest, JoinRequestStatus, OutboxMessage, OutboxStatus, User
 
 
 def all_users() -> list[User]:
@@ -28,3 +32,33 @@ def pending_join_requests() -> list[JoinRequest]:
             .order_by(JoinRequest.created_at, JoinRequest.id)
         )
     )
+
+
+@dataclass
+class OutboxFilters(ListFilters):
+    """The outbox page's URL parameters: a delivery status, a recipient or subject, a page."""
+
+    status: str | None = None
+    q: str | None = None
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args) -> OutboxFilters:
+        """Read the filters from the query string; meaningless values are dropped."""
+        return cls(
+            status=enum_name(args.get("status"), OutboxStatus),
+            q=url_text(args.get("q")),
+            page=url_int(args.get("page"), 1),
+        )
+
+
+def outbox_page(filters: OutboxFilters, per_page: int = 50) -> Page:
+    """One page of the outbox, newest first."""
+    statement = select(OutboxMessage)
+    if filters.status:
+        statement = statement.where(OutboxMessage.status == OutboxStatus[filters.status])
+    if filters.q:
+        statement = statement.where(
+            contains_text(filters.q, OutboxMessage.to, OutboxMessage.subject)
+        )
+    return page_of(statement, filters.page, per_page, [OutboxMessage.id.desc()])

@@ -9,6 +9,7 @@ a possible duplicate, to merge or keep.
 
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import user_logged_out
 from flask_security import login_user
 from flask_security.utils import validate_redirect_url
 from sqlalchemy.exc import IntegrityError
@@ -24,8 +25,17 @@ from registry.limits import REGISTRATION
 from registry.models import Visibility
 from registry.organisations import queries as organisation_queries
 from registry.policies import public
+from registry.templating import start_page
 
 bp = Blueprint("auth", __name__, url_prefix="/account")
+
+
+def _said_goodbye(_app, user=None, **_extra) -> None:
+    """Logging out says so on the page it lands on."""
+    flash(_("You are logged out."), "success")
+
+
+bp.record_once(lambda state: user_logged_out.connect(_said_goodbye, state.app))
 
 
 def _start(form: RegistrationForm, matches: list, protected: list) -> bool:
@@ -137,6 +147,4 @@ def confirm_registration(token: str):
         else _("Welcome! Your organisation is registered."),
         "success",
     )
-    return redirect(
-        next_url if next_url and validate_redirect_url(next_url) else url_for("main.home")
-    )
+    return redirect(next_url if next_url and validate_redirect_url(next_url) else start_page(user))

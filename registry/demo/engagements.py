@@ -40,6 +40,8 @@ def load_engagements(organisations, terms, coordinator, now, created) -> None:
             internal_notes=spec.notes,
             stage_changed_at=utc(spec.start.year, spec.start.month, spec.start.day),
         )
+        # Recorded when its story starts, so that "time to convert" is never negative.
+        record_.created_at = record_.stage_changed_at
         db.session.add(record_)
         created["engagement records"] += 1
         if spec.kind is EngagementKind.partnership:
@@ -54,6 +56,7 @@ def load_engagements(organisations, terms, coordinator, now, created) -> None:
         if spec.convert:
             moment = min(moment + timedelta(days=rng.randint(20, 90)), now)
             partnership = record_.convert(coordinator, moment)
+            partnership.created_at = moment
             partnership.internal_notes = "Converted after the platform's commitments were met."
             _hrdd(coordinator, partnership, moment.date(), rng)
             partnership.move_to(EngagementStage.active, min(moment + timedelta(days=14), now))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
+    BooleanField,
     DateField,
     HiddenField,
     SelectField,
@@ -66,11 +67,12 @@ class EngagementForm(VersionedForm):
 
     def set_choices(self, organisations: list, terms: dict, staff: list) -> None:
         """Fill the choices from the organisations, the vocabularies and the staff users."""
-        none = [(0, _l("None"))]
+        none = [(0, _l("Not set"))]
         self.organisation.choices = [(0, _l("Choose an organisation"))] + list(organisations)
         self.purpose_areas.choices = [(t.id, t.label) for t in terms["action_area"]]
         self.countries.choices = country_choices()
-        self.coordination_structure.choices = none + [
+        # The vocabulary has a term "None" of its own: the blank choice says "Not recorded".
+        self.coordination_structure.choices = [(0, _l("Not recorded"))] + [
             (t.id, t.label) for t in terms["coordination_structure"]
         ]
         people = [(u.id, f"{u.name} ({u.email})") for u in staff]
@@ -122,3 +124,14 @@ class StageForm(BaseForm):
     """A stage button: the stage to move the record to."""
 
     stage = HiddenField(validators=[DataRequired()])
+
+
+class ConvertForm(BaseForm):
+    """Confirm converting an advocacy target into a partnership, and what it carries over."""
+
+    keep_notes = BooleanField(_l("Copy the internal notes to the partnership"))
+    keep_due_diligence = BooleanField(
+        _l("Copy the human-rights due-diligence check (date, by whom, outcome)"),
+        description=_l("Untick it if the partnership needs a check of its own."),
+    )
+    submit = SubmitField(_l("Convert to partnership"))

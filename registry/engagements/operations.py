@@ -70,8 +70,15 @@ def move_engagement(record: EngagementRecord, to: EngagementStage) -> Engagement
     return record
 
 
-def convert_engagement(target: EngagementRecord, by: User | None) -> EngagementRecord:
-    """Convert a committed advocacy target into a linked partnership; returns the partnership."""
+def convert_engagement(
+    target: EngagementRecord,
+    by: User | None,
+    *,
+    keep_notes: bool = True,
+    keep_due_diligence: bool = True,
+) -> EngagementRecord:
+    """Convert a committed advocacy target into a linked partnership that carries its notes
+    and due-diligence check (unless told not to); returns the partnership."""
     if target.kind is not EngagementKind.advocacy_target or target.stage is not (
         EngagementStage.committed
     ):
@@ -79,7 +86,9 @@ def convert_engagement(target: EngagementRecord, by: User | None) -> EngagementR
             gettext("Only an advocacy target at stage “Committed” can become a partnership.")
         )
     try:
-        partnership = target.convert(by, utcnow())
+        partnership = target.convert(
+            by, utcnow(), keep_notes=keep_notes, keep_due_diligence=keep_due_diligence
+        )
     except InvalidTransition as exc:  # pragma: no cover - checked above, kept as a guard
         raise OperationError(str(exc)) from None
     db.session.add(partnership)

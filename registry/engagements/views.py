@@ -12,10 +12,10 @@ from flask_login import current_user
 
 from registry.auditlog import queries as audit_queries
 from registry.engagements import operations, queries
-from registry.engagements.forms import EngagementForm, StageForm
+from registry.engagements.forms import ConvertForm, EngagementForm, StageForm
 from registry.errors import OperationError
 from registry.extensions import db
-from registry.forms import BaseForm, commit_or_conflict
+from registry.forms import commit_or_conflict
 from registry.models import EngagementKind, EngagementStage, GeographicLevel, Region
 from registry.organisations import queries as organisation_queries
 from registry.policies import STAFF, get_engagement_or_404, role_required
@@ -61,7 +61,7 @@ def index():
 @bp.route("/new", methods=["GET", "POST"])
 @staff_only
 def new():
-    """Create an engagement record, optionally for `?organisation_id=`."""
+    """Create an engagement record, optionally for `?organisation_id=` and of `?kind=`."""
     form = _form()
     if form.validate_on_submit():
         try:
@@ -75,6 +75,9 @@ def new():
             return redirect(url_for("engagements.detail", record_id=record.id))
     elif not form.is_submitted():
         form.organisation.data = request.args.get("organisation_id", 0, type=int)
+        kind = request.args.get("kind", "")
+        if kind in EngagementKind.__members__:
+            form.kind.data = kind
     return render_template("engagements/edit.html", form=form, record=None)
 
 
@@ -148,19 +151,28 @@ def move(record_id: int):
     return redirect(url_for("engagements.detail", record_id=record_id))
 
 
-@bp.post("/<int:record_id>/convert")
+@bp.route("/<int:record_id>/convert", methods=["GET", "POST"])
 @staff_only
 def convert(record_id: int):
-    """Convert a committed advocacy target into a linked partnership."""
+    """Confirm, then convert a committed advocacy target into a linked partnership that keeps
+    the target's notes and due diligence unless unticked."""
     record = get_engagement_or_404(record_id)
-    if not BaseForm().validate_on_submit():
-        return redirect(url_for("engagements.detail", record_id=record_id))
-    try:
-        partnership = operations.convert_engagement(record, current_user._get_current_object())
-    except OperationError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-        return redirect(url_for("engagements.detail", record_id=record_id))
-    db.session.commit()
-    flash(_("Converted into a partnership."), "success")
-    return redirect(url_for("engagements.detail", record_id=partnership.id))
+    form = ConvertForm()
+    if not form.is_submitted():
+        form.keep_notes.data = form.keep_due_diligence.data = True
+    elif form.validate():
+        try:
+            partnership = operations.convert_engagement(
+                record,
+                current_user._get_current_object(),
+                keep_notes=form.keep_notes.data,
+                keep_due_diligence=form.keep_due_diligence.data,
+            )
+        except OperationError as exc:
+            db.session.rollback()
+            form.add_error(exc)
+        else:
+            db.session.commit()
+            flash(_("Converted into a partnership."), "success")
+            return redirect(url_for("engagements.detail", record_id=partnership.id))
+    return render_template("engagements/convert.html", record=record, form=form)

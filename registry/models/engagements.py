@@ -108,8 +108,17 @@ class EngagementRecord(Audited, TimestampMixin, db.Model):
             )
         self.stage, self.stage_changed_at = to, now
 
-    def convert(self, by: User | None, now: datetime) -> EngagementRecord:
-        """Turn a committed advocacy target into a linked partnership, keeping this record."""
+    def convert(
+        self,
+        by: User | None,
+        now: datetime,
+        *,
+        keep_notes: bool = True,
+        keep_due_diligence: bool = True,
+    ) -> EngagementRecord:
+        """Turn a committed advocacy target into a linked partnership, keeping this record; the
+        partnership carries the target's internal notes and human-rights due-diligence check
+        unless told not to."""
         if self.kind is not EngagementKind.advocacy_target:
             raise InvalidTransition("only an advocacy target can be converted")
         self._move(S.converted, now)
@@ -128,4 +137,8 @@ class EngagementRecord(Audited, TimestampMixin, db.Model):
             converted_by=by,
             converted_at=now,
             stage_changed_at=now,
+            internal_notes=self.internal_notes if keep_notes else None,
+            hrdd_checked_on=self.hrdd_checked_on if keep_due_diligence else None,
+            hrdd_checked_by_id=self.hrdd_checked_by_id if keep_due_diligence else None,
+            hrdd_outcome=self.hrdd_outcome if keep_due_diligence else None,
         )

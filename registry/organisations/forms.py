@@ -1,12 +1,32 @@
-"""Forms of the staff organisation pages: merging a duplicate, other names."""
+"""Forms of the staff organisation pages: adding an organisation, merging a duplicate, other
+names."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField, SubmitField
-from wtforms.validators import DataRequired
+from wtforms import SelectField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
 
-from registry.forms import BaseForm, OtherNamesField, database_id
+from registry.forms import BaseForm, OrganisationFieldsMixin, OtherNamesField, database_id
+
+
+class NewOrganisationForm(OrganisationFieldsMixin, BaseForm):
+    """A coordinator adds an organisation that has not registered itself (a platform the
+    agency presses to act, a partner met in the field)."""
+
+    description = TextAreaField(
+        _l("Description"),
+        validators=[Optional(), Length(max=5000)],
+        description=_l("What the organisation does, in a sentence or two."),
+    )
+    submit = SubmitField(_l("Add the organisation"))
+    submit_target = SubmitField(_l("Add it and record it as an advocacy target"))
+
+    def new_organisation_data(self) -> dict:
+        """The fields as `create_organisation` arguments."""
+        return self.organisation_data() | {
+            "description": (self.description.data or "").strip() or None
+        }
 
 
 class MergeForm(BaseForm):

@@ -22,6 +22,7 @@ from registry.lists import (
     url_text,
 )
 from registry.models import (
+    Commitment,
     Contact,
     DuplicateStatus,
     EngagementRecord,
@@ -30,10 +31,13 @@ from registry.models import (
     Organisation,
     Pledge,
     PossibleDuplicate,
+    ProgressUpdate,
     Region,
+    ReviewState,
     Signature,
     SignatureStatus,
     StakeholderType,
+    SubmissionWindow,
     User,
     Visibility,
 )
@@ -248,3 +252,24 @@ def get_possible_duplicate(duplicate_id: int) -> PossibleDuplicate | None:
 def pledge_choices() -> list[tuple[str, str]]:
     """(slug, title) of every pledge by title (the directory's "signatory of" filter)."""
     return list(db.session.execute(select(Pledge.slug, Pledge.title).order_by(Pledge.title)))
+
+
+def returned_updates(organisation: Organisation) -> list[ProgressUpdate]:
+    """The organisation's progress updates returned for a fix, latest first (My organisation
+    and the progress overview lead to them)."""
+    return list(
+        db.session.scalars(
+            select(ProgressUpdate)
+            .join(ProgressUpdate.commitment)
+            .join(Commitment.signature)
+            .where(
+                Signature.organisation_id == organisation.id,
+                ProgressUpdate.review_state == ReviewState.returned,
+            )
+            .options(
+                selectinload(ProgressUpdate.commitment),
+                selectinload(ProgressUpdate.window).selectinload(SubmissionWindow.pledge),
+            )
+            .order_by(ProgressUpdate.reviewed_at.desc(), ProgressUpdate.id.desc())
+        )
+    )

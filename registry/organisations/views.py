@@ -12,10 +12,11 @@ from registry.audit import record
 from registry.errors import OperationError
 from registry.extensions import db
 from registry.forms import BaseForm
+from registry.geo import country_choices
 from registry.lists import url_int
 from registry.models import Organisation, Region, StakeholderType, Visibility
 from registry.organisations import operations, queries
-from registry.organisations.forms import MergeForm, OtherNamesForm
+from registry.organisations.forms import MergeForm, NewOrganisationForm, OtherNamesForm
 from registry.policies import STAFF, get_organisation_or_404, login_required, role_required
 
 bp = Blueprint("organisations", __name__)
@@ -25,13 +26,14 @@ staff_only = role_required(*STAFF)
 @bp.get("/my-organisation")
 @login_required
 def mine():
-    """The user's organisation with each signature's status and the reviewers' comments."""
+    """The user's organisation with each signature's status and the reviewers' comments, and
+    the progress reports returned for a fix (a stakeholder's start page)."""
     organisation = current_user.organisation
-    signatures = queries.signatures_of(organisation) if organisation else []
     return render_template(
         "organisations/mine.html",
         organisation=organisation,
-        signatures=signatures,
+        signatures=queries.signatures_of(organisation) if organisation else [],
+        returned=queries.returned_updates(organisation) if organisation else [],
         withdraw_form=BaseForm(),
     )
 
@@ -49,7 +51,26 @@ def index():
         stakeholder_types=StakeholderType,
         regions=Region,
         visibilities=Visibility,
+        country_choices=country_choices(),
     )
+
+
+@bp.route("/coordinate/organisations/new", methods=["GET", "POST"])
+@staff_only
+def new():
+    """Add an organisation (e.g. an advocacy target that will never register itself)."""
+    form = NewOrganisationForm()
+    form.set_country_choices()
+    if form.validate_on_submit():
+        organisation = operations.create_organisation(**form.new_organisation_data())
+        db.session.commit()
+        flash(_("%(name)s was added.", name=organisation.name), "success")
+        if form.submit_target.data:
+            return redirect(
+                url_for("engagements.new", organisation_id=organisation.id, kind="advocacy_target")
+            )
+        return redirect(url_for("organisations.detail", organisation_id=organisation.id))
+    return render_template("organisations/new.html", form=form)
 
 
 @bp.get("/coordinate/organisations/<int:organisation_id>")

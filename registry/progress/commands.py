@@ -23,4 +23,6 @@ def remind(slug: str | None) -> None:
     if window is None or not window.is_open(now):
         fail(f"the pledge {pledge.slug!r} has no open progress window")
     sent = apply(operations.send_reminders, window, queries.due_by_organisation(pledge, window))
-    click.echo(f"Reminded {len(sent)} organisation(s) for {window.label!r}.")
+    click.echo(
+        f"Reminded {len(sent)} organisation{'' if len(sent) == 1 else 's'} for {window.label!r}."
+    )

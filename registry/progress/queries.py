@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from registry.disclosure import View
 from registry.disclosure.review import wording_review
 from registry.extensions import db
+from registry.lists import ListFilters, Page, contains_text, page_of, url_int, url_text
 from registry.models import (
     Commitment,
     CommitmentStatus,
@@ -38,6 +39,11 @@ class ReportingRow:
     update: ProgressUpdate | None
     status: str  # reported | due | overdue
 
+    @property
+    def returned(self) -> bool:
+        """A coordinator returned the update with a comment: the reporter should fix it."""
+        return self.update is not None and self.update.review_state is ReviewState.returned
+
 
 def progress_windows(pledge: Pledge) -> list[SubmissionWindow]:
     """The pledge's progress windows, newest first."""
@@ -58,19 +64,111 @@ def open_progress_windows() -> list[SubmissionWindow]:
     return [window for window in windows if window.is_open(now)]
 
 
-def verification_queue() -> list[ProgressUpdate]:
-    """Submitted updates waiting for verification, oldest first, with what the queue shows."""
-    return list(
-        db.session.scalars(
-            select(ProgressUpdate)
-            .where(ProgressUpdate.review_state == ReviewState.submitted)
-            .options(
-                selectinload(ProgressUpdate.commitment).selectinload(Commitment.signature),
-                selectinload(ProgressUpdate.window),
-            )
-            .order_by(ProgressUpdate.submitted_at, ProgressUpdate.id)
+@dataclass
+class VerificationFilters(ListFilters):
+    """The verification queue's URL parameters: which updates, and which page of them."""
+
+    pledge: str | None = None
+    window: int | None = None
+    organisation: int | None = None
+    status: str = ReviewState.submitted.name
+    q: str | None = None
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args) -> VerificationFilters:
+        """Read the filters (from a query string, or the fields a queue action posts)."""
+        status = args.get("status")
+        return cls(
+            pledge=url_text(args.get("pledge"), 200),
+            window=url_int(args.get("window")),
+            organisation=url_int(args.get("organisation")),
+            status=status if status in VERIFICATION_STATES else ReviewState.submitted.name,
+            q=url_text(args.get("q")),
+            page=url_int(args.get("page"), 1),
+        )
+
+
+#: The review states the queue can show (a draft is the reporter's own business).
+VERIFICATION_STATES = ("submitted", "returned", "verified")
+QUEUE_PAGE_SIZE = 20
+
+
+def verification_page(filters: VerificationFilters, per_page: int = QUEUE_PAGE_SIZE) -> Page:
+    """One page of progress updates in a review state (waiting: oldest first, so nothing
+    waits for ever; returned or verified: latest review first), with what the cards show."""
+    state = ReviewState[filters.status]
+    statement = (
+        select(ProgressUpdate)
+        .join(ProgressUpdate.commitment)
+        .join(Commitment.signature)
+        .join(ProgressUpdate.window)
+        .where(ProgressUpdate.review_state == state)
+        .options(
+            selectinload(ProgressUpdate.commitment)
+            .selectinload(Commitment.signature)
+            .selectinload(Signature.organisation),
+            selectinload(ProgressUpdate.window).selectinload(SubmissionWindow.pledge),
         )
     )
+    if filters.pledge:
+        statement = statement.join(Signature.pledge).where(Pledge.slug == filters.pledge)
+    if filters.window:
+        statement = statement.where(ProgressUpdate.window_id == filters.window)
+    if filters.organisation:
+        statement = statement.where(Signature.organisation_id == filters.organisation)
+    if filters.q:
+        statement = statement.where(
+            contains_text(filters.q, Commitment.title, ProgressUpdate.achievements)
+        )
+    if state is ReviewState.submitted:
+        order = [ProgressUpdate.submitted_at, ProgressUpdate.id]
+    else:
+        order = [ProgressUpdate.reviewed_at.desc(), ProgressUpdate.id.desc()]
+    return page_of(statement, filters.page, per_page, order)
+
+
+def verification_counts() -> dict[str, int]:
+    """How many updates are in each review state the queue shows (for its tabs)."""
+    rows = db.session.execute(
+        select(ProgressUpdate.review_state, sa.func.count(ProgressUpdate.id)).group_by(
+            ProgressUpdate.review_state
+        )
+    )
+    counts = {state.name: n for state, n in rows}
+    return {name: counts.get(name, 0) for name in VERIFICATION_STATES}
+
+
+def queue_choices() -> dict[str, list[tuple]]:
+    """The filter menus of the queue: pledges, progress windows and organisations that have
+    progress updates, by name."""
+    pledges = db.session.execute(
+        select(Pledge.slug, Pledge.title)
+        .where(Pledge.windows.any(SubmissionWindow.kind == WindowKind.progress))
+        .order_by(Pledge.title)
+    ).all()
+    windows = db.session.execute(
+        select(SubmissionWindow.id, Pledge.title, SubmissionWindow.label)
+        .join(SubmissionWindow.pledge)
+        .where(SubmissionWindow.kind == WindowKind.progress)
+        .order_by(Pledge.title, SubmissionWindow.opens_at.desc(), SubmissionWindow.id.desc())
+    ).all()
+    reporting = (
+        select(Signature.organisation_id)
+        .join(Commitment, Commitment.signature_id == Signature.id)
+        .join(ProgressUpdate, ProgressUpdate.commitment_id == Commitment.id)
+        .distinct()
+    )
+    organisations = db.session.execute(
+        select(Organisation.id, Organisation.name)
+        .where(Organisation.id.in_(reporting))
+        .order_by(Organisation.name)
+    ).all()
+    return {
+        "pledge": [(slug, title) for slug, title in pledges],
+        "window": [(wid, f"{title} — {label}") for wid, title, label in windows],
+        "organisation": [(oid, name) for oid, name in organisations],
+    }
 
 
 def update_wording(updates: list[ProgressUpdate]) -> dict:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -185,7 +186,10 @@ def edit_all(slug: str):
             if _save_all(filled, window, submit=request.form.get("action") == "submit"):
                 _spend(invitation, pledge, window, organisation)
                 if commit_or_conflict(filled[0][1], CONFLICT()):
-                    flash(_("%(count)d update(s) saved.", count=len(filled)), "success")
+                    saved = ngettext(
+                        "%(num)d update saved.", "%(num)d updates saved.", len(filled)
+                    )
+                    flash(saved, "success")
                     return redirect(url_for("progress.overview", slug=slug))
         if not filled:
             flash(_("Fill in at least one commitment."), "warning")
@@ -227,14 +231,19 @@ def _editable(row) -> bool:
 @bp.get("/coordinate/progress")
 @role_required(*STAFF)
 def queue():
-    """Submitted updates waiting for verification, oldest first, and the reminder form."""
+    """Progress updates by review state (waiting ones first), filtered and paginated, and the
+    reminder form."""
+    filters = queries.VerificationFilters.from_args(request.args)
     remind_form = RemindForm()
     remind_form.window.choices = _window_choices(queries.open_progress_windows())
-    updates = queries.verification_queue()
+    page = queries.verification_page(filters)
     return render_template(
         "progress/queue.html",
-        updates=updates,
-        wording=queries.update_wording(updates),
+        page=page,
+        wording=queries.update_wording(page.rows),
+        filters=filters,
+        counts=queries.verification_counts(),
+        choices=queries.queue_choices(),
         return_form=ReturnUpdateForm(),
         remind_form=remind_form,
     )
@@ -242,6 +251,12 @@ def queue():
 
 def _window_choices(windows) -> list[tuple[int, str]]:
     return [(w.id, f"{w.pledge.title} — {w.label}") for w in windows]
+
+
+def _back_to_queue():
+    """The queue page the action was taken on (its filters are posted with the action)."""
+    filters = queries.VerificationFilters.from_args(request.form)
+    return redirect(url_for("progress.queue", **filters.to_args()))
 
 
 def _changed_since_read(form: ReviewUpdateForm, update: ProgressUpdate) -> bool:
@@ -255,27 +270,40 @@ def _changed_since_read(form: ReviewUpdateForm, update: ProgressUpdate) -> bool:
     return True
 
 
+def _review(update: ProgressUpdate, operation, done: str, *args):
+    """Verify or return `update` (an operation of the queue) and say so on the queue; of two
+    coordinators acting on it at the same moment, one is told to read it again."""
+    try:
+        operation(update, current_user, *args)
+        db.session.commit()
+    except OperationError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+    except StaleDataError:  # another coordinator reviewed it at this very moment
+        db.session.rollback()
+        flash(REVIEWED_MEANWHILE(), "warning")
+    else:
+        flash(done % {"title": update.commitment.title}, "success")
+    return _back_to_queue()
+
+
+def _verify(update: ProgressUpdate, by, approve_wording: bool) -> None:
+    """Verify, and approve the public wording as read when the coordinator ticked it."""
+    operations.verify_progress_update(update, by)
+    if approve_wording:
+        operations.approve_update_wording(update, by)
+
+
 @bp.post("/coordinate/progress/<int:update_id>/verify")
 @role_required(*STAFF)
 def verify(update_id: int):
     """Verify an update: it now counts for the commitment's status and progress."""
     update = get_update_or_404(update_id)
     form = VerifyUpdateForm()
-    if form.validate_on_submit() and not _changed_since_read(form, update):
-        try:
-            operations.verify_progress_update(update, current_user)
-            if form.approve_wording.data:
-                operations.approve_update_wording(update, current_user)
-            db.session.commit()
-        except OperationError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
-        except StaleDataError:  # another coordinator reviewed it at this very moment
-            db.session.rollback()
-            flash(REVIEWED_MEANWHILE(), "warning")
-        else:
-            flash(_("Update verified."), "success")
-    return redirect(url_for("progress.queue"))
+    if not form.validate_on_submit() or _changed_since_read(form, update):
+        return _back_to_queue()
+    done = _("Verified: “%(title)s”.")
+    return _review(update, _verify, done, form.approve_wording.data)
 
 
 @bp.post("/coordinate/progress/<int:update_id>/wording")
@@ -299,22 +327,16 @@ def return_update(update_id: int):
     update = get_update_or_404(update_id)
     form = ReturnUpdateForm()
     if _changed_since_read(form, update):
-        return redirect(url_for("progress.queue"))
+        return _back_to_queue()
     if not form.validate_on_submit():
         flash(_("Say what needs changing before returning the update."), "danger")
-        return redirect(url_for("progress.queue"))
-    try:
-        operations.return_progress_update(update, current_user, form.comment.data)
-        db.session.commit()
-    except OperationError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-    except StaleDataError:
-        db.session.rollback()
-        flash(REVIEWED_MEANWHILE(), "warning")
-    else:
-        flash(_("Update returned with your comment."), "success")
-    return redirect(url_for("progress.queue"))
+        return _back_to_queue()
+    return _review(
+        update,
+        operations.return_progress_update,
+        _("Returned with your comment: “%(title)s”."),
+        form.comment.data,
+    )
 
 
 @bp.post("/coordinate/progress/remind")
@@ -328,7 +350,14 @@ def remind():
         window = windows[form.window.data]
         sent = operations.send_reminders(window, queries.due_by_organisation(window.pledge, window))
         db.session.commit()
-        flash(_("Reminders sent to %(count)d organisation(s).", count=len(sent)), "success")
+        flash(
+            ngettext(
+                "Reminders sent to %(num)d organisation.",
+                "Reminders sent to %(num)d organisations.",
+                len(sent),
+            ),
+            "success",
+        )
     else:
         flash(_("Choose an open progress window."), "danger")
     return redirect(url_for("progress.queue"))

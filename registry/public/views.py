@@ -1,6 +1,7 @@
 """Home page and health check."""
 
-from flask import Blueprint, jsonify, render_template
+from flask import Blueprint, current_app, jsonify, redirect, render_template
+from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -9,6 +10,7 @@ from registry.disclosure.pledges import public_pledges
 from registry.extensions import db, limiter
 from registry.jobs import redis_answers, redis_urls
 from registry.policies import public
+from registry.templating import start_page
 
 bp = Blueprint("main", __name__)
 
@@ -18,6 +20,22 @@ bp = Blueprint("main", __name__)
 def home():
     """Landing page: what the registry is, and the pledges it hosts."""
     return render_template("public/home.html", pledges=public_pledges(View()))
+
+
+@bp.get("/start")
+@public
+def start():
+    """Where a user begins after logging in: the dashboard for staff, My organisation for
+    stakeholders (Flask-Security's post-login view), the home page for visitors."""
+    return redirect(start_page(current_user))
+
+
+@bp.get("/favicon.ico")
+@public
+@limiter.exempt
+def favicon():
+    """The registry's mark for browsers that ask for /favicon.ico."""
+    return current_app.send_static_file("img/favicon.ico")
 
 
 @bp.get("/healthz")

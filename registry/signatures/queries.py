@@ -143,6 +143,36 @@ def signature_of(pledge: Pledge, organisation: Organisation) -> Signature | None
     )
 
 
+#: The pledge form's steps, in order: (endpoint, step number).
+STEPS = ("signing.organisation", "signing.signatory", "signing.commitments", "signing.review")
+
+
+def steps_needing_attention(signature: Signature | None) -> set[str]:
+    """The steps of the pledge form still to do: the profile before the first save, who signs,
+    at least one commitment; and the check-and-submit step while the draft is not submitted or
+    the coordinators asked for changes."""
+    if signature is None:
+        return set(STEPS)
+    todo = set()
+    if not signature.signed_by_name:
+        todo.add("signing.signatory")
+    if not signature.commitments:
+        todo.add("signing.commitments")
+    if signature.is_editable:
+        todo.add("signing.review")
+    return todo
+
+
+def first_step_to_continue(signature: Signature | None) -> str:
+    """Where "Continue" leads: the first step that needs attention. After a change request it
+    is the check-and-submit page, which shows the coordinators' comment and a link to change
+    each part."""
+    if signature is not None and signature.status is SignatureStatus.changes_requested:
+        return "signing.review"
+    todo = steps_needing_attention(signature)
+    return next(step for step in STEPS if step in todo or step == STEPS[-1])
+
+
 def last_change_request(signature: Signature) -> AuditEvent | None:
     """The audit event of the latest "changes requested" decision on `signature`, if any."""
     events = db.session.scalars(

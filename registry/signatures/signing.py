@@ -13,6 +13,7 @@ import secrets
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.exceptions import NotFound
 
 from registry.disclosure import View
 from registry.errors import OperationError, Refused
@@ -40,6 +41,25 @@ from registry.templating import window_words
 
 bp = Blueprint("signing", __name__, url_prefix="/pledges/<slug>/sign")
 stakeholder_only = role_required(Role.stakeholder)
+
+
+@bp.before_request
+def _closed_to_visitors():
+    """An anonymous visitor of a closed pledge form reads its closed message (and when it
+    reopens) before any login; an open form asks them to log in or register as before."""
+    if current_user.is_authenticated or request.method != "GET":
+        return None
+    try:
+        pledge = get_pledge_or_404((request.view_args or {}).get("slug", ""))
+    except NotFound:
+        return None  # the view asks for a login first, as for any page of the form
+    now = utcnow()
+    window = pledge.current_window(WindowKind.signature, now)
+    if window is not None and window.is_open(now):
+        return None
+    return render_template(
+        "signatures/signing/closed.html", pledge=pledge, closed=window_words(window, now).closed
+    )
 
 
 def _load(slug: str, *, must_exist: bool = False):
@@ -80,6 +100,7 @@ def _render(template: str, pledge, organisation, signature, **context):
         signature=signature,
         can_write=writable and (signature is None or signature.is_editable),
         closed=None if writable else window_words(window, now).closed,
+        todo=queries.steps_needing_attention(signature),
         **context,
     )
 
@@ -94,10 +115,11 @@ def CONFLICT() -> str:  # noqa: N802 - a message constant that must be translate
 @bp.get("")
 @stakeholder_only
 def start(slug: str):
-    """Where the pledge form begins, or where a saved draft continues."""
+    """Where the pledge form begins, or where a saved draft continues: the first step that
+    needs attention (the check-and-submit page after a change request)."""
     pledge, _organisation, signature = _load(slug)
     if signature is None or signature.is_editable:
-        return redirect(url_for("signing.organisation", slug=pledge.slug))
+        return redirect(url_for(queries.first_step_to_continue(signature), slug=pledge.slug))
     return redirect(url_for("signing.review", slug=pledge.slug))
 
 

@@ -216,7 +216,7 @@ def test_create_user_cli_errors(app, make_user, args, stdin, message):
 
 @pytest.mark.parametrize(
     ("target", "expected"),
-    [("/invitations/abc", "/invitations/abc"), ("https://evil.example.com/", "/")],
+    [("/invitations/abc", "/invitations/abc"), ("https://evil.example.com/", "/my-organisation")],
 )
 def test_registration_follows_next_within_the_site_only(client, db, target, expected):
     response = register(client, REGISTRATION, query=f"?next={target}")

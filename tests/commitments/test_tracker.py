@@ -478,7 +478,9 @@ def test_commitment_page_timeline_and_history(client, db, staff, registry, windo
     html = page.get_data(as_text=True)
     assert "Refugee rumour tracking in Kakuma" in html and "Kakuma Voices" in html
     assert "Accepted" in html  # signature status
-    assert "Hate speech" in html and "Social listening" in html and "KEN" in html
+    assert (
+        "Hate speech" in html and "Social listening" in html and "Kenya" in html
+    )  # a country by name
     # Timeline: the closed window first; None percent is "not reported", never 0 %.
     assert html.index("HLOM 2025 review") < html.index("GRF 2027 review")
     percents = re.findall(r"<dd class=\"col-sm-9\" data-percent>([^<]*)</dd>", html)

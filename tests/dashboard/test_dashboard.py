@@ -384,7 +384,7 @@ def test_page_renders_charts_tables_and_links(app, client, dataset, make_user, l
         assert _has_link(page, path, region="europe", **signatory)
         everything = client.get(URL).get_data(as_text=True)
         assert _has_link(everything, path, region="europe", signatory="any")
-    assert "Median time to convert" in page and "16.0 days" in page
+    assert "Median time to convert" in page and "16 days" in page
     assert "How these figures are computed" in page
 
 

@@ -66,6 +66,8 @@ def test_no_anonymous_page_names_a_protected_organisation(app, client, crafted, 
     for url in urls:
         response = client.get(url)
         assert response.status_code < 500, url
+        if response.mimetype.startswith("image/"):
+            continue  # the favicon: no text to read
         assert_no_leak(response.get_data(as_text=True), crafted, url)
     pledge_page = client.get(f"/pledges/{crafted.pledge.slug}").get_data(as_text=True)
     assert "Open Platforms Inc" in pledge_page  # the page does show its signatories

@@ -418,8 +418,8 @@ def test_remind_from_the_shell_is_safe_to_repeat(app, db, pledge, reporter, wind
     runner = app.test_cli_runner()
     first = runner.invoke(args=["registry", "remind", "--pledge", pledge.slug])
     second = runner.invoke(args=["registry", "remind", "--pledge", pledge.slug])
-    assert first.exit_code == 0 and "Reminded 1 organisation(s)" in first.output
-    assert second.exit_code == 0 and "Reminded 0 organisation(s)" in second.output
+    assert first.exit_code == 0 and "Reminded 1 organisation for" in first.output
+    assert second.exit_code == 0 and "Reminded 0 organisations" in second.output
     [message] = smtp.wait_for(1)
     assert "://registry.test/report/digital-protection/commitments/" in body_of(message)
 

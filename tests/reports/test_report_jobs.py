@@ -160,7 +160,8 @@ def test_the_report_pages_follow_a_run(client, db, make_org, staff, no_worker):
     assert 'name="report"' in index.get_data(as_text=True)
 
     response = client.post(
-        "/coordinate/reports", data={"report": "signatory", "organisation": str(organisation.id)}
+        "/coordinate/reports",
+        data={"report": "signatory", "signatory_organisation": str(organisation.id)},
     )
     assert response.status_code == 302
     run_id = int(response.headers["Location"].rsplit("/", 1)[1])
@@ -196,7 +197,11 @@ def test_the_report_pages_follow_a_run(client, db, make_org, staff, no_worker):
 
 def test_posting_again_on_unchanged_data_goes_to_the_stored_run(client, db, make_org, staff):
     organisation = make_org()
-    data = {"report": "signatory", "organisation": str(organisation.id), "audience": "public"}
+    data = {
+        "report": "signatory",
+        "signatory_organisation": str(organisation.id),
+        "signatory_audience": "public",
+    }
     first = client.post("/coordinate/reports", data=data)
     second = client.post("/coordinate/reports", data=data, follow_redirects=True)
     assert first.headers["Location"].endswith(second.request.path)
@@ -206,11 +211,13 @@ def test_posting_again_on_unchanged_data_goes_to_the_stored_run(client, db, make
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"report": "signatory"}, "The parameter &#39;organisation&#39; is required."),
-        ({"report": "signatory", "organisation": "x"}, "must be a whole number"),
-        ({"report": "signatory", "organisation": "999999"}, "There is no organisation 999999."),
-        ({"report": "nonsense"}, "Unknown report &#39;nonsense&#39;"),
-        ({"report": "signatory", "organisation": "1", "window": "3"}, "Unknown report param"),
+        ({"report": "signatory"}, "Choose the organisation."),
+        ({"report": "signatory", "signatory_organisation": "999999"}, "Not a valid choice"),
+        ({"report": "nonsense"}, "Not a valid choice"),
+        (
+            {"report": "grf", "grf_pledge": "all", "grf_as_of": "2999-01-01"},
+            "Choose today or a day before",
+        ),
     ],
 )
 def test_bad_parameters_show_the_form_again(client, db, staff, data, message):
@@ -218,6 +225,8 @@ def test_bad_parameters_show_the_form_again(client, db, staff, data, message):
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert message in html and 'name="report"' in html
+    # The page speaks the page's words, never the report modules' parameter names.
+    assert "slug" not in html and "parameter" not in html.lower()
     assert db.session.query(ReportRun).count() == 0
 
 
@@ -285,7 +294,7 @@ def test_the_cli_exits_1_when_the_render_fails(app, db, make_org, tmp_path, monk
 
 
 def test_a_second_click_follows_the_run_in_progress(client, db, make_org, staff, no_worker):
-    data = {"report": "signatory", "organisation": str(make_org().id)}
+    data = {"report": "signatory", "signatory_organisation": str(make_org().id)}
     first = client.post("/coordinate/reports", data=data).headers["Location"]
     second = client.post("/coordinate/reports", data=data).headers["Location"]
     assert first == second and len(no_worker) == 1
@@ -295,7 +304,7 @@ def test_a_second_click_follows_the_run_in_progress(client, db, make_org, staff,
 def test_a_run_whose_worker_died_shows_as_failed_and_a_new_click_starts_again(
     client, db, make_org, staff, no_worker
 ):
-    data = {"report": "signatory", "organisation": str(make_org().id)}
+    data = {"report": "signatory", "signatory_organisation": str(make_org().id)}
     first = client.post("/coordinate/reports", data=data).headers["Location"]
     run_id = int(first.rsplit("/", 1)[1])
     # Its worker started rendering 31 minutes ago and died (a restart): nothing will finish it.

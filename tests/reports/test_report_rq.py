@@ -79,7 +79,8 @@ def test_the_page_enqueues_on_rq_and_shows_the_result(
     login_as(make_user(role=Role.coordinator))
     organisation = make_org()
     response = client.post(
-        "/coordinate/reports", data={"report": "signatory", "organisation": str(organisation.id)}
+        "/coordinate/reports",
+        data={"report": "signatory", "signatory_organisation": str(organisation.id)},
     )
     detail = response.headers["Location"]
     assert 'data-status="queued"' in client.get(detail).get_data(as_text=True)

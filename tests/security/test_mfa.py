@@ -97,7 +97,7 @@ def test_a_session_from_before_mfa_was_required_is_sent_to_set_it_up(
 
 def test_stakeholders_may_log_in_without_and_may_turn_it_on(client, make_user, mfa_required):
     stakeholder = make_user(role=Role.stakeholder)
-    assert _password_step(client, stakeholder).headers["Location"].endswith("/")
+    assert _password_step(client, stakeholder).headers["Location"].endswith("/start")
     assert client.get("/my-organisation").status_code == 200
     secret = _set_up(client)
     _logout(client)

@@ -96,7 +96,7 @@ def test_a_message_that_cannot_go_is_failed_and_the_others_go_on(app, db, record
         )
         db.session.commit()
     result = app.test_cli_runner().invoke(args=["registry", "outbox"])
-    assert result.exit_code == 0 and "Delivered 2 message(s)." in result.output
+    assert result.exit_code == 0 and "Delivered 2 messages." in result.output
     first, injected, refused, last = _rows(db)
     assert (first.status, last.status) == (OutboxStatus.sent, OutboxStatus.sent)
     assert (

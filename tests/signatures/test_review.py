@@ -106,11 +106,12 @@ def test_detail_shows_everything_the_organisation_entered(client, db, submit, st
         "Escalate hate speech against refugees within 48 hours.",
         "Somali, Arabic",
         "Escalations handled within 48 hours",
-        "KEN",
-        "500.0",
+        "Kenya",  # a country by its name, not its ISO code
+        "500",
         'name="decision"',
     ):
         assert text in page, text
+    assert "500.0" not in page and ">KEN<" not in page
     assert "What changed since changes were requested" not in page
     assert client.get(f"{QUEUE}/999999").status_code == 404
 
