@@ -159,7 +159,7 @@ def test_a_review_happens_once(server, db, commitment, make_user):
     )
     assert [r.status_code for r in responses] == [302] * len(opened)
     flashes = [s.get("/coordinate/progress").text for s, _t, _v in opened]
-    assert sum("Update verified." in page for page in flashes) == 1
+    assert sum("Verified: “Moderation”." in page for page in flashes) == 1
     db.session.expire_all()
     verifications = db.session.scalar(
         select(func.count(AuditEvent.id)).where(
