@@ -56,6 +56,7 @@ def _init_extensions(app: Flask) -> None:
     from flask_security import SQLAlchemyUserDatastore
 
     import registry.audit  # noqa: F401 - registers the audit listeners
+    import registry.summary  # noqa: F401 - registers the dashboard summary listeners
     from registry import i18n, limits, security_log, sessions, web
     from registry.accounts.forms import SECURITY_FORMS
     from registry.extensions import babel, bootstrap, csrf, db, migrate, security
@@ -154,6 +155,7 @@ def _register_shared(app: Flask) -> None:
     commands."""
     from registry import backup, cli, errors, templating
     from registry.accounts import commands as accounts
+    from registry.dashboard import commands as dashboard
     from registry.demo import commands as demo
     from registry.pledges import commands as pledges
     from registry.progress import commands as progress
@@ -174,6 +176,7 @@ def _register_shared(app: Flask) -> None:
             demo.demo_data,
             backup.backup,
             backup.restore,
+            dashboard.rebuild_summary,
         ],
     )
 

@@ -53,6 +53,8 @@ def _actor() -> tuple[int | None, str | None, str | None]:
 
 def _jsonable(value):
     """A JSON-safe copy of a column value."""
+    if value is None or type(value) in (str, int, float, bool):
+        return value
     if isinstance(value, enum.Enum):
         return value.name
     if isinstance(value, datetime | date):
@@ -164,6 +166,30 @@ def _write_audit_events(session, flush_context):
 
 #: Audit actions that are also security events (registry/security_log.py).
 SECURITY_EVENTS = {"contact.view", "export"}
+
+
+def created_events(model, rows: list[dict], ids: list[int]) -> list[dict]:
+    """The "create" `AuditEvent` rows of records written in bulk (Core inserts, which no flush
+    sees): the same snapshot a flush would log. The caller inserts them in its transaction."""
+    actor_id, label, ip = _actor()
+    now = utcnow()
+    keys = [a.key for a in inspect(model).column_attrs if a.key not in model.__audit_exclude__]
+    return [
+        {
+            "actor_id": actor_id,
+            "actor_label": label,
+            "action": "create",
+            "entity_type": model.__name__,
+            "entity_id": id_,
+            "before": None,
+            "after": {key: _jsonable(id_ if key == "id" else row.get(key)) for key in keys},
+            "at": now,
+            "ip": ip,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for row, id_ in zip(rows, ids, strict=True)
+    ]
 
 
 def record(session, action: str, entity, details: dict | None = None) -> None:

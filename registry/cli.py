@@ -143,6 +143,18 @@ def outbox(retry_failed: bool) -> None:
     click.echo(f"Delivered {delivered} message{'' if delivered == 1 else 's'}.")
 
 
+@registry_cli.command("static-folders")
+def static_folders() -> None:
+    """Print each URL prefix of static files and the folder it is served from, for the front
+    server of a scaled deployment (gunicorn should not serve them)."""
+    app = current_app
+    click.echo(f"{app.static_url_path} {app.static_folder}")
+    for blueprint in app.blueprints.values():
+        if blueprint.has_static_folder:
+            prefix = (blueprint.url_prefix or "") + (blueprint.static_url_path or "")
+            click.echo(f"{prefix} {blueprint.static_folder}")
+
+
 def init_app(app: Flask, commands) -> None:
     """Attach the `registry` group, with each area's `commands`, to the app's CLI; each
     command first makes sure the database has its schema."""

@@ -144,7 +144,10 @@ def load(instance_path: str) -> dict:
         # answers again, never a 500.
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_SWALLOW_ERRORS": True,
-        "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        # An import file may be 100 MB (100,000 rows); other forms are limited by Flask's
+        # MAX_FORM_MEMORY_SIZE (500 kB of fields), and uploads are spooled to disk.
+        "MAX_CONTENT_LENGTH": 101 * 1024 * 1024,
+        "IMPORT_MAX_BYTES": 100 * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
         # Server-side sessions (Flask-Session): the cookie holds only a random id; logging out
         # deletes the session on the server, so a copied cookie opens nothing afterwards.

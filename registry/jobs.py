@@ -101,6 +101,32 @@ def enqueue_in(seconds: float, path: str, *args) -> None:
         timer.start()
 
 
+_progress: dict[str, int] = {}
+
+
+def set_progress(key: str, value: int) -> None:
+    """Record how far a job has got (shared through Redis when configured, so that any web
+    host can show it; else kept in this process, which runs the jobs)."""
+    if current_app.config.get("REDIS_URL"):
+        from redis import Redis
+
+        Redis.from_url(current_app.config["REDIS_URL"]).set(
+            f"registry:progress:{key}", value, ex=86400
+        )
+    else:
+        _progress[key] = value
+
+
+def get_progress(key: str) -> int | None:
+    """What `set_progress` last recorded for `key`, if anything."""
+    if current_app.config.get("REDIS_URL"):
+        from redis import Redis
+
+        value = Redis.from_url(current_app.config["REDIS_URL"]).get(f"registry:progress:{key}")
+        return int(value) if value is not None else None
+    return _progress.get(key)
+
+
 def enqueue_after_commit(session: Session, path: str, *args, on_failure: str | None = None):
     """Enqueue job `path` once `session` commits (the same job and arguments once per commit);
     dropped on rollback. If it cannot be enqueued (Redis down), the change stays saved, the

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import insert, select
 
+from registry import summary
 from registry.demo.common import (
     between,
     demo_pledge,
@@ -66,6 +67,7 @@ from registry.models.signatures import (
     commitment_risks,
     commitment_target_populations,
 )
+from registry.text import normalise_name, site_key
 
 CHUNK_ORGANISATIONS = 500
 CHUNK_ROWS = 5000
@@ -131,6 +133,10 @@ class ScaleLoader:
         for start in range(0, len(todo), CHUNK_ORGANISATIONS):
             self._chunk(todo[start : start + CHUNK_ORGANISATIONS])
             db.session.commit()
+        if todo:
+            # Core inserts pass the summary listeners by: count the dashboard's figures again.
+            summary.rebuild(db.session.connection())
+            db.session.commit()
         return self.created
 
     @staticmethod
@@ -174,6 +180,7 @@ class ScaleLoader:
                 visibility = "hidden"
             region = region_for(country)
             name = scale_org_name(rng, kind, country)
+            website = f"https://www.{slug(name)[:40]}-{i + 1}.example.org"
             rows.append(
                 {
                     "name": name,
@@ -182,7 +189,9 @@ class ScaleLoader:
                     "country": country,
                     "region": region.name if region else None,
                     "is_region_overridden": False,
-                    "website": f"https://www.{slug(name)[:40]}-{i + 1}.example.org",
+                    "website": website,
+                    "name_key": normalise_name(name) or None,
+                    "site_key": site_key(website),
                     "description": fill(
                         DESCRIPTIONS[kind],
                         country=country_name(country) or country,

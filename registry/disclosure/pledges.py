@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from registry.extensions import db
+from registry.lists import Page, last_page
 from registry.models import (
     Organisation,
     Pledge,
@@ -83,20 +84,29 @@ def _signatory_organisations(pledge_id: int) -> list[Organisation]:
     return list(db.session.scalars(query))
 
 
-def public_signatories(view: View, pledge_id: int) -> PublicSignatories:
-    """Who signed the pledge: public organisations by name, anonymised ones by description
-    only, hidden ones only counted."""
+#: Signatories listed on one page of a pledge's public page (scale: tens of thousands).
+SIGNATORIES_PER_PAGE = 50
+
+
+def public_signatories(
+    view: View, pledge_id: int, page: int = 1, per_page: int = SIGNATORIES_PER_PAGE
+) -> PublicSignatories:
+    """Who signed the pledge, one page at a time: public organisations by name, then
+    anonymised ones by description only; hidden ones only counted. Every signatory counts
+    for the small-group rule; records are built for the page's rows only."""
     organisations = _signatory_organisations(pledge_id)
     view.include(organisations)
-    records = [r for r in (view.organisation(o) for o in organisations) if r is not None]
-    named = sorted((r for r in records if r.is_named), key=lambda r: r.name.casefold())
-    described = sorted((r for r in records if not r.is_named), key=lambda r: r.name.casefold())
+    listed = [(name, o) for o in organisations if (name := view.name(o)) is not None]
+    listed.sort(key=lambda pair: (not view.is_named(pair[1]), pair[0].casefold()))
+    page = min(max(page, 1), last_page(len(listed), per_page))
+    rows = [view.organisation(o) for _name, o in listed[(page - 1) * per_page : page * per_page]]
     hidden = sum(o.visibility is Visibility.hidden for o in organisations)
     return PublicSignatories(
-        named=tuple(named),
-        described=tuple(described),
+        named=tuple(r for r in rows if r.is_named),
+        described=tuple(r for r in rows if not r.is_named),
         not_listed=view.count(hidden),
         total=len(organisations),
+        page=Page(rows=rows, total=len(listed), page=page, per_page=per_page),
     )
 
 

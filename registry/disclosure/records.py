@@ -67,6 +67,7 @@ class PublicSignatories:
     described: tuple[PublicOrganisation, ...]
     not_listed: object  # PublicCount of hidden signatories
     total: int
+    page: object = None  # registry.lists.Page of the listed ones (named, then described)
 
 
 @dataclass(frozen=True)

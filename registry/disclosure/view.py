@@ -151,6 +151,10 @@ class View:
             self._describer = Describer(self._population.values(), self.threshold)
         return self._describer
 
+    def is_named(self, organisation: Organisation) -> bool:
+        """Whether the output names the organisation (else describes it, or leaves it out)."""
+        return not self.public or organisation.visibility is Visibility.public
+
     def name(self, organisation: Organisation) -> str | None:
         """How the output names the organisation; None for a hidden one in public. Even a
         public organisation's name is text: one that contains a protected organisation's name
@@ -174,7 +178,7 @@ class View:
         """The organisation as a record; None for a hidden one in public."""
         if organisation is None or (name := self.name(organisation)) is None:
             return None
-        named = not self.public or organisation.visibility is Visibility.public
+        named = self.is_named(organisation)
         description = self.wording(organisation, organisation)
         return PublicOrganisation(
             name=name,

@@ -9,7 +9,15 @@ from .enums import __all__ as _enum_names
 from .organisations import Contact, JoinRequest, Organisation, PossibleDuplicate
 from .pledges import DEFAULT_CLOSED_MESSAGE, Invitation, KeyOutcome, Pledge, SubmissionWindow
 from .signatures import Commitment, CommitmentCountry, ProgressUpdate, Signature
-from .system import AuditEvent, OutboxMessage, Reminder, ReportRun, ServerSession
+from .system import (
+    AuditEvent,
+    ImportRun,
+    OutboxMessage,
+    Reminder,
+    ReportRun,
+    ServerSession,
+    SummaryCount,
+)
 from .vocabulary import VocabularyTerm
 
 __all__ = [
@@ -20,6 +28,7 @@ __all__ = [
     "CommitmentCountry",
     "Contact",
     "EngagementRecord",
+    "ImportRun",
     "InvalidTransition",
     "Invitation",
     "JoinRequest",
@@ -37,6 +46,7 @@ __all__ = [
     "ServerSession",
     "Signature",
     "SubmissionWindow",
+    "SummaryCount",
     "User",
     "VocabularyTerm",
     "utcnow",

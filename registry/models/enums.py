@@ -10,6 +10,7 @@ __all__ = [
     "EngagementKind",
     "EngagementStage",
     "GeographicLevel",
+    "ImportStatus",
     "JoinRequestStatus",
     "OutboxStatus",
     "Region",
@@ -144,6 +145,14 @@ class ReportStatus(LabelledEnum):
     queued = N_("Queued")
     gathering = N_("Gathering data")
     rendering = N_("Rendering")
+    done = N_("Done")
+    failed = N_("Failed")
+
+
+class ImportStatus(LabelledEnum):
+    checked = N_("Checked, waiting for confirmation")
+    queued = N_("Queued")
+    importing = N_("Importing")
     done = N_("Done")
     failed = N_("Failed")
 

@@ -23,6 +23,10 @@ if TYPE_CHECKING:
 
 class Organisation(Audited, TimestampMixin, db.Model):
     __tablename__ = "organisations"
+    __table_args__ = (
+        # Lists by name walk this index (the public pledge page's signatories, page by page).
+        sa.Index("ix_organisations_lower_name_id", sa.text("lower(name)"), "id"),
+    )
 
     name: Mapped[str] = mapped_column(sa.String(300))
     acronym: Mapped[str | None] = mapped_column(sa.String(40))
@@ -41,6 +45,8 @@ class Organisation(Audited, TimestampMixin, db.Model):
     # Derived for the duplicate check, in every script: "|key|key|" of the normalised name and
     # other names, and the website's key (its domain, or the page on a shared site).
     name_keys: Mapped[str | None] = mapped_column(sa.Text)
+    # The name's own key, indexed: an import finds a probable twin by equality, not by a scan.
+    name_key: Mapped[str | None] = mapped_column(sa.String(300), index=True)
     site_key: Mapped[str | None] = mapped_column(sa.String(500), index=True)
 
     contacts: Mapped[list[Contact]] = relationship(
@@ -50,12 +56,38 @@ class Organisation(Audited, TimestampMixin, db.Model):
     signatures: Mapped[list[Signature]] = relationship(back_populates="organisation")
     engagement_records: Mapped[list[EngagementRecord]] = relationship(back_populates="organisation")
 
+    @staticmethod
+    def name_keys_of(name: str | None, other_names) -> tuple[str | None, str | None]:
+        """(name_key, name_keys) of a name and its other names (see the columns)."""
+        keys = dict.fromkeys(k for k in (normalise_name(n) for n in [name, *other_names]) if k)
+        joined = "".join(f"|{k}" for k in keys) + "|" if keys else None
+        return (normalise_name(name) or None), joined
+
+    @staticmethod
+    def derived(values: dict, keys: tuple | None = None) -> dict:
+        """What the validators below derive from a new organisation's `values`, for rows
+        written in bulk without them: the country code and its region, the refugee-led rule
+        and the twin keys (`keys`: (name key, site key) when computed already)."""
+        country = _country_code(values.get("country"))
+        refugee_led = values["stakeholder_type"] is StakeholderType.refugee_led_organisation
+        name_key, name_keys = Organisation.name_keys_of(
+            values["name"], values.get("other_names") or []
+        )
+        site = keys[1] if keys else site_key(values.get("website"))
+        return {
+            "country": country,
+            "region": region_for(country) if country else None,
+            "is_refugee_led": bool(values.get("is_refugee_led")) or refugee_led,
+            "name_key": keys[0] if keys else name_key,
+            "name_keys": name_keys,
+            "site_key": site,
+        }
+
     @validates("name", "other_names")
     def _derive_name_keys(self, key, value):
-        names = [value] if key == "name" else [self.name]
-        names += list(value or []) if key == "other_names" else list(self.other_names or [])
-        keys = dict.fromkeys(k for k in (normalise_name(n) for n in names) if k)
-        self.name_keys = "".join(f"|{k}" for k in keys) + "|" if keys else None
+        name = value if key == "name" else self.name
+        others = list(value or []) if key == "other_names" else list(self.other_names or [])
+        self.name_key, self.name_keys = self.name_keys_of(name, others)
         return value
 
     @validates("website")
@@ -76,7 +108,7 @@ class Organisation(Audited, TimestampMixin, db.Model):
 
     @validates("country")
     def _derive_region(self, _key, value: str | None) -> str | None:
-        value = value.strip().upper() if value else None
+        value = _country_code(value)
         if not self.is_region_overridden:
             self.region = region_for(value) if value else None
         return value
@@ -93,6 +125,10 @@ class Organisation(Audited, TimestampMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<Organisation {self.id} {self.name!r}>"
+
+
+def _country_code(value: str | None) -> str | None:
+    return value.strip().upper() if value else None
 
 
 class JoinRequest(Audited, TimestampMixin, db.Model):

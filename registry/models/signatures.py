@@ -223,6 +223,8 @@ class ProgressUpdate(Audited, TimestampMixin, db.Model):
             "progress_percent IS NULL OR (progress_percent >= 0 AND progress_percent <= 100)",
             name="percent_range",
         ),
+        # The dashboard's latest highlights walk this index backwards and stop after a few.
+        sa.Index("ix_progress_updates_reviewed_at_id", "reviewed_at", "id"),
     )
     TRANSITIONS = {
         (ReviewState.draft, ReviewState.submitted),

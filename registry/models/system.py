@@ -1,4 +1,5 @@
-"""The registry's own records: audit trail, report runs, e-mail outbox."""
+"""The registry's own records: audit trail, report runs, import runs, e-mail outbox, and the
+summary counts behind the dashboard."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column
 from registry.extensions import db
 
 from .base import TimestampMixin, UTCDateTime, enum_column, utcnow
-from .enums import Audience, OutboxStatus, ReportStatus
+from .enums import Audience, ImportStatus, OutboxStatus, ReportStatus
 
 
 class AuditEvent(TimestampMixin, db.Model):
@@ -101,3 +102,45 @@ class ServerSession(db.Model):
     key: Mapped[str] = mapped_column(sa.String(64), unique=True)
     data: Mapped[bytes] = mapped_column(sa.LargeBinary)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class ImportRun(TimestampMixin, db.Model):
+    """One import file: checked (the plan of every row, kept for the confirmation), then
+    written by a job, with its progress."""
+
+    __tablename__ = "import_runs"
+
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    filename: Mapped[str] = mapped_column(sa.String(200))
+    status: Mapped[ImportStatus] = enum_column(ImportStatus, default=ImportStatus.checked)
+    #: create/update/skip/duplicate/error counts of the plan, then the result of the import.
+    counts: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    #: The rows the preview shows (every blocking row first, at most a few hundred).
+    preview: Mapped[list] = mapped_column(sa.JSON, default=list)
+    ignored_columns: Mapped[list] = mapped_column(sa.JSON, default=list)
+    #: The version of the data the plan was made on: the plan is reused while it is unchanged.
+    data_version: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    plan: Mapped[bytes | None] = deferred(mapped_column(sa.LargeBinary))
+    #: The file itself, planned again if the data changed before the confirmation.
+    upload: Mapped[bytes | None] = deferred(mapped_column(sa.LargeBinary))
+    total_rows: Mapped[int] = mapped_column(default=0)
+    written_rows: Mapped[int] = mapped_column(default=0)
+    allow_duplicates: Mapped[bool] = mapped_column(default=False)
+    error: Mapped[str | None] = mapped_column(sa.Text)
+    requested_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SummaryCount(db.Model):
+    """One figure of the dashboard, kept up to date in the transaction of every change
+    (registry/dashboard/summary.py): `pledge_id` 0 is every pledge."""
+
+    __tablename__ = "summary_counts"
+
+    pledge_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    figure: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
+    n: Mapped[int] = mapped_column(default=0)

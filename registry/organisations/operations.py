@@ -58,12 +58,32 @@ def create_organisation(
         country=country,
         **fields,
     )
-    if visibility is None:
-        visibility = Visibility.anonymised if organisation.is_refugee_led else Visibility.public
-    organisation.visibility = visibility
+    organisation.visibility = visibility or default_visibility(organisation.is_refugee_led)
     db.session.add(organisation)
     db.session.flush()
     return organisation
+
+
+def default_visibility(is_refugee_led: bool) -> Visibility:
+    """Refugee-led organisations are anonymised unless told otherwise (DESIGN §4)."""
+    return Visibility.anonymised if is_refugee_led else Visibility.public
+
+
+#: The columns of a new organisation that an import may leave out.
+OPTIONAL_COLUMNS = ("acronym", "country", "website", "description", "external_ref")
+
+
+def organisation_row(values: dict, now, keys: tuple | None = None) -> dict:
+    """The columns `create_organisation` stores for `values`, as a row to insert in bulk
+    (`keys`: its twin keys, when the caller computed them already)."""
+    row = dict.fromkeys(OPTIONAL_COLUMNS) | {
+        k: v for k, v in values.items() if k not in ("is_refugee_led", "visibility")
+    }
+    row["name"] = row["name"].strip()
+    row.update(Organisation.derived(values | {"name": row["name"]}, keys))
+    row["visibility"] = values.get("visibility") or default_visibility(row["is_refugee_led"])
+    row |= {"is_region_overridden": False, "created_at": now, "updated_at": now}
+    return row
 
 
 def update_organisation_profile(organisation: Organisation, data: dict) -> Organisation:

@@ -97,11 +97,12 @@ def spend_invitation_when_reported(
         pledge_operations.use_invitation(invitation, now)
 
 
-def refresh_commitment_progress(commitment: Commitment) -> Commitment:
+def refresh_commitment_progress(commitment: Commitment, flush: bool = True) -> Commitment:
     """Take the commitment's status and progress from its latest verified update.
 
     The status is derived, not moved through the transition rules: a verified report that a
-    commitment went from planning straight to fulfilled is the fact to show.
+    commitment went from planning straight to fulfilled is the fact to show. An import of many
+    updates passes `flush=False` and flushes once.
     """
     verified = [u for u in commitment.progress_updates if u.review_state is ReviewState.verified]
     if verified:
@@ -115,7 +116,8 @@ def refresh_commitment_progress(commitment: Commitment) -> Commitment:
         )
         commitment.status = latest.status
         commitment.progress_percent = latest.progress_percent
-    db.session.flush()
+    if flush:
+        db.session.flush()
     return commitment
 
 

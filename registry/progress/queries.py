@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from registry import summary
 from registry.disclosure import View
 from registry.disclosure.review import wording_review
 from registry.extensions import db
@@ -241,31 +242,33 @@ def due_by_organisation(pledge: Pledge, window: SubmissionWindow) -> dict:
 
 def _highlights_by_outcome(pledge: Pledge, limit: int) -> dict[int, list[ProgressUpdate]]:
     """The `limit` most recently verified updates with achievements per key outcome, in one
-    statement (a window function), whatever the number of updates."""
-    rank = (
-        sa.func.row_number()
-        .over(
-            partition_by=Commitment.key_outcome_id,
-            order_by=(ProgressUpdate.reviewed_at.desc(), ProgressUpdate.id.desc()),
-        )
-        .label("rank")
-    )
-    ranked = (
-        select(ProgressUpdate.id, rank)
-        .join(ProgressUpdate.commitment)
-        .join(Commitment.signature)
+    statement: per key outcome, a walk down the (reviewed_at, id) index that stops after
+    `limit` rows, so the cost does not grow with the number of updates."""
+    # The filters on the commitment sit in EXISTS, and the review state is compared through
+    # coalesce(), so that the planner walks the (reviewed_at, id) index rather than another.
+    verified = sa.func.coalesce(ProgressUpdate.review_state, ReviewState.draft.name)
+    ranked = [
+        select(ProgressUpdate.id)
         .where(
-            *_tracked(pledge),
-            Commitment.key_outcome_id.is_not(None),
-            ProgressUpdate.review_state == ReviewState.verified,
+            verified == ReviewState.verified.name,
             ProgressUpdate.achievements.is_not(None),
+            ProgressUpdate.reviewed_at.is_not(None),
+            sa.exists()
+            .where(Commitment.id == ProgressUpdate.commitment_id)
+            .where(Signature.id == Commitment.signature_id)
+            .where(*_tracked(pledge), Commitment.key_outcome_id == outcome.id),
         )
+        .order_by(ProgressUpdate.reviewed_at.desc(), ProgressUpdate.id.desc())
+        .limit(limit)
         .subquery()
-    )
+        for outcome in pledge.key_outcomes
+    ]
+    if not ranked:
+        return {}
+    ids = sa.union_all(*(select(subquery.c.id) for subquery in ranked)).subquery()
     updates = db.session.scalars(
         select(ProgressUpdate)
-        .join(ranked, ranked.c.id == ProgressUpdate.id)
-        .where(ranked.c.rank <= limit)
+        .where(ProgressUpdate.id.in_(select(ids.c.id)))
         .options(
             selectinload(ProgressUpdate.commitment)
             .selectinload(Commitment.signature)
@@ -280,14 +283,51 @@ def _highlights_by_outcome(pledge: Pledge, limit: int) -> dict[int, list[Progres
 
 
 def rollup_by_key_outcome(
-    pledge: Pledge, window: SubmissionWindow | None, highlights: int = 3
+    pledge: Pledge, window: SubmissionWindow | None, highlights: int = 3, direct: bool = False
 ) -> list[dict]:
     """Per key outcome: commitments, status mix, share reported in the window, latest highlights
     from verified updates. The figures the pledge lead used to compile by hand.
 
-    Counted in the database, in a fixed number of statements whatever the number of
-    commitments (two counts, the highlights and their related rows): the dashboard and the GRF
-    report of a large pledge call it."""
+    The counts come from the summary counts (`registry.summary`), or with `direct` from two
+    GROUP BY statements; the highlights from one statement. The dashboard and the GRF report of
+    a large pledge call it."""
+    mix, reported = (_direct_counts if direct else _summary_counts)(pledge, window)
+    latest = _highlights_by_outcome(pledge, highlights)
+    result = []
+    for outcome in pledge.key_outcomes:
+        total = sum(mix[outcome.id].values())
+        done = reported.get(outcome.id, 0)
+        result.append(
+            {
+                "key_outcome": outcome,
+                "commitments": total,
+                "status_mix": {s.name: n for s, n in mix[outcome.id].items()},
+                "reported": done,
+                "share_reported": (done / total) if total and window is not None else None,
+                "highlights": latest.get(outcome.id, []),
+            }
+        )
+    return result
+
+
+def _summary_counts(pledge: Pledge, window: SubmissionWindow | None):
+    """(status mix per key outcome id, reported per key outcome id) from the summary."""
+    found = summary.read([pledge.id], ["key_outcome_status", "key_outcome_reported"])
+    mix: dict[int | None, Counter] = defaultdict(Counter)
+    for key, n in found.get((pledge.id, "key_outcome_status"), {}).items():
+        outcome, status = key.split(":")
+        mix[int(outcome) if outcome else None][CommitmentStatus[status]] += n
+    reported: dict[int | None, int] = {}
+    if window is not None:
+        for key, n in found.get((pledge.id, "key_outcome_reported"), {}).items():
+            window_id, outcome = key.split(":")
+            if window_id == str(window.id):
+                reported[int(outcome) if outcome else None] = n
+    return mix, reported
+
+
+def _direct_counts(pledge: Pledge, window: SubmissionWindow | None):
+    """(status mix per key outcome id, reported per key outcome id) from the records."""
     mix: dict[int, Counter] = defaultdict(Counter)
     for outcome_id, status, n in db.session.execute(
         select(Commitment.key_outcome_id, Commitment.status, sa.func.count())
@@ -315,19 +355,4 @@ def rollup_by_key_outcome(
                 .group_by(Commitment.key_outcome_id)
             ).all()
         )
-    latest = _highlights_by_outcome(pledge, highlights)
-    result = []
-    for outcome in pledge.key_outcomes:
-        total = sum(mix[outcome.id].values())
-        done = reported.get(outcome.id, 0)
-        result.append(
-            {
-                "key_outcome": outcome,
-                "commitments": total,
-                "status_mix": {s.name: n for s, n in mix[outcome.id].items()},
-                "reported": done,
-                "share_reported": (done / total) if total and window is not None else None,
-                "highlights": latest.get(outcome.id, []),
-            }
-        )
-    return result
+    return mix, reported

@@ -186,9 +186,7 @@ def edit_all(slug: str):
             if _save_all(filled, window, submit=request.form.get("action") == "submit"):
                 _spend(invitation, pledge, window, organisation)
                 if commit_or_conflict(filled[0][1], CONFLICT()):
-                    saved = ngettext(
-                        "%(num)d update saved.", "%(num)d updates saved.", len(filled)
-                    )
+                    saved = ngettext("%(num)d update saved.", "%(num)d updates saved.", len(filled))
                     flash(saved, "success")
                     return redirect(url_for("progress.overview", slug=slug))
         if not filled:

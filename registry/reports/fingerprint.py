@@ -1,12 +1,10 @@
 """The data fingerprint of a report: the same kind and parameters on unchanged data give the same
 fingerprint, so a stored PDF can be returned instead of rendering it again (DESIGN §5).
 
-The fingerprint is a SHA-256 over the kind, the normalised parameters, a version vector of
-every table a report may read and a digest of what decides disclosure (`View.state_digest`). A
-table's version is cheap aggregates that move on any insert, update or delete: the row count,
-the highest id and the latest `updated_at`. Link tables have
-no timestamps (and adding a partner to a commitment does not touch the commitment's row), so
-their version is the row count and the sums of their key columns.
+The fingerprint is a SHA-256 over the kind, the normalised parameters, the version vector
+(`registry.versions.data_version`) of every table a report may read and a digest of what
+decides disclosure (`View.state_digest`: the protected organisations' identifiers, which
+include their people's e-mail domains, the approvals and the small-group threshold).
 """
 
 from __future__ import annotations
@@ -16,10 +14,8 @@ import hashlib
 import json
 from datetime import date, datetime
 
-import sqlalchemy as sa
-
 from registry.disclosure import View
-from registry.extensions import db
+from registry.versions import data_version
 
 #: Every table whose rows a report may show or count.
 DOMAIN_TABLES = (
@@ -67,33 +63,9 @@ def normalise_params(params: dict) -> dict:
     return {k: v for k, v in _jsonable(params or {}).items() if v not in (None, "", [], {})}
 
 
-def _table_version(table: sa.Table) -> list:
-    columns = table.c
-    if "updated_at" in columns:
-        aggregates = [sa.func.count(), sa.func.max(columns.id), sa.func.max(columns.updated_at)]
-    else:
-        aggregates = [sa.func.count()]
-        for column in table.primary_key.columns:
-            if isinstance(column.type, sa.Integer):
-                aggregates.append(sa.func.sum(column))
-            else:  # e.g. a country code: its length and bounds are what cheap SQL can see
-                aggregates += [
-                    sa.func.sum(sa.func.length(column)),
-                    sa.func.min(column),
-                    sa.func.max(column),
-                ]
-    row = db.session.execute(sa.select(*aggregates).select_from(table)).one()
-    return [_jsonable(value) if value is not None else None for value in row]
-
-
-def data_version() -> dict[str, list]:
-    """{table: [aggregates…]} for every domain table, read in the current session, and what
-    decides disclosure (the protected organisations' identifiers, which include their people's
-    e-mail domains, the approvals and the small-group threshold)."""
-    tables = db.metadata.tables
-    version = {name: _table_version(tables[name]) for name in DOMAIN_TABLES if name in tables}
-    version["disclosure"] = [View().state_digest()]
-    return version
+def _data_version() -> dict[str, list]:
+    """The version of every domain table and of what decides disclosure."""
+    return data_version(DOMAIN_TABLES) | {"disclosure": [View().state_digest()]}
 
 
 def report_fingerprint(kind: str, params: dict, version: dict | None = None) -> str:
@@ -101,7 +73,7 @@ def report_fingerprint(kind: str, params: dict, version: dict | None = None) -> 
     payload = {
         "kind": kind,
         "parameters": normalise_params(params),
-        "data": data_version() if version is None else version,
+        "data": _data_version() if version is None else version,
     }
     encoded = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(encoded.encode()).hexdigest()

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections import Counter
+import io
+import sys
 from pathlib import Path
 
 import click
@@ -27,7 +28,8 @@ from registry.transfer.importing.files import IMPORT_KINDS, load_import
 )
 def import_file(file: str, kind: str | None, dry_run: bool, allow_duplicates: bool) -> None:
     """Import organisations, commitments or progress reports from a .csv or .xlsx FILE: every row
-    or none. A header with commitment_external_ref (or commitment_id) and window is progress."""
+    or none. A header with commitment_external_ref (or commitment_id) and window is progress.
+    The file is read as it is checked (up to 100,000 rows), with a progress bar on a terminal."""
     if kind is not None and kind not in IMPORT_KINDS:
         fail(f"unknown kind {kind!r}; choose {', '.join(IMPORT_KINDS)}")
     path = Path(file)
@@ -37,34 +39,47 @@ def import_file(file: str, kind: str | None, dry_run: bool, allow_duplicates: bo
         fail(f"{file} is larger than 100 MB; split it")
     with acting_as(label="cli"):
         try:
-            table = load_import(kind, path.name, path.read_bytes())
-            outcomes = operations.plan_import(table.kind, table.rows)
+            table = load_import(kind, path.name, path)
+            with _bar(table.total, "Checking") as bar:
+                plan = operations.plan_import(table.kind, table.rows, progress=bar.update)
         except OperationError as exc:
             fail(f"{file}: {exc}")
-        for outcome in outcomes:
+        for outcome in plan.shown():
             click.echo(outcome.describe())
-        counts = Counter(o.action for o in outcomes)
+        if len(plan) < plan.rows:
+            click.echo(f"({plan.rows - len(plan)} more row(s) not listed: every one to fix is)")
+        counts = plan.counts
         click.echo(
-            f"{len(outcomes)} {table.kind} row(s): "
+            f"{plan.rows} {table.kind} row(s): "
             + ", ".join(
                 f"{counts[a]} {a}" for a in ("create", "update", "skip", "duplicate", "error")
             )
         )
-        refused = counts["error"] + (0 if allow_duplicates else counts["duplicate"])
+        refused = plan.blocking(allow_duplicates)
         if refused:
             fail(f"{refused} row(s) need fixing (see above); nothing was imported")
         if dry_run:
             click.echo("Dry run: nothing was written.")
             return
-        result = apply(
-            operations.apply_import,
-            table.kind,
-            table.rows,
-            allow_duplicates=allow_duplicates,
-        )
+        with _bar(plan.writes, "Importing") as bar:
+            result = apply(
+                operations.apply_import,
+                table.kind,
+                allow_duplicates=allow_duplicates,
+                plan=plan,
+                progress=bar.update,
+            )
     click.echo(
         f"Imported: {result['create']} created, {result['update']} updated, "
         f"{result['skip']} unchanged."
+    )
+
+
+def _bar(length: int | None, label: str):
+    """A progress bar on stderr (shown on a terminal only)."""
+    stderr = sys.stderr
+    return click.progressbar(
+        length=length or 0, label=label, file=stderr if stderr.isatty() else io.StringIO()
     )
 
 

@@ -3,12 +3,8 @@ commitments and progress reports (upload → dry run → confirm → one transac
 
 from __future__ import annotations
 
-import re
-import secrets
 import tempfile
-import time
 from itertools import chain
-from pathlib import Path, PurePath
 
 from flask import (
     Blueprint,
@@ -28,58 +24,34 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from openpyxl import Workbook
 
+from registry import jobs
 from registry.audit import record
 from registry.errors import OperationError
 from registry.extensions import db
-from registry.models import utcnow
+from registry.models import ImportRun, ImportStatus, utcnow
 from registry.policies import STAFF, role_required
-from registry.transfer import exporting, operations, queries
+from registry.transfer import exporting, queries
+from registry.transfer import jobs as import_jobs
 from registry.transfer.columns import COLUMN_HELP, KIND_LABELS
 from registry.transfer.forms import ImportConfirmForm, ImportUploadForm
-from registry.transfer.importing.base import ImportRefused
+from registry.transfer.importing.base import ImportRefused, Plan
 from registry.transfer.importing.files import (
     IMPORT_COLUMNS,
     IMPORT_KINDS,
     ONE_OF_COLUMNS,
     REQUIRED_COLUMNS,
-    load_import,
 )
 
 bp = Blueprint("transfer", __name__)
 
 SESSION_KEY = "transfer_import"
-DEFAULT_MAX_BYTES = 5 * 1024 * 1024
-UPLOAD_LIFETIME = 24 * 3600  # seconds an unconfirmed upload is kept
+DEFAULT_MAX_BYTES = 100 * 1024 * 1024
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+OUTCOME_ACTIONS = ("create", "update", "skip", "duplicate", "error")
 
 
 def _max_bytes() -> int:
     return current_app.config.get("IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES)
-
-
-def _upload_folder() -> Path:
-    folder = Path(current_app.instance_path) / "imports"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def _keep_upload(data: bytes, suffix: str) -> str:
-    """Store an upload until it is confirmed; returns its random key (old ones are removed)."""
-    folder = _upload_folder()
-    for old in folder.iterdir():
-        if old.stat().st_mtime < time.time() - UPLOAD_LIFETIME:
-            old.unlink(missing_ok=True)
-    token = secrets.token_urlsafe(16)
-    (folder / f"{token}{suffix}").write_bytes(data)
-    return token
-
-
-def _kept_upload(pending: dict) -> Path | None:
-    token, suffix = pending.get("token", ""), pending.get("suffix", "")
-    if not re.fullmatch(r"[A-Za-z0-9_-]{16,64}", token) or suffix not in (".csv", ".xlsx"):
-        return None
-    path = _upload_folder() / f"{token}{suffix}"
-    return path if path.is_file() else None
 
 
 def _upload_form() -> ImportUploadForm:
@@ -108,24 +80,20 @@ def _import_page(form: ImportUploadForm | None = None, status: int = 200):
     )
 
 
-def _preview(pending: dict, table, outcomes, error: str | None = None, status: int = 200):
-    blocking = [o for o in outcomes if o.action == "error"]
+def _preview(run: ImportRun, error: str | None = None, status: int = 200):
+    counts = {action: run.counts.get(action, 0) for action in OUTCOME_ACTIONS}
     return (
         render_template(
             "transfer/preview.html",
-            pending=pending,
-            table=table,
-            outcomes=outcomes,
-            counts={a: sum(o.action == a for o in outcomes) for a in OUTCOME_ACTIONS},
-            blocking=blocking,
-            form=ImportConfirmForm(formdata=None, token=pending["token"]),
+            run=run,
+            rows=sum(counts.values()),
+            outcomes=run.preview,
+            counts=counts,
+            form=ImportConfirmForm(formdata=None, token=str(run.id)),
             error=error,
         ),
         status,
     )
-
-
-OUTCOME_ACTIONS = ("create", "update", "skip", "duplicate", "error")
 
 
 @bp.get("/coordinate/import")
@@ -138,7 +106,8 @@ def import_page():
 @bp.post("/coordinate/import")
 @role_required(*STAFF)
 def check_import():
-    """Dry run: read the upload, show what importing each row would do; writes nothing."""
+    """Dry run: read the upload, show what importing each row would do; writes nothing but
+    the checked file and its plan (for the confirmation)."""
     form = _upload_form()
     if not form.validate_on_submit():
         return _import_page(form, 400)
@@ -150,55 +119,47 @@ def check_import():
                 _("The file is larger than %(mb)g MB; split it.", mb=limit / 1024 / 1024),
                 field="file",
             )
-        table = load_import(form.kind.data, upload.filename, data)
-        outcomes = operations.plan_import(table.kind, table.rows)
+        by = current_user._get_current_object()
+        run, _table, _plan = import_jobs.check_upload(form.kind.data, upload.filename, data, by)
     except OperationError as exc:
+        db.session.rollback()
         form.add_error(exc)
         return _import_page(form, 400)
-    suffix = PurePath(upload.filename).suffix.lower()
-    pending = {"token": _keep_upload(data, suffix), "suffix": suffix, "kind": table.kind}
-    pending["filename"] = PurePath(upload.filename).name[:200]
-    session[SESSION_KEY] = pending
-    return _preview(pending, table, outcomes)
+    db.session.commit()
+    session[SESSION_KEY] = run.id
+    return _preview(run)
 
 
 @bp.post("/coordinate/import/confirm")
 @role_required(*STAFF)
 def confirm_import():
-    """Import the checked file: every row in one transaction, or nothing."""
-    form, pending = ImportConfirmForm(), session.get(SESSION_KEY) or {}
-    path = _kept_upload(pending) if form.validate_on_submit() else None
-    if path is None or pending.get("token") != form.token.data:
+    """Import the checked file as a job: every row in one transaction, or nothing."""
+    form, run_id = ImportConfirmForm(), session.get(SESSION_KEY)
+    run = db.session.get(ImportRun, run_id) if isinstance(run_id, int) else None
+    valid = form.validate_on_submit() and run is not None and form.token.data == str(run.id)
+    if not valid or run.status is not ImportStatus.checked:
         message = _("That upload has expired or was already imported; upload the file again.")
         flash(message, "warning")
         return redirect(url_for("transfer.import_page"))
-    try:
-        table = load_import(pending["kind"], path.name, path.read_bytes())
-        counts = operations.apply_import(
-            table.kind, table.rows, current_user._get_current_object(), form.allow_duplicates.data
-        )
-    except ImportRefused as exc:
-        db.session.rollback()
-        return _preview(pending, table, exc.outcomes, str(exc), 400)
-    except OperationError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-        return redirect(url_for("transfer.import_page"))
+    plan = Plan.load(run.kind, run.counts, b"")
+    if plan.blocking(form.allow_duplicates.data):
+        refused = ImportRefused.from_preview(plan, run.preview, form.allow_duplicates.data)
+        return _preview(run, str(refused), 400)
+    run.status, run.allow_duplicates = ImportStatus.queued, bool(form.allow_duplicates.data)
+    jobs.enqueue_after_commit(db.session, import_jobs.JOB, run.id)
     db.session.commit()
-    return _imported(path, table.kind, counts)
-
-
-def _imported(path: Path, kind: str, counts: dict):
-    """After a confirmed import: forget the upload, say what was done, back to the page."""
-    path.unlink(missing_ok=True)
     session.pop(SESSION_KEY, None)
-    message = _(
-        "Imported %(kind)s: %(create)d created, %(update)d updated, %(skip)d unchanged.",
-        kind=kind,
-        **counts,
+    return redirect(url_for("transfer.import_run", run_id=run.id))
+
+
+@bp.get("/coordinate/import/<int:run_id>")
+@role_required(*STAFF)
+def import_run(run_id: int):
+    """An import's progress (refreshing itself until it is done) and its outcome."""
+    run = db.session.get(ImportRun, run_id) or abort(404)
+    return render_template(
+        "transfer/run.html", run=run, written=import_jobs.run_progress(run), kind_labels=KIND_LABELS
     )
-    flash(message, "success")
-    return redirect(url_for("transfer.import_page"))
 
 
 @bp.get("/coordinate/import/template/<kind>.<fmt>")

@@ -311,3 +311,34 @@ def test_organisation_name_is_escaped(client, make_org, sign):
 
 def test_unknown_pledge_is_404(client, pledge):
     assert client.get("/pledges/no-such-pledge").status_code == 404
+
+
+def test_signatories_come_fifty_to_a_page_named_first_then_described(client, db, make_org, sign):
+    """At scale a pledge has tens of thousands of signatories: the page lists one page of
+    them (public ones by name, then anonymised ones by description), links to the next, and
+    still counts every one."""
+    from registry.disclosure.pledges import SIGNATORIES_PER_PAGE
+
+    for n in range(SIGNATORIES_PER_PAGE + 5):
+        sign(make_org(name=f"Listed Org {n:03d}"))
+    sign(make_org(name="Quiet Refugee Voices", visibility=Visibility.anonymised))
+    sign(make_org(name="Unseen Partner", visibility=Visibility.hidden))
+
+    first = page(client)
+    assert first.count("Listed Org ") == SIGNATORIES_PER_PAGE
+    assert "Listed Org 000" in first and "Listed Org 049" in first
+    assert "Listed Org 050" not in first
+    assert "57 organisations have signed this pledge." in first
+    assert 'rel="next" href="/pledges/digital-protection?page=2"' in first
+    assert "Page 1 of 2" in first
+
+    second = page(client, URL + "?page=2")
+    assert second.count("Listed Org ") == 5 and "Listed Org 054" in second
+    assert "Signatories described without their name:" in second
+    assert "Quiet Refugee Voices" not in first + second
+    assert "Unseen Partner" not in first + second
+    assert 'rel="prev"' in second and 'rel="next"' not in second
+    # Past the end or nonsense: the last page, or the first; never an error.
+    assert "Listed Org 054" in page(client, URL + "?page=999")
+    assert "Listed Org 000" in page(client, URL + "?page=-3")
+    assert "Listed Org 000" in page(client, URL + "?page=abc")

@@ -1,8 +1,16 @@
-"""What every import kind shares: rows, their outcomes, the all-or-nothing refusal, lookups."""
+"""What every import kind shares: rows, their outcomes, the plan of a whole file, the
+all-or-nothing refusal, lookups."""
 
 from __future__ import annotations
 
+import enum
+import json
+import zlib
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
+from itertools import islice
 
 from flask_babel import gettext
 from sqlalchemy import select
@@ -21,13 +29,15 @@ class ImportRow:
 
 @dataclass
 class ImportTable:
-    """A file read for import: its recognised columns, the ones ignored, its rows."""
+    """A file read for import: its recognised columns, the ones ignored, its rows (read as they
+    are iterated, so a large file is never held in memory whole) and how many there are."""
 
     kind: str | None
     columns: list[str]
     ignored: list[str]
-    rows: list[ImportRow]
+    rows: Iterable[ImportRow]
     header: list[str] = field(default_factory=list, repr=False)
+    total: int | None = None
 
 
 @dataclass
@@ -56,22 +66,168 @@ class RowOutcome:
 
     def describe(self) -> str:
         """`row N (ref): action — details` for the shell and error messages."""
-        ref = f" ({self.external_ref})" if self.external_ref else ""
-        details = f" — {self.details}" if self.details else ""
-        return f"row {self.row}{ref}: {self.action}{details}"
+        return describe(self)
+
+
+#: Outcomes a plan keeps to show (every row of a file up to this size; beyond it the blocking
+#: rows first): the rest are counted, and their writes kept compressed (see `Plan`).
+KEEP_OUTCOMES = 1000
+
+
+class Plan:
+    """What importing a file does: counts of every action, the outcomes to show, and the write
+    of each row to create or update, kept zlib-compressed as JSON lines so that a 100,000-row
+    file's plan takes a few MB (and can be stored for the confirmation, see `dump`)."""
+
+    def __init__(self, kind: str):
+        self.kind = kind
+        self.counts: Counter = Counter()
+        self.rows = 0
+        self.outcomes: list[RowOutcome] = []
+        self._kept_blocking = 0
+        self._ops = bytearray()
+        self._zip = zlib.compressobj(1)
+        self._closed = False
+
+    def add(self, outcome: RowOutcome, op: dict | None) -> None:
+        """Count the row, keep it to show if there is room, and keep its write."""
+        self.rows += 1
+        self.counts[outcome.action] += 1
+        blocking = outcome.action in ("error", "duplicate")
+        if self.rows <= KEEP_OUTCOMES or (blocking and self._kept_blocking < KEEP_OUTCOMES):
+            self.outcomes.append(outcome)
+            self._kept_blocking += blocking
+        if op is not None:
+            line = json.dumps([outcome.action, op], default=_encode, separators=(",", ":"))
+            self._ops += self._zip.compress(line.encode() + b"\n")
+
+    def _close(self) -> None:
+        if not self._closed:
+            self._ops += self._zip.flush()
+            self._closed = True
+
+    def ops(self) -> Iterator[tuple[str, dict]]:
+        """(action, write) of every row to write, in file order."""
+        self._close()
+        unzip, rest = zlib.decompressobj(), b""
+        step = 1 << 16
+        for start in range(0, len(self._ops), step):
+            rest += unzip.decompress(bytes(self._ops[start : start + step]))
+            *lines, rest = rest.split(b"\n")
+            for line in lines:
+                action, op = json.loads(line, object_hook=_decode)
+                yield action, op
+
+    @property
+    def writes(self) -> int:
+        """How many rows the import writes (created, updated, or created as duplicates)."""
+        return sum(self.counts[a] for a in ("create", "update", "duplicate"))
+
+    def blocking(self, allow_duplicates: bool) -> int:
+        """How many rows stop the import."""
+        return self.counts["error"] + (0 if allow_duplicates else self.counts["duplicate"])
+
+    def shown(self) -> list[RowOutcome]:
+        """The kept outcomes in row order."""
+        return sorted(self.outcomes, key=lambda o: o.row)
+
+    def dump(self) -> bytes:
+        """The writes, to store with the checked file."""
+        self._close()
+        return bytes(self._ops)
+
+    @classmethod
+    def load(cls, kind: str, counts: dict, ops: bytes) -> Plan:
+        """A stored plan again (its counts and writes; the shown outcomes are stored apart)."""
+        plan = cls(kind)
+        plan.counts.update(counts)
+        plan.rows = sum(counts.values())
+        plan._ops, plan._closed = bytearray(ops), True
+        return plan
+
+    # Tests and small callers read a plan as the list of its outcomes.
+    def __iter__(self):
+        return iter(self.shown())
+
+    def __len__(self) -> int:
+        return len(self.outcomes)
+
+    def __getitem__(self, index):
+        return self.shown()[index]
+
+
+def _encode(value):
+    """Enum members and dates in a plan's JSON (`_decode` reads them back)."""
+    if isinstance(value, enum.Enum):
+        return {"$enum": type(value).__name__, "name": value.name}
+    if isinstance(value, date):
+        return {"$date": value.isoformat()}
+    raise TypeError(f"cannot keep {type(value).__name__} in an import plan")
+
+
+def _decode(obj: dict):
+    if "$date" in obj:
+        return date.fromisoformat(obj["$date"])
+    if "$enum" in obj:
+        from registry import models
+
+        enum_cls = getattr(models, obj["$enum"])
+        if not (isinstance(enum_cls, type) and issubclass(enum_cls, enum.Enum)):
+            raise ValueError(f"{obj['$enum']} is not an enum")
+        return enum_cls[obj["name"]]
+    return obj
+
+
+def chunks(items: Iterable, size: int) -> Iterator[list]:
+    """`items` in lists of `size` (the last may be shorter)."""
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
 
 
 class ImportRefused(OperationError):
-    """Nothing was imported because some rows have errors; `outcomes` holds every row."""
+    """Nothing was imported because some rows have errors; `outcomes` holds the rows kept to
+    show (every blocking one, up to `KEEP_OUTCOMES`)."""
 
-    def __init__(self, outcomes: list[RowOutcome], allow_duplicates: bool = False):
-        self.outcomes = outcomes
-        bad = [o for o in outcomes if blocks(o, allow_duplicates)]
+    def __init__(self, plan: Plan, allow_duplicates: bool = False, shown=None):
+        self.plan = plan
+        self.outcomes = plan.shown() if shown is None else shown
+        bad = [o for o in self.outcomes if blocks(o, allow_duplicates)]
+        count = plan.blocking(allow_duplicates)
         shown = "; ".join(o.describe() for o in bad[:5])
-        more = gettext(" (and %(n)d more)", n=len(bad) - 5) if len(bad) > 5 else ""
+        more = gettext(" (and %(n)d more)", n=count - 5) if count > 5 else ""
         super().__init__(
-            gettext("Nothing was imported: %(n)d row(s) need fixing: ", n=len(bad)) + shown + more
+            gettext("Nothing was imported: %(n)d row(s) need fixing: ", n=count) + shown + more
         )
+
+    @classmethod
+    def from_preview(cls, plan: Plan, preview: list[dict], allow_duplicates: bool):
+        """The refusal of a stored plan, naming the rows its preview keeps."""
+        shown = [
+            StoredOutcome(p["row"], p["external_ref"], p["action"], p["details"]) for p in preview
+        ]
+        return cls(plan, allow_duplicates, shown)
+
+
+@dataclass
+class StoredOutcome:
+    """A row's outcome as an import run keeps it for its preview."""
+
+    row: int
+    external_ref: str | None
+    action: str
+    details: str
+
+    def describe(self) -> str:
+        """`row N (ref): action — details`, as `RowOutcome.describe`."""
+        return describe(self)
+
+
+def describe(outcome) -> str:
+    """`row N (ref): action — details` of a row's outcome."""
+    ref = f" ({outcome.external_ref})" if outcome.external_ref else ""
+    details = f" — {outcome.details}" if outcome.details else ""
+    return f"row {outcome.row}{ref}: {outcome.action}{details}"
 
 
 def blocks(outcome: RowOutcome, allow_duplicates: bool) -> bool:
@@ -101,9 +257,7 @@ def by_refs(model, refs: set[str], *options) -> dict:
     return found
 
 
-def as_rows(rows) -> list[ImportRow]:
+def as_rows(rows) -> Iterator[ImportRow]:
     """`ImportRow`s from rows that may be plain dicts (numbered as if under a header row)."""
-    return [
-        row if isinstance(row, ImportRow) else ImportRow(number, dict(row))
-        for number, row in enumerate(rows, start=2)
-    ]
+    for number, row in enumerate(rows, start=2):
+        yield row if isinstance(row, ImportRow) else ImportRow(number, dict(row))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import lru_cache
 
 from flask_babel import gettext
 
@@ -36,15 +37,29 @@ def choice(column: str, raw: str, enum_cls, required: bool = False):
         if required:
             raise CellError(column, gettext("is required"))
         return None
-    wanted = raw.strip().lower().replace(" ", "_")
-    for member in enum_cls:
-        if (
-            wanted in (member.name, member.name.rstrip("_"))
-            or raw.casefold() == str(member.value).casefold()
-        ):
-            return member
+    member = _choices(enum_cls).get(raw.strip().lower().replace(" ", "_")) or _labels(enum_cls).get(
+        raw.casefold()
+    )
+    if member is not None:
+        return member
     names = ", ".join(m.name.rstrip("_") for m in enum_cls)
     raise CellError(column, gettext("“%(value)s” is not one of %(names)s", value=raw, names=names))
+
+
+@lru_cache(maxsize=64)
+def _choices(enum_cls) -> dict:
+    """Members by code (and by code without its trailing _, as `global_` → `global`)."""
+    found = {}
+    for member in enum_cls:
+        found.setdefault(member.name, member)
+        found.setdefault(member.name.rstrip("_"), member)
+    return found
+
+
+@lru_cache(maxsize=64)
+def _labels(enum_cls) -> dict:
+    """Members by their English label, case-folded."""
+    return {str(member.value).casefold(): member for member in enum_cls}
 
 
 def boolean(column: str, raw: str) -> bool | None:

@@ -1,5 +1,9 @@
 """Importing commitments: rows keyed by external_ref, placed in their organisation's signature of
-the pledge (created when missing, with the status the file gives it)."""
+the pledge (created when missing, with the status the file gives it).
+
+Pledges and vocabularies are looked up once per file, organisations, commitments and signatures
+once per chunk of rows. Writing the planned rows is in `commitment_writes`.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +21,11 @@ from registry.models import (
     Signature,
     VocabularyKind,
     VocabularyTerm,
-    utcnow,
+)
+from registry.models.signatures import (
+    commitment_action_areas,
+    commitment_risks,
+    commitment_target_populations,
 )
 
 from . import cells
@@ -30,6 +38,24 @@ TERM_COLUMNS = {
     "risks": VocabularyKind.risk,
     "action_areas": VocabularyKind.action_area,
     "target_populations": VocabularyKind.target_population,
+}
+TERM_LINKS = {
+    "risks": commitment_risks,
+    "action_areas": commitment_action_areas,
+    "target_populations": commitment_target_populations,
+}
+#: A new commitment's columns when the file leaves them out (the model's defaults).
+COMMITMENT_DEFAULTS = {
+    "description": "",
+    "key_outcome_id": None,
+    "geographic_level": None,
+    "languages": [],
+    "start_date": None,
+    "target_date": None,
+    "indicator_text": None,
+    "indicator_unit": None,
+    "indicator_baseline": None,
+    "indicator_target": None,
 }
 
 
@@ -55,9 +81,23 @@ COMMITMENT_PARSERS = {
 
 
 class _CommitmentContext:
-    """Everything commitment rows refer to, loaded in a few statements."""
+    """What commitment rows refer to: pledges and terms once per file; organisations,
+    commitments and signatures once per chunk (`load`); signatures the file will create."""
 
-    def __init__(self, rows: list[ImportRow]):
+    def __init__(self):
+        self.pledges = {
+            p.slug: p
+            for p in db.session.scalars(select(Pledge).options(selectinload(Pledge.key_outcomes)))
+        }
+        self.terms = {
+            (t.kind, t.code.lower()): t for t in db.session.scalars(select(VocabularyTerm))
+        }
+        self.signatures: dict[tuple[int, int], Signature] = {}
+        # Signatures this import will create: (pledge id, organisation id) -> (status, row)
+        self.new_signatures: dict[tuple[int, int], tuple[str, int]] = {}
+
+    def load(self, rows: list[ImportRow]) -> None:
+        """The organisations, commitments and signatures a chunk of rows names."""
         self.organisations = by_refs(
             Organisation, {r.values.get("organisation_external_ref", "") for r in rows}
         )
@@ -71,22 +111,13 @@ class _CommitmentContext:
             selectinload(Commitment.target_populations),
             selectinload(Commitment.country_links),
         )
-        self.pledges = {
-            p.slug: p
-            for p in db.session.scalars(select(Pledge).options(selectinload(Pledge.key_outcomes)))
-        }
-        self.terms = {
-            (t.kind, t.code.lower()): t for t in db.session.scalars(select(VocabularyTerm))
-        }
         org_ids = [o.id for o in self.organisations.values()]
-        self.signatures = {
-            (s.pledge_id, s.organisation_id): s
+        self.signatures.update(
+            ((s.pledge_id, s.organisation_id), s)
             for s in db.session.scalars(
                 select(Signature).where(Signature.organisation_id.in_(org_ids or [0]))
             )
-        }
-        # Signatures this import will create: (pledge id, organisation id) -> (status, row)
-        self.new_signatures: dict[tuple[int, int], tuple[str, int]] = {}
+        )
 
 
 def _resolve_commitment(row: ImportRow, parsed: dict, ctx: _CommitmentContext, errors: list):
@@ -144,7 +175,7 @@ def _resolve_commitment(row: ImportRow, parsed: dict, ctx: _CommitmentContext, e
                 )
             )
         else:
-            parsed[column] = [ctx.terms[(kind, code)] for code in dict.fromkeys(parsed[column])]
+            parsed[column] = [ctx.terms[(kind, code)].id for code in dict.fromkeys(parsed[column])]
     if "countries" in parsed:
         parsed["countries"] = list(dict.fromkeys(parsed["countries"]))
     start, target = parsed.get("start_date"), parsed.get("target_date")
@@ -171,17 +202,7 @@ def _check_signature(row, parsed, organisation, pledge, ctx, errors) -> None:
     wanted = parsed.get("signature_status")
     signature = ctx.signatures.get(key)
     if signature is not None:
-        if wanted and wanted != signature.status.name:
-            errors.append(
-                (
-                    "signature_status",
-                    gettext(
-                        "the organisation's signature is already %(status)s; an import does not "
-                        "change it",
-                        status=signature.status.name,
-                    ),
-                )
-            )
+        _keeps_signature_status(wanted, signature, errors)
         return
     planned = ctx.new_signatures.get(key)
     wanted = wanted or "draft"
@@ -204,7 +225,7 @@ def _commitment_changes(commitment: Commitment, parsed: dict) -> list[str]:
         if column == "signature_status":
             continue
         if column in TERM_COLUMNS:
-            same = {t.id for t in value} == {t.id for t in getattr(commitment, column)}
+            same = set(value) == {t.id for t in getattr(commitment, column)}
         elif column == "countries":
             same = sorted(value) == sorted(commitment.countries)
         elif column == "languages":
@@ -218,108 +239,86 @@ def _commitment_changes(commitment: Commitment, parsed: dict) -> list[str]:
     return changed
 
 
-def plan_commitments(rows: list[ImportRow]) -> list[RowOutcome]:
-    """What importing each commitment row would do; writes nothing."""
-    ctx = _CommitmentContext(rows)
-    seen_refs: dict[str, int] = {}
-    outcomes = []
-    for row in rows:
-        errors: list = []
-        ref = row.values.get("external_ref", "")
-        check_ref(ref, row.number, seen_refs, errors)
-        parsed = cells.parse_row(row.values, COMMITMENT_PARSERS, errors)
-        organisation, pledge = _resolve_commitment(row, parsed, ctx, errors)
-        outcome = RowOutcome(row.number, ref or None, "error", errors, values=parsed)
-        outcomes.append(outcome)
-        if organisation is None or pledge is None:
-            continue
-        commitment = ctx.commitments.get(ref)
-        if commitment is not None:
-            signature = commitment.signature
-            if (signature.organisation_id, signature.pledge_id) != (organisation.id, pledge.id):
-                errors.append(
-                    (
-                        "organisation_external_ref",
-                        gettext(
-                            "this commitment belongs to %(org)s on %(pledge)s; an import cannot "
-                            "move it",
-                            org=signature.organisation.external_ref or signature.organisation.name,
-                            pledge=signature.pledge.slug,
-                        ),
-                    )
-                )
-            status = parsed.get("status")
-            if status is not None and status is not commitment.status:
-                if (commitment.status, status) not in Commitment.TRANSITIONS:
-                    errors.append(
-                        (
-                            "status",
-                            gettext(
-                                "cannot go from %(old)s to %(new)s",
-                                old=commitment.status.name,
-                                new=status.name,
-                            ),
-                        )
-                    )
-            wanted = parsed.get("signature_status")
-            if wanted and wanted != signature.status.name:
-                errors.append(
-                    (
-                        "signature_status",
-                        gettext(
-                            "the organisation's signature is already %(status)s; an import "
-                            "does not change it",
-                            status=signature.status.name,
-                        ),
-                    )
-                )
-            if errors:
+class CommitmentPlanner:
+    """Plans commitment rows chunk by chunk; remembers the file's refs and new signatures."""
+
+    def __init__(self):
+        self.ctx = _CommitmentContext()
+        self.seen_refs: dict[str, int] = {}
+
+    def plan(self, rows: list[ImportRow]) -> list[tuple[RowOutcome, dict | None]]:
+        """What importing each row would do, with the write it needs; writes nothing."""
+        ctx = self.ctx
+        ctx.load(rows)
+        result = []
+        for row in rows:
+            errors: list = []
+            ref = row.values.get("external_ref", "")
+            check_ref(ref, row.number, self.seen_refs, errors)
+            parsed = cells.parse_row(row.values, COMMITMENT_PARSERS, errors)
+            organisation, pledge = _resolve_commitment(row, parsed, ctx, errors)
+            outcome = RowOutcome(row.number, ref or None, "error", errors, values=parsed)
+            result.append((outcome, None))
+            if organisation is None or pledge is None:
                 continue
-            outcome.target = commitment
-            outcome.changes = _commitment_changes(commitment, parsed)
-            outcome.action = "update" if outcome.changes else "skip"
-            continue
-        _check_signature(row, parsed, organisation, pledge, ctx, errors)
-        if not errors:
-            outcome.action = "create"
-            outcome.target = (organisation, pledge)
-    return outcomes
+            commitment = ctx.commitments.get(ref)
+            if commitment is not None:
+                _check_existing(commitment, organisation, pledge, parsed, errors)
+                if errors:
+                    continue
+                outcome.changes = _commitment_changes(commitment, parsed)
+                outcome.action = "update" if outcome.changes else "skip"
+                if outcome.changes:
+                    result[-1] = (outcome, {"id": commitment.id, "values": parsed})
+                continue
+            _check_signature(row, parsed, organisation, pledge, ctx, errors)
+            if not errors:
+                outcome.action = "create"
+                op = {"ref": ref, "org": organisation.id, "pledge": pledge.id, "values": parsed}
+                result[-1] = (outcome, op)
+        return result
 
 
-def _signature_for(organisation, pledge, status: str, by, cache: dict) -> Signature:
-    key = (pledge.id, organisation.id)
-    if key not in cache:
-        signature = db.session.scalar(
-            select(Signature).where(
-                Signature.pledge_id == pledge.id, Signature.organisation_id == organisation.id
+def _check_existing(commitment, organisation, pledge, parsed: dict, errors: list) -> None:
+    """A row naming a registered commitment may change it, never move it or break its rules."""
+    signature = commitment.signature
+    if (signature.organisation_id, signature.pledge_id) != (organisation.id, pledge.id):
+        errors.append(
+            (
+                "organisation_external_ref",
+                gettext(
+                    "this commitment belongs to %(org)s on %(pledge)s; an import cannot move it",
+                    org=signature.organisation.external_ref or signature.organisation.name,
+                    pledge=signature.pledge.slug,
+                ),
             )
         )
-        if signature is None:
-            now = utcnow()
-            signature = Signature(pledge=pledge, organisation=organisation)
-            db.session.add(signature)
-            if status in ("submitted", "accepted"):
-                signature.submit(by, now)
-            if status == "accepted":
-                signature.accept(by, now)
-        cache[key] = signature
-    return cache[key]
+    status = parsed.get("status")
+    if status is not None and status is not commitment.status:
+        if (commitment.status, status) not in Commitment.TRANSITIONS:
+            errors.append(
+                (
+                    "status",
+                    gettext(
+                        "cannot go from %(old)s to %(new)s",
+                        old=commitment.status.name,
+                        new=status.name,
+                    ),
+                )
+            )
+    _keeps_signature_status(parsed.get("signature_status"), signature, errors)
 
 
-def write_commitment(outcome: RowOutcome, by, signatures: dict) -> None:
-    """Create or update the row's commitment; `signatures` caches those made by this import."""
-    parsed = dict(outcome.values)
-    signature_status = parsed.pop("signature_status", None) or "draft"
-    if isinstance(outcome.target, Commitment):
-        commitment = outcome.target
-        status = parsed.pop("status", None)
-        if status is not None:
-            commitment.set_status(status)
-    else:
-        organisation, pledge = outcome.target
-        signature = _signature_for(organisation, pledge, signature_status, by, signatures)
-        commitment = Commitment(signature=signature, external_ref=outcome.external_ref)
-        commitment.status = parsed.pop("status", None) or CommitmentStatus.planning
-        db.session.add(commitment)
-    for column, value in parsed.items():
-        setattr(commitment, column, value)
+def _keeps_signature_status(wanted: str | None, signature: Signature, errors: list) -> None:
+    """A row may name its signature's status, never change it."""
+    if wanted and wanted != signature.status.name:
+        errors.append(
+            (
+                "signature_status",
+                gettext(
+                    "the organisation's signature is already %(status)s; an import does not "
+                    "change it",
+                    status=signature.status.name,
+                ),
+            )
+        )

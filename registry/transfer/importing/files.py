@@ -6,8 +6,9 @@ import csv
 import io
 import re
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime
+from itertools import chain
 from pathlib import PurePath
 
 from flask_babel import gettext
@@ -72,7 +73,7 @@ REQUIRED_COLUMNS = {
 }
 #: Columns of which a file needs at least one (a progress row names its commitment either way).
 ONE_OF_COLUMNS = {"progress": ("commitment_external_ref", "commitment_id")}
-MAX_ROWS = 20_000
+MAX_ROWS = 100_000
 MAX_COLUMNS = 200
 #: What an .xlsx upload may unpack to, checked in its zip directory before anything is parsed
 #: (zipfile never inflates a member past its declared size: a lie there is a damaged file).
@@ -109,21 +110,32 @@ def _cell_text(value) -> str:
     return text
 
 
-def _csv_rows(data: bytes) -> list[list]:
+def _blank(values: list) -> bool:
+    """A row with nothing in it (what `_cell_text` would make empty in every cell)."""
+    for value in values:
+        if value is None:
+            continue
+        if not isinstance(value, str) or value.strip() not in ("", "'"):
+            return False
+    return True
+
+
+def _csv_rows(source) -> Iterator[list]:
+    """The rows of a CSV file, read as they are needed (the delimiter is the first line's)."""
+    not_utf8 = OperationError(
+        gettext(
+            "The file is not UTF-8 text. In your spreadsheet, save it as “CSV UTF-8” and "
+            "upload it again."
+        ),
+        field="file",
+    )
+    text = io.TextIOWrapper(source, encoding="utf-8-sig", newline="")
     try:
-        text = data.decode("utf-8-sig")
+        first_line = text.readline()
+        delimiter = max((",", ";", "\t"), key=first_line.count)
+        yield from csv.reader(chain([first_line], text), delimiter=delimiter)
     except UnicodeDecodeError:
-        raise OperationError(
-            gettext(
-                "The file is not UTF-8 text. In your spreadsheet, save it as “CSV UTF-8” and "
-                "upload it again."
-            ),
-            field="file",
-        ) from None
-    first_line = text.split("\n", 1)[0]
-    delimiter = max((",", ";", "\t"), key=first_line.count)
-    try:
-        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        raise not_utf8 from None
     except csv.Error as exc:
         raise OperationError(
             gettext("The file is not a readable CSV file (%(reason)s).", reason=str(exc)),
@@ -131,18 +143,20 @@ def _csv_rows(data: bytes) -> list[list]:
         ) from None
 
 
-def _xlsx_rows(data: bytes) -> list[list]:
+def _xlsx_rows(source) -> Iterator[list]:
+    """The rows of the first sheet of a workbook, read as they are needed."""
     from openpyxl import load_workbook
 
     unreadable = OperationError(
         gettext("The file is not a readable .xlsx workbook. Save it again from your spreadsheet."),
         field="file",
     )
-    if not zipfile.is_zipfile(io.BytesIO(data)):
+    if not zipfile.is_zipfile(source):
         raise unreadable
-    _check_unpacked_size(data)
+    _check_unpacked_size(source)
+    source.seek(0)
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        workbook = load_workbook(source, read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds of error on a damaged workbook
         raise unreadable from None
     try:
@@ -150,18 +164,17 @@ def _xlsx_rows(data: bytes) -> list[list]:
         # The sheet's claimed size (e.g. A1:XFD1048576) is not believed: rows are read as
         # they are in the file, not padded out to 16,384 columns each.
         sheet.reset_dimensions()
-        rows = []
-        for values in sheet.iter_rows(values_only=True):
+        rows = sheet.iter_rows(values_only=True)
+        while True:
+            try:
+                values = next(rows)
+            except StopIteration:
+                return
+            except Exception:
+                raise unreadable from None
             if len(values) > MAX_COLUMNS:
                 raise _too_wide()
-            rows.append(list(values))
-            if len(rows) > MAX_ROWS + 1:
-                break
-        return rows
-    except OperationError:
-        raise
-    except Exception:
-        raise unreadable from None
+            yield list(values)
     finally:
         workbook.close()
 
@@ -175,7 +188,7 @@ def _too_wide() -> OperationError:
     )
 
 
-def _check_unpacked_size(data: bytes) -> None:
+def _check_unpacked_size(source) -> None:
     """Refuse a workbook that would unpack to far more than any import needs (a zip bomb),
     from its zip directory alone."""
     too_large = OperationError(
@@ -186,7 +199,8 @@ def _check_unpacked_size(data: bytes) -> None:
         ),
         field="file",
     )
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+    source.seek(0)
+    with zipfile.ZipFile(source) as archive:
         members = archive.infolist()
     if len(members) > MAX_MEMBERS or sum(m.file_size for m in members) > MAX_UNPACKED_BYTES:
         raise too_large
@@ -194,24 +208,51 @@ def _check_unpacked_size(data: bytes) -> None:
         raise too_large
 
 
-def read_import_file(filename: str, data: bytes) -> ImportTable:
-    """Read a .csv or .xlsx upload; raises `OperationError` with a reason the user can act on."""
+def _open(source):
+    """A binary file object of its own for bytes or a path (closed with its reader)."""
+    if isinstance(source, bytes | bytearray):
+        return io.BytesIO(source)
+    return open(source, "rb")  # noqa: SIM115 - closed when the rows are read
+
+
+def count_rows(filename: str, source) -> int | None:
+    """About how many data rows the file has (for progress): counted for CSV, the sheet's size
+    for XLSX; None when it cannot tell. Reads no cell values."""
     suffix = PurePath(filename or "").suffix.lower()
-    if suffix == ".csv":
-        raw = _csv_rows(data)
-    elif suffix == ".xlsx":
-        raw = _xlsx_rows(data)
-    else:
+    fh = _open(source)
+    try:
+        if suffix == ".csv":
+            return max(sum(1 for _ in _csv_rows(fh)) - 1, 0)
+        if suffix == ".xlsx":
+            from openpyxl import load_workbook
+
+            workbook = load_workbook(fh, read_only=True)
+            try:
+                return max((workbook.worksheets[0].max_row or 1) - 1, 0)
+            finally:
+                workbook.close()
+    except Exception:  # a damaged file: reading it properly says what is wrong
+        return None
+    finally:
+        fh.close()
+    return None
+
+
+def read_import_file(filename: str, source) -> ImportTable:
+    """Open a .csv or .xlsx file (bytes or a path) for import: its header is
+    read and checked now, its rows as they are iterated. Raises `OperationError` with a reason
+    the user can act on, at once for the header and while reading for the rows."""
+    suffix = PurePath(filename or "").suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
         raise OperationError(gettext("Upload a .csv or .xlsx file."), field="file")
-    raw = [row for row in raw if any(_cell_text(v) for v in row)]
-    if not raw:
+    fh = _open(source)
+    raw = (
+        row for row in (_csv_rows(fh) if suffix == ".csv" else _xlsx_rows(fh)) if not _blank(row)
+    )
+    first = next(raw, None)
+    if first is None:
         raise OperationError(gettext("The file is empty."), field="file")
-    if len(raw) > MAX_ROWS + 1:
-        raise OperationError(
-            gettext("The file has more than %(n)d rows; split it into smaller files.", n=MAX_ROWS),
-            field="file",
-        )
-    header = [_header_name(v) for v in raw[0]]
+    header = [_header_name(v) for v in first]
     known = {name for columns in IMPORT_COLUMNS.values() for name in columns}
     repeated = sorted({name for name in header if name and header.count(name) > 1})
     if repeated:
@@ -221,16 +262,24 @@ def read_import_file(filename: str, data: bytes) -> ImportTable:
         )
     columns = [name for name in header if name in known]
     ignored = [name for name in header if name and name not in known]
-    rows = []
-    for number, values in enumerate(raw[1:], start=2):
-        cells = {
-            name: _cell_text(values[i] if i < len(values) else None)
-            for i, name in enumerate(header)
-            if name in known
-        }
+    return ImportTable(guess_import_kind(columns), columns, ignored, _rows(raw, header), header)
+
+
+def _rows(raw: Iterator[list], header: list[str]) -> Iterator[ImportRow]:
+    """The data rows as `ImportRow`s, numbered as a spreadsheet shows them; more than
+    `MAX_ROWS` is refused (before anything is written: rows are all read to plan)."""
+    wanted = [(i, name) for i, name in enumerate(header) if name]
+    for number, values in enumerate(raw, start=2):
+        if number - 1 > MAX_ROWS:
+            raise OperationError(
+                gettext(
+                    "The file has more than %(n)d rows; split it into smaller files.", n=MAX_ROWS
+                ),
+                field="file",
+            )
+        cells = {name: _cell_text(values[i] if i < len(values) else None) for i, name in wanted}
         if any(cells.values()):
-            rows.append(ImportRow(number, cells))
-    return ImportTable(guess_import_kind(columns), columns, ignored, rows, header)
+            yield ImportRow(number, cells)
 
 
 def guess_import_kind(columns: Iterable[str]) -> str | None:
@@ -245,9 +294,10 @@ def guess_import_kind(columns: Iterable[str]) -> str | None:
     return None
 
 
-def load_import(kind: str | None, filename: str, data: bytes) -> ImportTable:
-    """Read an upload and check it has the columns `kind` needs (guessed when None)."""
-    table = read_import_file(filename, data)
+def load_import(kind: str | None, filename: str, source) -> ImportTable:
+    """Open an upload (bytes or a path) and check it has the columns `kind`
+    needs (guessed when None); its rows are read as they are iterated."""
+    table = read_import_file(filename, source)
     kind = kind or table.kind
     if kind not in IMPORT_KINDS:
         raise OperationError(
@@ -272,10 +322,16 @@ def load_import(kind: str | None, filename: str, data: bytes) -> ImportTable:
     wanted = IMPORT_COLUMNS[kind]
     table.columns = [name for name in table.columns if name in wanted]
     table.ignored = [name for name in table.header if name and name not in wanted]
-    for row in table.rows:
-        row.values = {name: value for name, value in row.values.items() if name in wanted}
+    table.rows = _only(table.rows, set(wanted))
     table.kind = kind
+    table.total = count_rows(filename, source)
     return table
+
+
+def _only(rows: Iterable[ImportRow], wanted: set[str]) -> Iterator[ImportRow]:
+    for row in rows:
+        row.values = {name: value for name, value in row.values.items() if name in wanted}
+        yield row
 
 
 def missing_columns(kind: str, columns: Iterable[str]) -> list[str]:

@@ -1,16 +1,27 @@
-"""Importing organisations: rows keyed by external_ref; new ones checked for probable twins."""
+"""Importing organisations: rows keyed by external_ref; new ones checked for probable twins.
+
+Planned a chunk of rows at a time (their records and twins looked up in a few statements per
+chunk, by the indexed twin keys); created rows are inserted in bulk with their audit events,
+updated ones through the ORM (each flush logs its changes).
+"""
 
 from __future__ import annotations
 
-from flask_babel import gettext
+from collections import defaultdict
 
-from registry.models import Organisation, StakeholderType, Visibility
-from registry.organisations.operations import create_organisation
-from registry.organisations.queries import find_similar_organisations
-from registry.text import normalise_name, site_key
+from flask_babel import gettext
+from sqlalchemy import select
+
+from registry.audit import created_events
+from registry.extensions import db
+from registry.models import AuditEvent, Organisation, StakeholderType, Visibility
+from registry.organisations.operations import organisation_row
+from registry.organisations.queries import similar_organisations
+from registry.text import normalise_name, site_key, website_domain
 
 from . import cells
 from .base import ImportRow, RowOutcome, by_refs, check_ref
+from .bulk import insert_rows
 
 ORGANISATION_PARSERS = {
     "name": lambda c, v: cells.text(c, v, 300, required=True),
@@ -41,61 +52,104 @@ def _organisation_changes(organisation: Organisation, parsed: dict) -> list[str]
     return changed
 
 
-def plan_organisations(rows: list[ImportRow]) -> list[RowOutcome]:
-    """What importing each organisation row would do; writes nothing."""
-    existing = by_refs(Organisation, {r.values.get("external_ref", "") for r in rows})
-    seen_refs: dict[str, int] = {}
-    seen_names: dict[str, int] = {}
-    seen_sites: dict[str, int] = {}
-    outcomes = []
-    for row in rows:
-        errors: list = []
-        ref = row.values.get("external_ref", "")
-        check_ref(ref, row.number, seen_refs, errors)
-        parsed = cells.parse_row(row.values, ORGANISATION_PARSERS, errors)
-        outcome = RowOutcome(row.number, ref or None, "error", errors, values=parsed)
-        outcomes.append(outcome)
-        if errors:
-            continue
-        organisation = existing.get(ref)
-        if organisation is not None:
-            outcome.target = organisation
-            outcome.changes = _organisation_changes(organisation, parsed)
-            outcome.action = "update" if outcome.changes else "skip"
-            continue
-        outcome.action = "create"
-        name, site = normalise_name(parsed["name"]), site_key(parsed.get("website"))
-        for other in find_similar_organisations(parsed["name"], parsed.get("website")):
-            ref_text = other.external_ref or gettext("no external_ref")
-            outcome.duplicates.append(f"#{other.id} {other.name} ({ref_text})")
-        for key, seen, label in ((name, seen_names, "name"), (site, seen_sites, "website")):
+class OrganisationPlanner:
+    """Plans organisation rows chunk by chunk; remembers the file's refs, names and sites."""
+
+    def __init__(self):
+        self.seen_refs: dict[str, int] = {}
+        self.seen_names: dict[str, int] = {}
+        self.seen_sites: dict[str, int] = {}
+
+    def plan(self, rows: list[ImportRow]) -> list[tuple[RowOutcome, dict | None]]:
+        """What importing each row would do, with the write it needs; writes nothing."""
+        existing = by_refs(Organisation, {r.values.get("external_ref", "") for r in rows})
+        parsed_rows = []
+        for row in rows:
+            errors: list = []
+            ref = row.values.get("external_ref", "")
+            check_ref(ref, row.number, self.seen_refs, errors)
+            parsed = cells.parse_row(row.values, ORGANISATION_PARSERS, errors)
+            parsed_rows.append((row, ref, parsed, errors))
+        new = [p for _r, ref, p, errors in parsed_rows if not errors and ref not in existing]
+        twins = _twins(new)
+        result = []
+        for row, ref, parsed, errors in parsed_rows:
+            outcome = RowOutcome(row.number, ref or None, "error", errors, values=parsed)
+            result.append((outcome, None))
+            if errors:
+                continue
+            organisation = existing.get(ref)
+            if organisation is not None:
+                outcome.changes = _organisation_changes(organisation, parsed)
+                outcome.action = "update" if outcome.changes else "skip"
+                if outcome.changes:
+                    result[-1] = (outcome, {"id": organisation.id, "values": parsed})
+                continue
+            outcome.action = "create"
+            keys = (normalise_name(parsed["name"].strip()), site_key(parsed.get("website")))
+            outcome.duplicates = self._duplicates(row, parsed, keys, twins)
+            if outcome.duplicates:
+                outcome.action = "duplicate"
+            result[-1] = (outcome, {"ref": ref, "values": parsed, "keys": keys})
+        return result
+
+    def _duplicates(self, row: ImportRow, parsed: dict, keys: tuple, twins: dict) -> list[str]:
+        """Registered organisations, and earlier rows, this new row is probably the same as
+        (`keys`: its name key and site key)."""
+        found = {
+            o.id: o
+            for field, key in zip(("name_key", "site_key"), keys, strict=True)
+            if key
+            for o in twins.get((field, key), [])
+        }
+        duplicates = [
+            f"#{o.id} {o.name} ({o.external_ref or gettext('no external_ref')})"
+            for _id, o in sorted(found.items())
+        ]
+        name, site = keys[0], website_domain(parsed.get("website"))
+        for key, seen, label in (
+            (name, self.seen_names, "name"),
+            (site, self.seen_sites, "website"),
+        ):
             if key and key in seen:
-                outcome.duplicates.append(
-                    gettext("row %(n)d (same %(what)s)", n=seen[key], what=label)
-                )
+                duplicates.append(gettext("row %(n)d (same %(what)s)", n=seen[key], what=label))
             elif key:
                 seen[key] = row.number
-        if outcome.duplicates:
-            outcome.action = "duplicate"
-    return outcomes
+        return duplicates
 
 
-def write_organisation(outcome: RowOutcome, by=None, cache: dict | None = None) -> None:
-    """Create or update the row's organisation (`by` and `cache` are not needed here)."""
-    parsed = outcome.values
-    if outcome.target is None:
-        fields = {k: v for k, v in parsed.items() if k not in ("is_refugee_led", "visibility")}
-        create_organisation(
-            external_ref=outcome.external_ref,
-            is_refugee_led=bool(parsed.get("is_refugee_led")),
-            visibility=parsed.get("visibility"),
-            **fields,
-        )
+def _twins(parsed_rows: list[dict]) -> dict[tuple[str, str], list]:
+    """Registered organisations sharing a name key or site key with the rows, by
+    ("name_key" or "site_key", key)."""
+    found = similar_organisations(
+        [p["name"] for p in parsed_rows], [p.get("website") for p in parsed_rows]
+    )
+    by_key: dict[tuple[str, str], list] = defaultdict(list)
+    for organisation in found:
+        for field in ("name_key", "site_key"):
+            if getattr(organisation, field):
+                by_key[(field, getattr(organisation, field))].append(organisation)
+    return by_key
+
+
+def write_organisations(ops: list[tuple[str, dict]], by, now) -> None:
+    """Insert the created organisations (and their audit events) in bulk, update the others."""
+    created = [op for action, op in ops if action != "update"]
+    rows = [
+        organisation_row(op["values"] | {"external_ref": op["ref"]}, now, tuple(op["keys"]))
+        for op in created
+    ]
+    ids = insert_rows(Organisation.__table__, rows)
+    insert_rows(AuditEvent.__table__, created_events(Organisation, rows, ids))
+    updates = {op["id"]: op["values"] for action, op in ops if action == "update"}
+    if not updates:
         return
-    organisation = outcome.target
-    for column, value in parsed.items():
-        if column == "visibility" and value is None:
-            continue
-        if column == "is_refugee_led":
-            value = bool(value)
-        setattr(organisation, column, value)
+    query = select(Organisation).where(Organisation.id.in_(list(updates)))
+    for organisation in db.session.scalars(query):
+        for column, value in updates[organisation.id].items():
+            if column == "visibility" and value is None:
+                continue
+            if column == "is_refugee_led":
+                value = bool(value)
+            setattr(organisation, column, value)
+    db.session.flush()

@@ -1,9 +1,11 @@
 """Importing progress reports that coordinators collected by spreadsheet (issue 5 point 7).
 
 One row per commitment and progress window, keyed by the commitment (external_ref or id) and the
-window (label or id). Rows are saved and submitted through `save_progress_update`, and verified
-through `verify_progress_update` so the commitment's status follows, as on the web. The window's
-dates are not enforced: coordinators import reports collected after the fact.
+window (label or id). New updates are inserted in bulk (submitted, and verified when the row
+says so, by the update's own state machine) with their audit events; updates already there are
+saved and submitted through `save_progress_update` and verified through `verify_progress_update`.
+Either way the commitment's status follows its latest verified update, as on the web. The
+window's dates are not enforced: coordinators import reports collected after the fact.
 """
 
 from __future__ import annotations
@@ -12,8 +14,10 @@ from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from registry.audit import created_events
 from registry.extensions import db
 from registry.models import (
+    AuditEvent,
     Commitment,
     CommitmentStatus,
     ProgressUpdate,
@@ -21,16 +25,17 @@ from registry.models import (
     Signature,
     SubmissionWindow,
     WindowKind,
-    utcnow,
 )
 from registry.progress.operations import (
     PROGRESS_FIELDS,
+    refresh_commitment_progress,
     save_progress_update,
     verify_progress_update,
 )
 
 from . import cells
 from .base import ImportRow, RowOutcome, by_refs
+from .bulk import insert_rows
 
 #: Review states an imported update may be given: submitted (the default) or verified.
 IMPORT_REVIEW_STATES = (ReviewState.submitted, ReviewState.verified)
@@ -83,9 +88,13 @@ def _in_chunks(values) -> list[list]:
 
 
 class _ProgressContext:
-    """The commitments, progress windows and existing updates the rows refer to."""
+    """The commitments and existing updates a chunk of rows refers to (`load`), and the
+    progress windows of their pledges (kept for the whole file)."""
 
-    def __init__(self, rows: list[ImportRow]):
+    def __init__(self):
+        self.windows: dict[int, list[SubmissionWindow]] = {}
+
+    def load(self, rows: list[ImportRow]) -> None:
         with_pledge = selectinload(Commitment.signature).selectinload(Signature.pledge)
         self.by_ref = by_refs(
             Commitment, {r.values.get("commitment_external_ref", "") for r in rows}, with_pledge
@@ -96,8 +105,9 @@ class _ProgressContext:
             query = select(Commitment).where(Commitment.id.in_(chunk)).options(with_pledge)
             self.by_id.update((c.id, c) for c in db.session.scalars(query))
         commitments = {c.id: c for c in [*self.by_ref.values(), *self.by_id.values()]}
-        pledge_ids = {c.signature.pledge_id for c in commitments.values()}
-        self.windows: dict[int, list[SubmissionWindow]] = {}
+        pledge_ids = {c.signature.pledge_id for c in commitments.values()} - set(self.windows)
+        for pledge_id in pledge_ids:
+            self.windows[pledge_id] = []
         for window in db.session.scalars(
             select(SubmissionWindow)
             .where(
@@ -106,7 +116,7 @@ class _ProgressContext:
             )
             .order_by(SubmissionWindow.id)
         ):
-            self.windows.setdefault(window.pledge_id, []).append(window)
+            self.windows[window.pledge_id].append(window)
         self.updates: dict[tuple[int, int], ProgressUpdate] = {}
         for chunk in _in_chunks(commitments):
             query = select(ProgressUpdate).where(ProgressUpdate.commitment_id.in_(chunk))
@@ -238,16 +248,22 @@ def _changes(update: ProgressUpdate, data: dict, review_state: ReviewState) -> l
     return changed
 
 
-def plan_progress(rows: list[ImportRow]) -> list[RowOutcome]:
-    """What importing each progress row would do; writes nothing."""
-    ctx = _ProgressContext(rows)
-    seen: dict[tuple[int, int], int] = {}
-    outcomes = []
-    for row in rows:
-        errors: list = []
+class ProgressPlanner:
+    """Plans progress rows chunk by chunk; remembers the (commitment, window) pairs seen."""
+
+    def __init__(self):
+        self.ctx = _ProgressContext()
+        self.seen: dict[tuple[int, int], int] = {}
+
+    def plan(self, rows: list[ImportRow]) -> list[tuple[RowOutcome, dict | None]]:
+        """What importing each row would do, with the write it needs; writes nothing."""
+        self.ctx.load(rows)
+        return [self._plan_row(row) for row in rows]
+
+    def _plan_row(self, row: ImportRow) -> tuple[RowOutcome, dict | None]:
+        ctx, seen, errors = self.ctx, self.seen, []
         parsed = cells.parse_row(row.values, PROGRESS_PARSERS, errors)
         outcome = RowOutcome(row.number, _row_key(row), "error", errors, values=parsed)
-        outcomes.append(outcome)
         commitment = _find_commitment(row, ctx, errors)
         window = _find_window(row, commitment, ctx, errors) if commitment else None
         key = (commitment.id, window.id) if window else None
@@ -274,27 +290,74 @@ def plan_progress(rows: list[ImportRow]) -> list[RowOutcome]:
                 )
             )
         if errors:
-            continue
-        outcome.target = (commitment, window, existing)
+            return outcome, None
+        review_state = parsed.get("review_state", ReviewState.submitted)
+        op = {"commitment": commitment.id, "window": window.id, "data": data}
+        op["review_state"] = review_state
         if existing is None:
             outcome.action = "create"
-            continue
-        changes = _changes(existing, data, parsed.get("review_state", ReviewState.submitted))
+            return outcome, op
+        changes = _changes(existing, data, review_state)
         if existing.review_state is ReviewState.verified and changes:
             errors.append((None, gettext("this update is verified and can no longer be changed")))
-            continue
+            return outcome, None
         outcome.changes = changes
         outcome.action = "update" if changes else "skip"
-    return outcomes
+        return outcome, (op if changes else None)
 
 
-def write_progress(outcome: RowOutcome, by, cache: dict) -> None:
-    """Save and submit the row's update, and verify it when the row says so."""
-    commitment, window, existing = outcome.target
-    parsed = dict(outcome.values)
-    review_state = parsed.pop("review_state", None) or ReviewState.submitted
-    now = cache.setdefault("now", utcnow())
-    data = _update_data(parsed, existing)
-    update = save_progress_update(commitment, window, data, by, submit=True, now=now)
-    if review_state is ReviewState.verified:
-        verify_progress_update(update, by, now)
+def write_progress(ops: list[tuple[str, dict]], by, now) -> None:
+    """Insert new updates (submitted, or verified) in bulk with their audit events, save the
+    others through the progress operations; then each commitment follows its latest verified
+    update."""
+    rows = []
+    for action, op in ops:
+        if action != "create":
+            continue
+        update = ProgressUpdate(
+            commitment_id=op["commitment"], window_id=op["window"], **op["data"]
+        )
+        update.submit(by, now)
+        if op["review_state"] is ReviewState.verified:
+            update.verify(by, now)
+        rows.append(_columns(update, now))
+    ids = insert_rows(ProgressUpdate.__table__, rows)
+    insert_rows(AuditEvent.__table__, created_events(ProgressUpdate, rows, ids))
+    _save_updates([op for action, op in ops if action == "update"], by, now)
+    verified = {r["commitment_id"] for r in rows if r["review_state"] is ReviewState.verified}
+    if verified:
+        query = (
+            select(Commitment)
+            .where(Commitment.id.in_(sorted(verified)))
+            .options(selectinload(Commitment.progress_updates).selectinload(ProgressUpdate.window))
+        )
+        for commitment in db.session.scalars(query):
+            refresh_commitment_progress(commitment, flush=False)
+        db.session.flush()
+
+
+def _columns(update: ProgressUpdate, now) -> dict:
+    """A new update's row: its columns as the state machine left them."""
+    keys = [c.key for c in ProgressUpdate.__table__.columns if c.key != "id"]
+    row = {key: getattr(update, key) for key in keys}
+    row["evidence_links"] = list(row["evidence_links"] or [])
+    # The ORM numbers a row's first version when it flushes; a bulk insert says it itself.
+    return row | {"created_at": now, "updated_at": now, "version": 1}
+
+
+def _save_updates(ops: list[dict], by, now) -> None:
+    """Updates already there: saved, submitted and verified as on the web."""
+    if not ops:
+        return
+    commitments = {
+        c.id: c
+        for c in db.session.scalars(
+            select(Commitment).where(Commitment.id.in_(sorted({op["commitment"] for op in ops})))
+        )
+    }
+    for op in ops:
+        commitment = commitments[op["commitment"]]
+        window = db.session.get(SubmissionWindow, op["window"])
+        update = save_progress_update(commitment, window, op["data"], by, submit=True, now=now)
+        if op["review_state"] is ReviewState.verified:
+            verify_progress_update(update, by, now)

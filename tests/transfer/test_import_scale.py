@@ -1,0 +1,135 @@
+"""Large imports: one bad row among 20,000 writes nothing; the dry run's plan is the one
+applied at confirmation (planned again only if the data changed meanwhile); the web import runs
+as a job whose page shows its progress; files over the row limit are refused before writing."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from registry import jobs
+from registry.audit import acting_as
+from registry.models import AuditEvent, ImportRun, ImportStatus, Organisation
+from registry.transfer import operations as transfer_ops
+from registry.transfer.importing import files as import_files
+from tests.transfer.test_import import confirm, org_row, table_counts, to_csv, upload
+
+
+def test_one_bad_row_among_20000_writes_nothing(app, db, tmp_path):
+    rows = [org_row(n) for n in range(1, 20_001)]
+    rows[12_344]["stakeholder_type"] = "nonsense"  # spreadsheet row 12,346
+    path = tmp_path / "big.csv"
+    path.write_bytes(to_csv(rows))
+    before = table_counts(db)
+    result = app.test_cli_runner().invoke(args=["registry", "import", str(path)])
+    assert result.exit_code == 1
+    assert "row 12346 (ORG-12345): error — stakeholder_type:" in result.output
+    assert "20000 organisations row(s): 19999 create, 0 update, 0 skip, 0 duplicate, 1 error" in (
+        result.output
+    )
+    assert result.output.strip().splitlines()[-1].startswith("Error: 1 row(s) need fixing")
+    assert table_counts(db) == before
+
+    # The same file fixed imports every row, each with its audit event.
+    rows[12_344]["stakeholder_type"] = "national_ngo"
+    path.write_bytes(to_csv(rows))
+    result = app.test_cli_runner().invoke(args=["registry", "import", str(path)])
+    assert result.exit_code == 0, result.output[-500:]
+    assert "Imported: 20000 created, 0 updated, 0 unchanged." in result.output
+    assert db.session.scalar(select(func.count(Organisation.id))) == 20_000
+    created = select(func.count(AuditEvent.id)).where(
+        AuditEvent.entity_type == "Organisation", AuditEvent.action == "create"
+    )
+    assert db.session.scalar(created) == 20_000
+    last = db.session.scalar(select(Organisation).where(Organisation.external_ref == "ORG-20000"))
+    assert (last.region.name, last.name_key) == (
+        "east_horn_great_lakes",
+        "imported 20000",
+    )
+
+
+def test_a_file_over_the_row_limit_is_refused_before_writing(app, db, tmp_path, monkeypatch):
+    monkeypatch.setattr(import_files, "MAX_ROWS", 50)
+    path = tmp_path / "orgs.csv"
+    path.write_bytes(to_csv([org_row(n) for n in range(1, 52)]))
+    result = app.test_cli_runner().invoke(args=["registry", "import", str(path)])
+    assert result.exit_code == 1 and "more than 50 rows; split it" in result.output
+    assert db.session.scalar(select(func.count(Organisation.id))) == 0
+
+
+def test_confirmation_applies_the_dry_runs_plan(client, db, staff, monkeypatch):
+    response = upload(client, to_csv([org_row(n) for n in range(1, 6)]), "orgs.csv")
+    assert response.status_code == 200
+
+    def no_second_plan(*_args, **_kwargs):
+        raise AssertionError("the checked plan should have been reused")
+
+    monkeypatch.setattr(transfer_ops, "plan_import", no_second_plan)
+    done = confirm(client, response)
+    assert done.status_code == 302
+    page = client.get(done.headers["Location"]).get_data(as_text=True)
+    assert "Imported organisations: 5 created, 0 updated, 0 unchanged." in page
+    assert db.session.scalar(select(func.count(Organisation.id))) == 5
+
+
+def test_a_change_after_the_dry_run_is_checked_again(client, db, staff, make_org):
+    response = upload(client, to_csv([org_row(1), org_row(2)]), "orgs.csv")
+    assert 'data-action="duplicate"' not in response.get_data(as_text=True)
+    # Meanwhile someone registers row 2's organisation.
+    make_org(name="Imported organisation 2", website="https://elsewhere.example.net")
+    done = confirm(client, response)
+    page = client.get(done.headers["Location"]).get_data(as_text=True)
+    assert 'data-status="failed"' in page
+    assert "row 3 (ORG-2): duplicate" in page
+    assert db.session.scalar(select(func.count(Organisation.id))) == 1
+
+
+def test_the_run_page_shows_progress_until_done(client, db, staff):
+    with acting_as(label="test"):
+        run = ImportRun(
+            kind="organisations",
+            filename="big.csv",
+            status=ImportStatus.importing,
+            total_rows=100_000,
+            requested_by_id=staff.id,
+        )
+        db.session.add(run)
+        db.session.commit()
+    jobs.set_progress(f"import:{run.id}", 40_000)
+    page = client.get(f"/coordinate/import/{run.id}").get_data(as_text=True)
+    assert "40000 of 100000 rows written" in page
+    assert 'http-equiv="refresh"' in page and 'value="40000" max="100000"' in page
+    assert client.get("/coordinate/import/999999").status_code == 404
+
+
+@pytest.mark.parametrize("kind", ["organisations", "commitments", "progress"])
+def test_a_stored_plan_reads_back_as_written(db, kind):
+    from datetime import date
+
+    from registry.models import CommitmentStatus
+    from registry.transfer.importing.base import Plan, RowOutcome
+
+    plan = Plan(kind)
+    ops = [{"n": n, "status": CommitmentStatus.fulfilled, "on": date(2026, 1, n)} for n in (1, 2)]
+    for n, op in enumerate(ops, start=2):
+        plan.add(RowOutcome(n, f"R{n}", "create"), op)
+    again = Plan.load(kind, dict(plan.counts), plan.dump())
+    assert [op for _action, op in again.ops()] == ops
+
+
+def test_a_done_import_keeps_no_file_and_unconfirmed_ones_expire(client, db, staff):
+    from datetime import timedelta
+
+    from registry.models import utcnow
+
+    first = upload(client, to_csv([org_row(1)]), "orgs.csv")
+    stale = db.session.scalar(select(ImportRun))
+    stale.created_at = utcnow() - timedelta(days=2)
+    db.session.commit()
+    response = upload(client, to_csv([org_row(2)]), "orgs.csv")
+    assert confirm(client, first).status_code == 302  # its run has expired: upload again
+    assert db.session.scalar(select(func.count(ImportRun.id))) == 1
+    confirm(client, response)
+    db.session.expire_all()
+    run = db.session.scalar(select(ImportRun))
+    assert run.status is ImportStatus.done and run.plan is None and run.upload is None
