@@ -85,7 +85,7 @@ def _bar(length: int | None, label: str):
 
 @click.command("export")
 @click.argument("kind")
-@click.option("--format", "fmt", default="csv", help="csv (default) or xlsx.")
+@click.option("--format", "fmt", default="csv", help="csv (default), xlsx or json.")
 @click.option("--out", metavar="FILE", help="Where to write the export (required).")
 @click.option(
     "--include-contacts", is_flag=True, help="Add contact people (organisations; audit-logged)."
@@ -104,7 +104,7 @@ def export(
     if kind not in queries.KINDS:
         fail(f"unknown kind {kind!r}; choose {', '.join(queries.KINDS)}")
     if fmt not in exporting.FORMATS:
-        fail(f"unknown format {fmt!r}; choose csv or xlsx")
+        fail(f"unknown format {fmt!r}; choose {', '.join(exporting.FORMATS)}")
     if not out:
         fail("--out FILE is required")
     args = {}
@@ -118,6 +118,9 @@ def export(
         if fmt == "csv":
             with open(out, "w", newline="", encoding="utf-8") as fh:
                 exporting.write_csv(spec, fh)
+        elif fmt == "json":
+            with open(out, "w", encoding="utf-8") as fh:
+                exporting.write_json(spec, fh)
         else:
             with open(out, "wb") as fh:
                 exporting.write_xlsx(spec, fh)

@@ -1,7 +1,8 @@
-"""Writing an export as CSV or XLSX, streamed so that large lists fit in memory: one cell's
-text (codes, ISO dates, `;`-joined lists) and the two file formats. What each export holds is
+"""Writing an export as CSV, XLSX or JSON, streamed so that large lists fit in memory: one
+cell's text (codes, ISO dates, `;`-joined lists) and the file formats. What each export holds is
 in `transfer.queries`. Text cells that a spreadsheet would run as a formula are neutralised in
-both formats.
+the two spreadsheet formats; JSON keeps values typed (numbers, true/false, lists, null) under
+the same column names, for other systems to read.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import csv
 import enum
 import io
+import json
 from collections.abc import Iterator
 from datetime import date, datetime
 
@@ -19,7 +21,9 @@ from registry.models import utcnow
 from registry.transfer.importing.files import FORMULA_PREFIXES
 from registry.transfer.queries import CHUNK, Export
 
-FORMATS = ("csv", "xlsx")
+FORMATS = ("csv", "xlsx", "json")
+#: The formats an import reads (and its templates come in).
+IMPORT_FORMATS = ("csv", "xlsx")
 INTERNAL_NOTICE = "Internal — not for distribution"
 
 
@@ -101,3 +105,54 @@ def write_xlsx(export: Export, fh) -> None:
     for key, value in sorted(export.filters.items()):
         about.append([f"Filter: {key}", cell(value, "xlsx")])
     workbook.save(fh)
+
+
+def json_value(value):
+    """One exported value in JSON: codes for enums, ISO dates, lists as arrays; typed."""
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, list | tuple):
+        return [json_value(v) for v in value]
+    if isinstance(value, enum.Enum | datetime):
+        return cell(value, "csv")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def json_head(export: Export) -> str:
+    """The JSON document's start: what the export is, then the opening of its rows."""
+    about = {
+        "export": export.kind,
+        "notice": INTERNAL_NOTICE,
+        "generated_at": cell(utcnow()),
+        "contacts_included": export.include_contacts,
+        "filters": {k: json_value(v) for k, v in sorted(export.filters.items())},
+        "columns": export.columns,
+    }
+    return json.dumps(about, ensure_ascii=False)[:-1] + ', "rows": ['
+
+
+def json_row_chunks(export: Export) -> Iterator[str]:
+    """The rows as objects keyed by the CSV's column names, `CHUNK` rows per piece of text,
+    then the document's end."""
+    pieces = []
+    for n, values in enumerate(export.records(), start=1):
+        row = dict(zip(export.columns, (json_value(v) for v in values), strict=True))
+        pieces.append(("" if n == 1 else ",") + json.dumps(row, ensure_ascii=False))
+        if n % CHUNK == 0:
+            yield "".join(pieces)
+            pieces = []
+    yield "".join(pieces) + "]}"
+
+
+def json_chunks(export: Export) -> Iterator[str]:
+    """The whole JSON document, a piece at a time."""
+    yield json_head(export)
+    yield from json_row_chunks(export)
+
+
+def write_json(export: Export, fh) -> None:
+    """Write the JSON document to a text file."""
+    for chunk in json_chunks(export):
+        fh.write(chunk)

@@ -166,7 +166,7 @@ def import_run(run_id: int):
 @role_required(*STAFF)
 def template(kind: str, fmt: str):
     """An empty import file: the header row with every column, the row's key first."""
-    if kind not in IMPORT_KINDS or fmt not in exporting.FORMATS:
+    if kind not in IMPORT_KINDS or fmt not in exporting.IMPORT_FORMATS:
         abort(404)
     columns = IMPORT_COLUMNS[kind]
     name = f"{kind}-import-template.{fmt}"
@@ -190,7 +190,8 @@ def template(kind: str, fmt: str):
 @bp.get("/coordinate/export/<kind>.<fmt>")
 @role_required(*STAFF)
 def export(kind: str, fmt: str):
-    """A list as CSV (streamed) or XLSX, with the list page's filters; every export is logged."""
+    """A list as CSV or JSON (streamed) or XLSX, with the list page's filters; every export is
+    logged."""
     if kind not in queries.KINDS or fmt not in exporting.FORMATS:
         abort(404)
     contacts = request.args.get("include_contacts") in ("1", "true", "yes", "on")
@@ -204,6 +205,10 @@ def export(kind: str, fmt: str):
         rows = stream_with_context(exporting.csv_row_chunks(spec))
         chunks = chain([exporting.csv_header(spec)], rows)
         return Response(chunks, mimetype="text/csv", headers=_attachment(name))
+    if fmt == "json":
+        rows = stream_with_context(exporting.json_row_chunks(spec))
+        chunks = chain([exporting.json_head(spec)], rows)
+        return Response(chunks, mimetype="application/json", headers=_attachment(name))
     return _send_workbook(lambda fh: exporting.write_xlsx(spec, fh), name)
 
 

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import json
 from datetime import date
 
 import pytest
@@ -267,13 +268,51 @@ def every_kind(db, pledge, make_org, make_user):
 @pytest.mark.parametrize(
     "kind", ["commitments", "organisations", "signatures", "engagements", "progress"]
 )
-def test_every_kind_exports_in_both_formats(client, db, staff, every_kind, kind):
+def test_every_kind_exports_in_every_format(client, db, staff, every_kind, kind):
     rows = csv_rows(client.get(f"/coordinate/export/{kind}.csv"))
     assert len(rows) == 1
     for value in rows[0].values():
         assert not value.startswith(("=", "+", "-", "@", "\t", "\r"))
     header, xrows = xlsx_rows(client.get(f"/coordinate/export/{kind}.xlsx").data)
     assert header == list(rows[0]) and len(xrows) == 1
+    document = json_export(client.get(f"/coordinate/export/{kind}.json"))
+    assert document["export"] == kind and document["columns"] == header
+    assert [list(r) for r in document["rows"]] == [header]
+    # The same values as the CSV, typed: text as written (no spreadsheet quote), lists as
+    # arrays, numbers as numbers, null for empty.
+    for column, value in document["rows"][0].items():
+        text = rows[0][column]
+        if value is None:
+            assert text == ""
+        elif isinstance(value, bool):
+            assert text == ("yes" if value else "no")
+        elif isinstance(value, list):
+            assert text == "; ".join(str(v) for v in value)
+        elif isinstance(value, int | float):
+            assert float(text) == value
+        else:
+            assert text in (value, "'" + value)
+
+
+def json_export(response) -> dict:
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    assert response.mimetype == "application/json" and response.is_streamed
+    assert response.headers["Content-Disposition"].endswith('.json"')
+    return json.loads(response.get_data(as_text=True))
+
+
+def test_json_export_keeps_the_filters_and_the_formula_text_as_written(
+    client, db, staff, every_kind
+):
+    document = json_export(client.get("/coordinate/export/progress.json?status=in_progress"))
+    assert document["filters"]["status"] == "in_progress"
+    assert document["contacts_included"] is False
+    (row,) = document["rows"]
+    assert row["achievements"] == "@cmd|' /C calc'!A0" and row["progress_percent"] == 50
+    assert (
+        json_export(client.get("/coordinate/export/progress.json?status=fulfilled"))["rows"] == []
+    )
+    assert exports(db)[-1].after["format"] == "json"
 
 
 def test_progress_and_engagement_filters(client, db, staff, every_kind):
@@ -297,7 +336,12 @@ def test_large_csv_export_streams_in_chunks(client, db, staff, pledge, make_org)
 
 
 @pytest.mark.parametrize(
-    "url", ["/coordinate/export/contacts.csv", "/coordinate/export/organisations.pdf"]
+    "url",
+    [
+        "/coordinate/export/contacts.csv",
+        "/coordinate/export/organisations.pdf",
+        "/coordinate/import/template/organisations.json",
+    ],
 )
 def test_unknown_kind_or_format_is_not_found(client, staff, url):
     assert client.get(url).status_code == 404
@@ -305,8 +349,22 @@ def test_unknown_kind_or_format_is_not_found(client, staff, url):
 
 def test_stakeholders_cannot_export(client, make_user, login_as):
     login_as(make_user(role=Role.stakeholder))
-    for url in ("/coordinate/export/organisations.csv", "/coordinate/export/commitments.xlsx"):
+    for url in (
+        "/coordinate/export/organisations.csv",
+        "/coordinate/export/commitments.xlsx",
+        "/coordinate/export/organisations.json",
+    ):
         assert client.get(url).status_code == 403
+
+
+def test_cli_export_writes_json(app, db, injected, tmp_path):
+    out = tmp_path / "orgs.json"
+    args = ["registry", "export", "organisations", "--format", "json", "--out", str(out)]
+    result = app.test_cli_runner().invoke(args=args)
+    assert result.exit_code == 0, result.output
+    assert "Wrote 4 organisations row(s)" in result.output
+    names = {row["name"] for row in json.loads(out.read_text(encoding="utf-8"))["rows"]}
+    assert names == {"+1", "@SUM(1)", "-2", "Plain name"}
 
 
 def test_cli_export_writes_csv_and_xlsx(app, db, injected, tmp_path):
