@@ -126,7 +126,8 @@ def static_check(front: str, host: str) -> None:
 
 def session_check(a: str, b: str) -> Browser:
     browser = Browser()
-    browser.login(a, EMAIL, PASSWORD)
+    # The password on A, the authenticator's set-up and code on B, the dashboard on B.
+    browser.login(a, EMAIL, PASSWORD, then=b)
     status, _body, headers = browser.get(b + "/coordinate/dashboard")
     check("a session made on host A works on host B", status == 200, f"B answered {status}")
     return browser

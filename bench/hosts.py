@@ -110,13 +110,34 @@ class Browser:
             raise RuntimeError(f"no CSRF token on {url} ({status})")
         return found.group(1).decode()
 
-    def login(self, base: str, email: str, password: str) -> None:
+    def login(self, base: str, email: str, password: str, then: str | None = None) -> None:
+        """Log in on `base`. Staff must have an authenticator app (MFA_REQUIRED_FOR_STAFF): at
+        the first login it is set up as a person would, reading the key the set-up page shows,
+        on host `then` when given (the half-done login is session state another host must
+        know)."""
         token = self.csrf(base + "/account/login")
-        status, body, _ = self.post(
+        status, body, headers = self.post(
             base + "/account/login", {"email": email, "password": password, "csrf_token": token}
         )
         if status != 302:
             raise RuntimeError(f"login on {base} answered {status}: {body[:300]!r}")
+        if "/account/tf-setup" in headers.get("Location", ""):
+            self._set_up_authenticator(then or base)
+
+    def _set_up_authenticator(self, host: str) -> None:
+        from passlib.totp import TOTP
+
+        token = self.csrf(host + "/account/tf-setup")
+        data = {"setup": "authenticator", "csrf_token": token}
+        status, body, _ = self.post(host + "/account/tf-setup", data)
+        key = re.search(rb"\b[A-Z2-7]{4}(?:-[A-Z2-7]{4})+\b", body)
+        if status != 200 or not key:
+            raise RuntimeError(f"no authenticator key on {host}/account/tf-setup ({status})")
+        code = TOTP(key=key.group(0).decode().replace("-", ""), format="base32").generate().token
+        data = {"code": code, "csrf_token": token}
+        status, body, _ = self.post(host + "/account/tf-validate", data)
+        if status != 302:
+            raise RuntimeError(f"authenticator code refused on {host} ({status}): {body[:300]!r}")
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
