@@ -84,7 +84,7 @@ def _commitment_row(op: dict, signature_id: int, now) -> dict:
             "status": values.get("status") or CommitmentStatus.planning,
             "progress_percent": None,
             "external_ref": op["ref"],
-            "submission_token": None,
+            "submission_token": None,  # nosec B105 - an empty column, no secret
             "version": 1,
             "created_at": now,
             "updated_at": now,
