@@ -283,9 +283,9 @@ class View:
     def _geography(self, commitment: Commitment, owner: Organisation):
         codes = list(commitment.countries)
         if not self.public or owner.visibility is Visibility.public:
-            return tuple(country_name(code) or code for code in codes), ()
+            return tuple(country_name(code) or code for code in codes), (), tuple(codes)
         regions = {region_for(code) for code in codes} - {None}
-        return (), tuple(sorted(r.label for r in regions))
+        return (), tuple(sorted(r.label for r in regions)), ()
 
     def _partners(self, commitment: Commitment) -> tuple[tuple[PublicOrganisation, ...], int]:
         partners = [self.organisation(o) for o in commitment.co_implementers]
@@ -306,7 +306,7 @@ class View:
             if areas
             else gettext("A commitment")
         )
-        countries, regions = self._geography(commitment, owner)
+        countries, regions, codes = self._geography(commitment, owner)
         partners, hidden_partners = self._partners(commitment)
         outcome = commitment.key_outcome
         shown = [u for u in (self.update(u, owner) for u in updates) if u is not None]
@@ -343,6 +343,9 @@ class View:
             created_at=commitment.created_at,
             signature_status=None if self.public else signature.status.label,
             updates=tuple(sorted(shown, key=lambda u: u.sort_key)),
+            pledge_slug=signature.pledge.slug,
+            country_codes=codes,
+            updated_at=commitment.updated_at,
         )
 
     def _shows(self, signature: Signature) -> bool:
@@ -369,6 +372,7 @@ class View:
             if signature.decided_at and signature.status is SignatureStatus.accepted
             else None,
             commitments=tuple(c for c in commitments if c is not None),
+            pledge_slug=signature.pledge.slug,
         )
 
     # -- what coordinators see before approving -------------------------------------------------

@@ -1,0 +1,256 @@
+"""The JSON API v1 (DESIGN §7): pledges, signatories and commitments, read-only, anonymous
+callers see what the public view shows. Built with flask-smorest: the OpenAPI 3.1 document
+(`/api/v1/openapi.json`) is generated from these views and their marshmallow schemas, and the
+same schemas check every query parameter (an unknown or bad one is a 400 naming it)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from flask import abort, current_app, jsonify, render_template, request, url_for
+from flask_babel import get_locale
+from flask_smorest import Api, Blueprint
+from marshmallow import RAISE
+from webargs.flaskparser import FlaskParser
+from werkzeug.exceptions import HTTPException
+from werkzeug.http import http_date
+
+from registry.disclosure import View
+from registry.disclosure.directory import (
+    CommitmentQuery,
+    SignatoryQuery,
+    public_commitment,
+    public_commitments,
+    public_signatures,
+)
+from registry.disclosure.pledges import public_pledge, public_pledges, signatory_counts
+from registry.disclosure.version import public_version
+from registry.policies import public
+from registry.web import not_modified
+
+from . import schemas
+
+
+class Parser(FlaskParser):
+    """Bad query parameters are a 400 (not webargs' 422), and unknown ones are refused."""
+
+    DEFAULT_VALIDATION_STATUS = 400
+    DEFAULT_UNKNOWN_BY_LOCATION = FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION | {
+        "query": RAISE,
+        "querystring": RAISE,
+    }
+
+
+class ApiBlueprint(Blueprint):
+    ARGUMENTS_PARSER = Parser()
+
+
+class RegistryApi(Api):
+    """flask-smorest's Api without its app-wide error handlers (the registry has its own;
+    the API blueprint answers its errors in JSON below)."""
+
+    def _register_error_handlers(self):
+        pass
+
+
+bp = ApiBlueprint(
+    "api",
+    __name__,
+    url_prefix="/api/v1",
+    description="The registry's public data: pledges, signatories and commitments.",
+)
+
+
+def init_app(app) -> None:
+    """Build the app's API (its OpenAPI document) and register the blueprint."""
+    app.config.setdefault("API_TITLE", "Pledge & Partnership Registry API")
+    app.config.setdefault("API_VERSION", "1")
+    app.config.setdefault("OPENAPI_VERSION", "3.1.0")
+    api = RegistryApi(
+        app,
+        spec_kwargs={
+            "info": {
+                "description": "Read-only, public data of the registry, as its public pages "
+                "show it. Protected organisations are described, never named.",
+            },
+            "servers": [{"url": app.config["BASE_URL"].rstrip("/")}],
+        },
+    )
+    api.register_field(schemas.EnumName, "string", None)
+    api.register_field(schemas.Instant, "string", "date-time")
+    api.register_blueprint(bp)
+    app.extensions["registry_api"] = api
+
+
+@bp.errorhandler(HTTPException)
+def _error(exc: HTTPException):
+    """Errors in JSON: a refused parameter is named, with why."""
+    code = exc.code or 500
+    body = {"status": code, "error": exc.name}
+    messages = (getattr(exc, "data", None) or {}).get("messages")
+    if messages:
+        errors = {}
+        for location in messages.values():
+            for name, problems in location.items():
+                errors[name] = [
+                    str(p) for p in (problems if isinstance(problems, list) else [problems])
+                ]
+        body["error"] = "Invalid parameter: " + ", ".join(sorted(errors))
+        body["errors"] = errors
+    return jsonify(body), code
+
+
+@bp.after_request
+def _cors(response):
+    """Any site may read the public API (GET only; no credentials)."""
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Expose-Headers"] = "ETag, Last-Modified"
+    return response
+
+
+def _version():
+    """(etag, last modified) of this response: the public data, the URL and the language."""
+    version = public_version()
+    return version.etag(request.full_path, str(get_locale())), version.modified
+
+
+def _answer(etag, modified, body):
+    """The body with its version headers (as `registry.web.versioned` sets them)."""
+    headers = {"ETag": f'"{etag}"', "Cache-Control": "no-cache"}
+    if modified is not None:
+        headers["Last-Modified"] = http_date(modified)
+    return body, 200, headers
+
+
+def _page_links(endpoint: str, args: dict, page) -> dict:
+    def link(number):
+        return url_for(
+            endpoint, **(args | {"page": number, "per_page": page.per_page}), _external=True
+        )
+
+    last = max(1, -(-page.total // page.per_page))
+    return {
+        "data": page.rows,
+        "total": page.total,
+        "page": page.page,
+        "per_page": page.per_page,
+        "next": link(page.page + 1) if page.page < last else None,
+        "previous": link(min(page.page - 1, last)) if page.page > 1 else None,
+    }
+
+
+RESPONSES = {"304": {"description": "Not modified (the `If-None-Match` matched)."}}
+
+
+@bp.route("/pledges")
+@bp.arguments(schemas.StrictArgs, location="query")
+@bp.response(200, schemas.PledgeList)
+@bp.alt_response(400, schema=schemas.ApiError)
+@bp.doc(responses=RESPONSES)
+@public
+def pledges(_args):
+    """Every pledge the registry hosts, with its key outcomes and signatory total."""
+    etag, modified = _version()
+    if (cached := not_modified(etag, modified)) is not None:
+        return cached
+    return _answer(etag, modified, {"data": public_pledges(View())})
+
+
+@bp.route("/pledges/<slug>")
+@bp.arguments(schemas.StrictArgs, location="query")
+@bp.response(200, schemas.PledgeDetailSchema)
+@bp.alt_response(404, schema=schemas.ApiError)
+@bp.alt_response(400, schema=schemas.ApiError)
+@bp.doc(responses=RESPONSES)
+@public
+def pledge(_args, slug: str):
+    """One pledge, with its signatories counted by stakeholder type and region (a count
+    of fewer than 3 organisations is given as "fewer than 3", its value null)."""
+    etag, modified = _version()
+    if (cached := not_modified(etag, modified)) is not None:
+        return cached
+    view = View()
+    record = public_pledge(view, slug) or abort(404)
+    counts = signatory_counts(view, record.id)
+
+    def figures(rows):
+        return [
+            {
+                "value": value.name if value is not None else "unknown",
+                "count": {"value": None if c.is_small else c.value, "text": str(c)},
+            }
+            for value, c in rows
+        ]
+
+    body = {
+        **{name: getattr(record, name) for name in record.__dataclass_fields__},
+        "by_stakeholder_type": figures(counts["by_stakeholder_type"]),
+        "by_region": figures(counts["by_region"]),
+    }
+    return _answer(etag, modified, SimpleNamespace(**body))
+
+
+@bp.route("/signatories")
+@bp.arguments(schemas.SignatoryArgs, location="query", as_kwargs=True)
+@bp.response(200, schemas.SignatoryPage)
+@bp.alt_response(400, schema=schemas.ApiError)
+@bp.doc(responses=RESPONSES)
+@public
+def signatories(page: int, per_page: int, **filters):
+    """Accepted signatories across pledges: public organisations by name first, then
+    anonymised ones by description (hidden ones are not listed)."""
+    etag, modified = _version()
+    if (cached := not_modified(etag, modified)) is not None:
+        return cached
+    query = SignatoryQuery(**filters)
+    rows = public_signatures(View(), query, page, per_page)
+    return _answer(etag, modified, _page_links("api.signatories", filters, rows))
+
+
+@bp.route("/commitments")
+@bp.arguments(schemas.CommitmentArgs, location="query", as_kwargs=True)
+@bp.response(200, schemas.CommitmentPage)
+@bp.alt_response(400, schema=schemas.ApiError)
+@bp.doc(responses=RESPONSES)
+@public
+def commitments(page: int, per_page: int, **filters):
+    """Public commitments, most recently changed first, under the filters."""
+    etag, modified = _version()
+    if (cached := not_modified(etag, modified)) is not None:
+        return cached
+    query = CommitmentQuery(**filters)
+    rows = public_commitments(View(), query, page, per_page)
+    return _answer(etag, modified, _page_links("api.commitments", query.to_args(), rows))
+
+
+@bp.route("/commitments/<int:commitment_id>")
+@bp.arguments(schemas.StrictArgs, location="query")
+@bp.response(200, schemas.CommitmentDetailSchema)
+@bp.alt_response(404, schema=schemas.ApiError)
+@bp.alt_response(400, schema=schemas.ApiError)
+@bp.doc(responses=RESPONSES)
+@public
+def commitment(_args, commitment_id: int):
+    """One public commitment, with its verified progress updates."""
+    etag, modified = _version()
+    if (cached := not_modified(etag, modified)) is not None:
+        return cached
+    record = public_commitment(View(), commitment_id) or abort(404)
+    return _answer(etag, modified, record)
+
+
+@bp.route("/openapi.json")
+@bp.doc(hide=True)
+@public
+def openapi():
+    """The OpenAPI 3.1 document of this API, generated from the code."""
+    return jsonify(current_app.extensions["registry_api"].spec.to_dict())
+
+
+@bp.route("/docs")
+@bp.doc(hide=True)
+@public
+def docs():
+    """The API's documentation page, written from its OpenAPI document (no script)."""
+    spec = current_app.extensions["registry_api"].spec.to_dict()
+    return render_template("api/docs.html", spec=spec)

@@ -1,0 +1,69 @@
+"""The version of what the public sees, for conditional requests: public pages, the API and
+the open data answer `ETag` and `Last-Modified` from it, and 304 when nothing changed.
+
+It is the version vector of the tables public outputs read (`registry.versions`: counts,
+highest ids, latest changes) and the digest of what decides disclosure (`View.state_digest`),
+the same ingredients as a stored report's data fingerprint.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from registry.versions import data_version
+
+from .view import View
+
+#: Every table whose rows a public output shows or counts.
+PUBLIC_TABLES = (
+    "pledges",
+    "pledge_co_leads",
+    "key_outcomes",
+    "submission_windows",
+    "organisations",
+    "contacts",
+    "signatures",
+    "commitments",
+    "commitment_partners",
+    "commitment_countries",
+    "commitment_action_areas",
+    "commitment_risks",
+    "commitment_target_populations",
+    "progress_updates",
+    "vocabulary_terms",
+    "public_wording_approvals",
+)
+
+
+@dataclass(frozen=True)
+class PublicVersion:
+    """A digest of the public data (`tag`) and when it last changed (`modified`, to the
+    second; None on an empty registry)."""
+
+    tag: str
+    modified: datetime | None
+
+    def etag(self, *variant: str) -> str:
+        """An entity tag for one response of this version (its URL, language …)."""
+        return hashlib.sha256("\n".join([self.tag, *variant]).encode()).hexdigest()[:32]
+
+
+def public_version(view: View | None = None) -> PublicVersion:
+    """The version of the public data now (a fixed number of cheap aggregate statements)."""
+    version = data_version(PUBLIC_TABLES)
+    digest = (view or View()).state_digest()
+    payload = json.dumps([version, digest], sort_keys=True, default=str)
+    changes = [
+        datetime.fromisoformat(values[2])
+        for values in version.values()
+        if len(values) == 3 and isinstance(values[2], str)
+    ]
+    modified = max(changes, default=None)
+    if modified is not None:
+        modified = (modified if modified.tzinfo else modified.replace(tzinfo=UTC)).replace(
+            microsecond=0
+        )
+    return PublicVersion(hashlib.sha256(payload.encode()).hexdigest(), modified)
