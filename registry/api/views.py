@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+from flask import Blueprint as FlaskBlueprint
 from flask import abort, current_app, jsonify, render_template, request, url_for
 from flask_babel import get_locale
 from flask_smorest import Api, Blueprint
@@ -79,6 +80,7 @@ def init_app(app) -> None:
     api.register_field(schemas.EnumName, "string", None)
     api.register_field(schemas.Instant, "string", "date-time")
     api.register_blueprint(bp)
+    app.register_blueprint(docs_bp)
     app.extensions["registry_api"] = api
 
 
@@ -239,16 +241,18 @@ def commitment(_args, commitment_id: int):
     return _answer(etag, modified, record)
 
 
-@bp.route("/openapi.json")
-@bp.doc(hide=True)
+#: The API's own description, beside it (not an operation of the API).
+docs_bp = FlaskBlueprint("api_docs", __name__, url_prefix="/api/v1")
+
+
+@docs_bp.get("/openapi.json")
 @public
 def openapi():
     """The OpenAPI 3.1 document of this API, generated from the code."""
     return jsonify(current_app.extensions["registry_api"].spec.to_dict())
 
 
-@bp.route("/docs")
-@bp.doc(hide=True)
+@docs_bp.get("/docs")
 @public
 def docs():
     """The API's documentation page, written from its OpenAPI document (no script)."""
