@@ -49,6 +49,15 @@ LIST_PAGES = [
     ("/coordinate/dashboard", "/coordinate/dashboard?pledge=digital-protection"),
     ("/coordinate/audit", "/coordinate/audit?page=2"),
     ("/coordinate/reports", None),
+    ("/commitments", "/commitments?page=2"),
+    ("/commitments?q=Commitment&status=in_progress", "/commitments?q=Commitment&page=2"),
+    ("/signatories", "/signatories?page=2"),
+    ("/api/v1/pledges", None),
+    ("/api/v1/commitments", "/api/v1/commitments?per_page=100"),
+    ("/api/v1/commitments?q=Commitment", "/api/v1/commitments?q=Commitment&per_page=10"),
+    ("/api/v1/signatories", "/api/v1/signatories?per_page=100"),
+    ("/open-data/commitments.csv", None),
+    ("/open-data/signatories.json", None),
 ]
 
 

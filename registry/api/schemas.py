@@ -7,18 +7,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 
 from flask import url_for
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
+from marshmallow import RAISE, Schema, fields, validate
 
-from registry.disclosure.directory import (
-    CHOICES,
-    MAX_PER_PAGE,
-    PER_PAGE,
-    key_outcome_ids,
-    pledge_slugs,
-    vocabulary_codes,
-)
-from registry.geo import is_country
+from registry.disclosure.directory import CHOICES, MAX_PER_PAGE, PER_PAGE
 from registry.lists import MAX_ID
+
+#: An ISO 3166 alpha-3 country code.
+COUNTRY = "^[A-Z]{3}$"
 
 #: The highest page number the API accepts (far beyond any list).
 MAX_PAGE = 100_000
@@ -81,25 +76,33 @@ class PageArgs(StrictArgs):
     )
 
 
+#: Text parameters: anything but a NUL character (refused on every URL of the registry).
+NO_NUL = "^[^\\u0000]*$"
+
+
 def _text(description: str, length: int = 200):
-    return fields.String(validate=validate.Length(1, length), metadata={"description": description})
+    return fields.String(
+        validate=[
+            validate.Length(1, length),
+            validate.Regexp(NO_NUL, error="Has a NUL character."),
+        ],
+        metadata={"description": description, "pattern": NO_NUL},
+    )
 
 
-class PledgeFilterMixin:
-    @validates("pledge")
-    def _known_pledge(self, value, **_kwargs):
-        if value not in pledge_slugs():
-            raise ValidationError("No pledge has this slug.")
+class CommitmentArgs(PageArgs):
+    """A well-formed value that names nothing (an unknown slug or code) selects no row."""
 
-
-class CommitmentArgs(PledgeFilterMixin, PageArgs):
     pledge = _text("A pledge's slug, e.g. digital-protection.", 100)
     status = _choice("status")
     stakeholder_type = _choice("stakeholder_type")
     region = _choice("region")
     country = fields.String(
-        validate=validate.Length(3, 3),
-        metadata={"description": "ISO 3166 alpha-3 code (public organisations' commitments)."},
+        validate=validate.Regexp(COUNTRY, error="Not an ISO 3166 alpha-3 code in capitals."),
+        metadata={
+            "description": "ISO 3166 alpha-3 code, e.g. KEN (public organisations' commitments).",
+            "pattern": COUNTRY,
+        },
     )
     risk = _text("A risk's code (see the data dictionary).", 60)
     action_area = _text("An action area's code (see the data dictionary).", 60)
@@ -111,28 +114,8 @@ class CommitmentArgs(PledgeFilterMixin, PageArgs):
         metadata={"description": "Changed at or after this ISO 8601 date or date-time (UTC)."}
     )
 
-    @validates("country")
-    def _known_country(self, value, **_kwargs):
-        if not is_country(value) or value != value.upper():
-            raise ValidationError("Not an ISO 3166 alpha-3 country code in capitals, e.g. KEN.")
 
-    @validates("risk")
-    def _known_risk(self, value, **_kwargs):
-        if value not in vocabulary_codes("risk"):
-            raise ValidationError("No risk has this code.")
-
-    @validates("action_area")
-    def _known_area(self, value, **_kwargs):
-        if value not in vocabulary_codes("action_area"):
-            raise ValidationError("No action area has this code.")
-
-    @validates("key_outcome")
-    def _known_outcome(self, value, **_kwargs):
-        if value not in key_outcome_ids():
-            raise ValidationError("No key outcome has this id.")
-
-
-class SignatoryArgs(PledgeFilterMixin, PageArgs):
+class SignatoryArgs(PageArgs):
     pledge = _text("A pledge's slug.", 100)
     stakeholder_type = _choice("stakeholder_type")
     q = _text("Words in a public organisation's name or acronym.")
