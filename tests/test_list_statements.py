@@ -52,6 +52,7 @@ LIST_PAGES = [
     ("/commitments", "/commitments?page=2"),
     ("/commitments?q=Commitment&status=in_progress", "/commitments?q=Commitment&page=2"),
     ("/signatories", "/signatories?page=2"),
+    ("/pledges/digital-protection/progress", None),
     ("/api/v1/pledges", None),
     ("/api/v1/commitments", "/api/v1/commitments?per_page=100"),
     ("/api/v1/commitments?q=Commitment", "/api/v1/commitments?q=Commitment&per_page=10"),

@@ -40,12 +40,16 @@ from registry.models import (
     Pledge,
     ProgressUpdate,
     Region,
+    ReviewState,
     Signature,
     SignatureStatus,
     StakeholderType,
+    SubmissionWindow,
     Visibility,
     VocabularyKind,
     VocabularyTerm,
+    WindowKind,
+    utcnow,
 )
 from registry.models.signatures import commitment_action_areas, commitment_risks
 
@@ -540,3 +544,60 @@ def vocabulary_labels(kind: str) -> list[tuple[str, str]]:
 def key_outcome_ids() -> set[int]:
     """The ids of every pledge's key outcomes."""
     return set(db.session.scalars(select(KeyOutcome.id)))
+
+
+# -- a pledge's public progress -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PledgeProgress:
+    """The figures of a pledge's public dashboard: the commitments the directory lists, by
+    each facet, and how many reported verified progress in the latest reporting cycle."""
+
+    total: int
+    facets: dict[str, list[Facet]]
+    cycle: str | None  # the latest reporting cycle that has opened, if any
+    reported: int  # commitments with a verified update in that cycle
+
+    @property
+    def reported_share(self) -> int | None:
+        """The share that reported, in whole percent (None without a cycle or commitments)."""
+        if self.cycle is None or not self.total:
+            return None
+        return round(100 * self.reported / self.total)
+
+
+def pledge_progress(slug: str) -> PledgeProgress:
+    """The public dashboard's figures for the pledge `slug` (a fixed number of statements)."""
+    query = CommitmentQuery(pledge=slug)
+    statement = commitment_select(query)
+    total = db.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+    facets = commitment_facets(query)
+    window = db.session.scalar(
+        select(SubmissionWindow)
+        .join(Pledge)
+        .where(
+            Pledge.slug == slug,
+            SubmissionWindow.kind == WindowKind.progress,
+            SubmissionWindow.opens_at <= utcnow(),
+        )
+        .order_by(SubmissionWindow.opens_at.desc(), SubmissionWindow.id.desc())
+        .limit(1)
+    )
+    reported = 0
+    if window is not None:
+        reported = (
+            db.session.scalar(
+                select(func.count()).select_from(
+                    statement.where(
+                        exists().where(
+                            ProgressUpdate.commitment_id == Commitment.id,
+                            ProgressUpdate.window_id == window.id,
+                            ProgressUpdate.review_state == ReviewState.verified,
+                        )
+                    ).subquery()
+                )
+            )
+            or 0
+        )
+    return PledgeProgress(total, facets, window.label if window else None, reported)

@@ -7,21 +7,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import Blueprint, abort, make_response, render_template, request
+from flask import Blueprint, abort, make_response, render_template, request, url_for
 from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 
+from registry.charts import bar_chart
 from registry.disclosure import View
 from registry.disclosure.directory import (
     PER_PAGE,
     CommitmentQuery,
     SignatoryQuery,
     commitment_facets,
+    pledge_progress,
     public_commitment,
     public_commitments,
     public_organisation,
     public_signatures,
 )
-from registry.disclosure.pledges import public_pledges
+from registry.disclosure.pledges import public_pledge, public_pledges
 from registry.disclosure.version import public_version
 from registry.lists import last_page, url_int
 from registry.policies import public
@@ -89,6 +92,53 @@ def commitment(commitment_id: int):
     def render():
         record = public_commitment(View(), commitment_id) or abort(404)
         return render_template("directory/commitment.html", commitment=record)
+
+    return _conditional(render)
+
+
+#: The dashboard's charts: (facet, title), each linked to the directory filtered to it.
+PANELS = (
+    ("status", _l("Commitments by status")),
+    ("stakeholder_type", _l("Commitments by stakeholder type")),
+    ("region", _l("Commitments by region")),
+    ("key_outcome", _l("Commitments by key outcome")),
+    ("risk", _l("Commitments by risk addressed")),
+)
+
+
+def _panel(slug: str, name: str, title: str, facets) -> dict:
+    rows = [
+        {
+            "label": f.label,
+            "count": f.count,
+            "link": url_for("directory.commitments", pledge=slug, **{name: f.value}),
+        }
+        for f in facets
+    ]
+    data = {row["label"]: row["count"] for row in rows}
+    links = {row["label"]: row["link"] for row in rows}
+    return {
+        "id": name,
+        "title": str(title),
+        "rows": rows,
+        "svg": bar_chart(str(title), data, links, web=True),
+    }
+
+
+@bp.get("/pledges/<slug>/progress")
+@public
+def progress(slug: str):
+    """A pledge's public progress dashboard: its commitments by status, stakeholder type,
+    region, key outcome and risk, each chart beside its data, each figure linked to the
+    directory filtered to it; and the share that reported in the latest cycle."""
+
+    def render():
+        pledge = public_pledge(View(), slug) or abort(404)
+        figures = pledge_progress(pledge.slug)
+        panels = [_panel(pledge.slug, n, t, figures.facets[n]) for n, t in PANELS]
+        return render_template(
+            "directory/progress.html", pledge=pledge, figures=figures, panels=panels
+        )
 
     return _conditional(render)
 

@@ -36,6 +36,7 @@ def _urls(data) -> list[str]:
         *(f"/api/v1/commitments/{i}" for i in ids),
         "/commitments",
         "/signatories",
+        f"/pledges/{data.pledge.slug}/progress",
         *(f"/commitments/{i}" for i in ids),
         *(f"/organisations/{i}" for i in orgs),
         "/open-data",

@@ -176,3 +176,38 @@ def test_an_unchanged_page_answers_304(client, directory):
     )
     assert again.status_code == 304
     assert client.get("/signatories").headers["ETag"] != first.headers["ETag"]
+
+
+def test_the_progress_dashboard_counts_what_the_directory_lists(client, db, directory, pledge):
+    desk = directory["Fact-checking desk"]
+    with acting_as(label="test-setup"):
+        newest = SubmissionWindow(
+            pledge=pledge,
+            kind=WindowKind.progress,
+            label="2027 review",
+            opens_at=utcnow() - timedelta(days=1),
+        )
+        db.session.add(newest)
+        desk.progress_updates.append(
+            ProgressUpdate(
+                window=newest,
+                status=CommitmentStatus.in_progress,
+                review_state=ReviewState.verified,
+                submitted_at=utcnow(),
+            )
+        )
+        db.session.commit()
+    response = client.get(f"/pledges/{pledge.slug}/progress")
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<svg" in text and "<script>" not in text
+    assert "2027 review (1 of 4)" in text and ">75 %<" in text  # 3 of 4 fulfilled or under way
+    rows = re.findall(
+        r'<th scope="row" class="fw-normal"><a href="([^"]+)">([^<]+)</a></th>'
+        r'<td class="text-end"><a href="[^"]+">(\d+)</a>',
+        text,
+    )
+    assert len(rows) >= 8
+    for url, label, count in rows:
+        listed = client.get(url.replace("&amp;", "&")).get_data(as_text=True)
+        assert _count(listed) == int(count), label
+    assert client.get("/pledges/no-such-pledge/progress").status_code == 404
