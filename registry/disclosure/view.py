@@ -49,6 +49,10 @@ COMMITMENT_LOADS = (
 )
 
 
+#: Compiled redactors by the digest of their identifiers (see `View.full_redactor`).
+_REDACTORS: dict[str, Redactor] = {}
+
+
 def link_withheld() -> str:
     """What a public output prints instead of a withheld evidence link."""
     return gettext("link withheld to protect the organisation")
@@ -105,9 +109,22 @@ class View:
         return self._protected.organisations
 
     @cached_property
+    def _identifiers_digest(self) -> str:
+        return identifiers_digest(self.identifiers)
+
+    @cached_property
     def full_redactor(self) -> Redactor:
-        """Every identifier: what approvals are digested with."""
-        return Redactor(self.identifiers)
+        """Every identifier: what approvals are digested with. Compiling it is the dearest
+        step of a view, so the redactor of the same identifiers (read afresh for every view)
+        is reused: equal identifiers give an equal, read-only redactor."""
+        key = self._identifiers_digest
+        found = _REDACTORS.get(key)
+        if found is None:
+            found = Redactor(self.identifiers)
+            if len(_REDACTORS) >= 4:
+                _REDACTORS.clear()
+            _REDACTORS[key] = found
+        return found
 
     @cached_property
     def redactor(self) -> Redactor:
@@ -126,7 +143,7 @@ class View:
         """A digest of what decides disclosure (identifiers, approvals, the threshold), for
         the data fingerprint of a stored report."""
         approvals = sorted(f"{kind}:{id_}:{a.digest}" for (kind, id_), a in self.approvals.items())
-        payload = "\n".join([identifiers_digest(self.identifiers), str(self.threshold), *approvals])
+        payload = "\n".join([self._identifiers_digest, str(self.threshold), *approvals])
         return hashlib.sha256(payload.encode()).hexdigest()
 
     # -- naming -------------------------------------------------------------------------------

@@ -394,3 +394,23 @@ def test_the_openapi_document_is_3_1_and_describes_every_operation(client):
     docs = client.get("/api/v1/docs").get_data(as_text=True)
     assert "GET /api/v1/commitments" in docs and "updated_since" in docs
     assert "<script>" not in docs  # no inline script: the page is written on the server
+
+
+def test_the_etag_moves_when_what_decides_disclosure_changes(client, db, registry):
+    from registry.models import Contact
+
+    anonymised = db.session.scalar(select(Organisation).where(Organisation.name == "Kakuma Voices"))
+    etag = client.get("/api/v1/signatories").headers["ETag"]
+    with acting_as(label="test-setup"):
+        anonymised.contacts.append(Contact(name="Amani Person", email="amani@kakuma.example"))
+        db.session.commit()
+    after_contact = client.get("/api/v1/signatories", headers={"If-None-Match": etag})
+    assert after_contact.status_code == 200 and after_contact.headers["ETag"] != etag
+    with acting_as(label="test-setup"):
+        anonymised.visibility = Visibility.public
+        db.session.commit()
+    named = client.get(
+        "/api/v1/signatories", headers={"If-None-Match": after_contact.headers["ETag"]}
+    )
+    assert named.status_code == 200
+    assert "Kakuma Voices" in [r["organisation"]["name"] for r in named.get_json()["data"]]
