@@ -113,7 +113,7 @@ def _register_blueprints(app: Flask) -> None:
     """One blueprint per page group of each product area (registry/<area>/)."""
     from registry.accounts import admin, membership
     from registry.accounts import views as accounts
-    from registry.api import opendata
+    from registry.api import opendata, tokens
     from registry.api import views as api
     from registry.auditlog import views as auditlog
     from registry.commitments import views as commitments
@@ -134,6 +134,7 @@ def _register_blueprints(app: Flask) -> None:
         public,
         directory,
         opendata,
+        tokens,
         accounts,
         admin,
         pledges,

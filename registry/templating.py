@@ -95,6 +95,7 @@ NAVIGATION = [
             ("transfer.import_page", _l("Import")),
             ("auditlog.index", _l("Audit log")),
             ("opendata.dictionary", _l("Open data and API")),
+            ("api_tokens.index", _l("API tokens")),
         ],
         STAFF,
     ),

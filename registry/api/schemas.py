@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 
-from flask import url_for
+from flask import g, url_for
 from marshmallow import RAISE, Schema, fields, validate
 
 from registry.disclosure.directory import CHOICES, MAX_PER_PAGE, PER_PAGE
@@ -144,11 +144,25 @@ class OrganisationSchema(Schema):
     website = fields.String(allow_none=True)
     description = fields.String(allow_none=True)
     page_url = fields.Method("_page_url", metadata={"type": ["string", "null"]})
+    contacts = fields.Method(
+        "_contacts",
+        metadata={
+            "type": ["array", "null"],
+            "description": "Its contact people (name, role, email, phone): with a token of "
+            "the `contacts` scope only, else null.",
+        },
+    )
 
     def _page_url(self, record) -> str | None:
-        if record.id is None:
+        if record.id is None or record.visibility.name != "public":
             return None
         return url_for("directory.organisation", organisation_id=record.id, _external=True)
+
+    def _contacts(self, record) -> list | None:
+        contacts = g.get("api_contacts")
+        if contacts is None or record.id is None:
+            return None
+        return contacts.get(record.id, [])
 
 
 class UpdateSchema(Schema):
