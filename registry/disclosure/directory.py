@@ -166,19 +166,19 @@ def _shown():
 
 def _population(view: View) -> None:
     """Every anonymised signatory counts for the small-group rule, so an organisation reads
-    the same on every page and under every filter of the directory."""
-    anonymised = (
-        select(Organisation)
-        .where(
-            Organisation.visibility == Visibility.anonymised,
-            exists().where(
-                Signature.organisation_id == Organisation.id,
+    the same on every page and under every filter of the directory. (The view has loaded the
+    protected organisations already: only which of them signed is read here.)"""
+    signed = set(
+        db.session.scalars(
+            select(Signature.organisation_id)
+            .join(Signature.organisation)
+            .where(
                 Signature.status == SignatureStatus.accepted,
-            ),
+                Organisation.visibility == Visibility.anonymised,
+            )
         )
-        .order_by(Organisation.id)
     )
-    view.include(db.session.scalars(anonymised))
+    view.include(o for id_, o in sorted(view.protected.items()) if id_ in signed)
 
 
 def _vocabulary_match(link, kind: VocabularyKind, code: str):
