@@ -10,8 +10,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import tempfile
+import time
+from pathlib import Path
 
-from flask import Blueprint, Response, render_template
+from flask import Blueprint, current_app, render_template, send_file
 
 from registry.disclosure import View
 from registry.disclosure.directory import (
@@ -180,17 +184,46 @@ def dictionary():
     )
 
 
+def _file(kind: str, extension: str, etag: str) -> Path:
+    """The file of this version, written once (to a temporary name, then renamed, so a reader
+    never sees half a file); files of other versions are removed an hour after they were
+    written (another worker may still be sending one)."""
+    folder = Path(current_app.instance_path) / "open-data"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{kind}-{etag}.{extension}"
+    if not path.exists():
+        write, _mimetype = FORMATS[extension]
+        handle, temporary = tempfile.mkstemp(dir=folder, suffix=".part")
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+            for chunk in write(kind):
+                out.write(chunk)
+        os.replace(temporary, path)
+        for old in folder.glob(f"{kind}-*.{extension}"):
+            try:
+                if old != path and time.time() - old.stat().st_mtime > 3600:
+                    old.unlink()
+            except FileNotFoundError:
+                pass
+    return path
+
+
 @bp.get("/<any(commitments, signatories):kind>.<any(csv, json):extension>")
 @public
 def download(kind: str, extension: str):
-    """One open data file, read a batch at a time; 304 when the data has not changed."""
+    """One open data file, written once per version of the public data (a batch of rows at
+    a time) and then served as it is; 304 when the data has not changed."""
     version = public_version()
     etag = version.etag("open-data", kind, extension)
     if (cached := not_modified(etag, version.modified)) is not None:
         return cached
-    write, mimetype = FORMATS[extension]
-    # Written whole, then sent: a stream would outlive the request's database session.
-    response = Response("".join(write(kind)), mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{kind}.{extension}"'
+    response = send_file(
+        _file(kind, extension, etag),
+        mimetype=FORMATS[extension][1],
+        as_attachment=True,
+        download_name=f"{kind}.{extension}",
+        conditional=False,
+        etag=False,
+        last_modified=version.modified,
+    )
     response.headers["Access-Control-Allow-Origin"] = "*"
     return versioned(response, etag, version.modified)
