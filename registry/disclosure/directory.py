@@ -335,6 +335,23 @@ def _facet(statement: Select, column, labels: dict) -> list[Facet]:
     return sorted(facets, key=lambda f: (-f.count, f.label))
 
 
+#: Facets by (public data version, language, filters): eight GROUP BY statements over every
+#: commitment, the same until the data changes. Counts of listed rows only: they name no one.
+_FACETS: dict[tuple, dict] = {}
+
+
+def cached_facets(version: str, language: str, query: CommitmentQuery) -> dict[str, list[Facet]]:
+    """`commitment_facets(query)`, counted once per version of the public data."""
+    key = (version, language, query)
+    found = _FACETS.get(key)
+    if found is None:
+        found = commitment_facets(query)
+        if len(_FACETS) >= 256:
+            _FACETS.clear()
+        _FACETS[key] = found
+    return found
+
+
 def commitment_facets(query: CommitmentQuery) -> dict[str, list[Facet]]:
     """For each filter, its values among the commitments the other filters select, with how
     many each has (the directory's side panel). Without `q`: counts of the public rows."""

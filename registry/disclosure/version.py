@@ -15,6 +15,10 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from sqlalchemy import func, select
+
+from registry.extensions import db
+from registry.models import AuditEvent
 from registry.versions import data_version
 
 from .naming import min_group
@@ -41,6 +45,10 @@ PUBLIC_TABLES = (
 )
 
 
+#: Audit actions that record a reading, not a change.
+READINGS = ("contact.view", "export", "outbox.view", "api_token.use")
+
+
 @dataclass(frozen=True)
 class PublicVersion:
     """A digest of the public data (`tag`) and when it last changed (`modified`, to the
@@ -54,10 +62,19 @@ class PublicVersion:
         return hashlib.sha256("\n".join([self.tag, *variant]).encode()).hexdigest()[:32]
 
 
+def _last_audit_event() -> int | None:
+    """The id of the latest audit event: every change to a domain record writes one in its
+    transaction, and ids only grow, so this moves even where a clock (behind another host's)
+    would leave the latest `updated_at` where it was."""
+    # Events that record a reading (an export, a token's call) change nothing.
+    changes = AuditEvent.action.not_in(READINGS)
+    return db.session.scalar(select(func.max(AuditEvent.id)).where(changes))
+
+
 def public_version() -> PublicVersion:
     """The version of the public data now (a fixed number of cheap aggregate statements)."""
     version = data_version(PUBLIC_TABLES)
-    payload = json.dumps([version, min_group()], sort_keys=True, default=str)
+    payload = json.dumps([version, _last_audit_event(), min_group()], sort_keys=True, default=str)
     changes = [
         datetime.fromisoformat(values[2])
         for values in version.values()

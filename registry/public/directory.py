@@ -17,7 +17,7 @@ from registry.disclosure.directory import (
     PER_PAGE,
     CommitmentQuery,
     SignatoryQuery,
-    commitment_facets,
+    cached_facets,
     pledge_progress,
     public_commitment,
     public_commitments,
@@ -54,7 +54,7 @@ def _conditional(render):
     etag = version.etag(request.full_path, str(get_locale()))
     if (cached := not_modified(etag, version.modified)) is not None:
         return cached
-    return versioned(make_response(render()), etag, version.modified)
+    return versioned(make_response(render(version.tag)), etag, version.modified)
 
 
 def _page_number() -> int:
@@ -67,7 +67,7 @@ def commitments():
     """Every public commitment, filtered, searched and a page at a time, with facets."""
     query = CommitmentQuery.from_args(request.args)
 
-    def render():
+    def render(version: str):
         view = View()
         page = public_commitments(view, query, _page_number(), PER_PAGE)
         if page.page > last_page(page.total, PER_PAGE):
@@ -76,7 +76,7 @@ def commitments():
             "directory/commitments.html",
             page=page,
             query=query,
-            facets=commitment_facets(query),
+            facets=cached_facets(version, str(get_locale()), query),
             filters=DirectoryArgs(query, page.page),
             pledges=public_pledges(view),
         )
@@ -89,7 +89,7 @@ def commitments():
 def commitment(commitment_id: int):
     """A public commitment: what, who, where, its indicator and its verified progress."""
 
-    def render():
+    def render(_version: str):
         record = public_commitment(View(), commitment_id) or abort(404)
         return render_template("directory/commitment.html", commitment=record)
 
@@ -132,7 +132,7 @@ def progress(slug: str):
     region, key outcome and risk, each chart beside its data, each figure linked to the
     directory filtered to it; and the share that reported in the latest cycle."""
 
-    def render():
+    def render(_version: str):
         pledge = public_pledge(View(), slug) or abort(404)
         figures = pledge_progress(pledge.slug)
         panels = [_panel(pledge.slug, n, t, figures.facets[n]) for n, t in PANELS]
@@ -149,7 +149,7 @@ def signatories():
     """Every listed signatory across pledges, a page at a time."""
     query = SignatoryQuery.from_args(request.args)
 
-    def render():
+    def render(_version: str):
         view = View()
         page = public_signatures(view, query, _page_number(), PER_PAGE)
         if page.page > last_page(page.total, PER_PAGE):
@@ -171,7 +171,7 @@ def organisation(organisation_id: int):
     """A public organisation's page: its signatures and commitments (a non-public one has
     none: 404, like an organisation that does not exist)."""
 
-    def render():
+    def render(_version: str):
         profile = public_organisation(View(), organisation_id) or abort(404)
         return render_template("directory/organisation.html", profile=profile)
 
