@@ -57,7 +57,7 @@ class RegistryApi(Api):
 
 
 #: Calls with a token, per token.
-TOKEN_LIMIT = "300 per minute"
+CALLS_A_MINUTE = "300 per minute"
 
 bp = ApiBlueprint(
     "api",
@@ -102,7 +102,7 @@ def _token_key() -> str:
     return hashlib.sha256(request.headers.get("Authorization", "").encode()).hexdigest()
 
 
-limiter.limit(TOKEN_LIMIT, key_func=_token_key, exempt_when=_anonymous)(bp)
+limiter.limit(CALLS_A_MINUTE, key_func=_token_key, exempt_when=_anonymous)(bp)
 
 
 @bp.errorhandler(HTTPException)
