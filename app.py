@@ -113,6 +113,8 @@ def _register_blueprints(app: Flask) -> None:
     """One blueprint per page group of each product area (registry/<area>/)."""
     from registry.accounts import admin, membership
     from registry.accounts import views as accounts
+    from registry.api import opendata, tokens
+    from registry.api import views as api
     from registry.auditlog import views as auditlog
     from registry.commitments import views as commitments
     from registry.dashboard import views as dashboard
@@ -121,6 +123,7 @@ def _register_blueprints(app: Flask) -> None:
     from registry.pledges import invitations, windows
     from registry.pledges import views as pledges
     from registry.progress import views as progress
+    from registry.public import directory
     from registry.public import views as public
     from registry.reports import preview as report_preview
     from registry.reports import views as reports
@@ -129,6 +132,9 @@ def _register_blueprints(app: Flask) -> None:
 
     for module in (
         public,
+        directory,
+        opendata,
+        tokens,
         accounts,
         admin,
         pledges,
@@ -148,6 +154,7 @@ def _register_blueprints(app: Flask) -> None:
         report_preview,
     ):
         app.register_blueprint(module.bp)
+    api.init_app(app)
 
 
 def _register_shared(app: Flask) -> None:

@@ -182,9 +182,83 @@ def public_pages(context: Context) -> dict:
     return _page(context, context.visitor, "/pledges/digital-protection", PUBLIC_FLOOR, ready)
 
 
-def api(_context: Context) -> dict:
-    """Left for the public-API issue: its listings are timed here once they exist."""
-    return {"ours": None, "floor": None, "note": "slot for the public API (not built yet)"}
+#: The rows of the API's and the directory's first page (25 public commitments, newest
+#: change first) with what a row shows, by one statement.
+API_FLOOR = (
+    "SELECT c.id, c.title, c.description, c.status, c.progress_percent, c.start_date, "
+    "c.target_date, c.indicator_text, c.indicator_baseline, c.indicator_target, "
+    "c.updated_at, o.name, o.stakeholder_type, o.country, p.slug, p.title, k.title "
+    "FROM commitments c JOIN signatures s ON s.id = c.signature_id "
+    "JOIN organisations o ON o.id = s.organisation_id JOIN pledges p ON p.id = s.pledge_id "
+    "LEFT JOIN key_outcomes k ON k.id = c.key_outcome_id "
+    "WHERE s.status = 'accepted' AND o.visibility <> 'hidden' "
+    "ORDER BY c.updated_at DESC, c.id DESC LIMIT 25"
+)
+
+
+def _bare_endpoint(url: str):
+    """A bare Flask app whose one endpoint returns the page's rows, read by one raw SQL
+    statement, as JSON: the floor of the API and the directory (issue 12)."""
+    from flask import Flask, jsonify
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url)
+    bare = Flask("floor")
+
+    @bare.get("/rows")
+    def rows():
+        with engine.connect() as connection:
+            found = connection.exec_driver_sql(API_FLOOR).fetchall()
+        return jsonify([[str(v) if v is not None else None for v in row] for row in found])
+
+    return bare.test_client(), engine
+
+
+def api(context: Context) -> dict:
+    """The API's first page of commitments (25) for an anonymous caller, against a bare Flask
+    endpoint returning the same rows from one raw SQL statement; the directory's first page
+    (with its facets) against the same floor; and the statements each sends."""
+    from sqlalchemy import event
+
+    from registry.extensions import db
+
+    client, engine = _bare_endpoint(context.registry.url)
+    floor = median_ms(lambda: _get(client, "/rows"), context.runs)
+    engine.dispose()
+    with context.app.app_context():
+        registry_engine = db.engine
+
+    def statements(url: str) -> int:
+        count = 0
+
+        def tick(*_args):
+            nonlocal count
+            count += 1
+
+        event.listen(registry_engine, "before_cursor_execute", tick)
+        try:
+            _get(context.visitor, url)
+        finally:
+            event.remove(registry_engine, "before_cursor_execute", tick)
+        return count
+
+    ours = median_ms(lambda: _get(context.visitor, "/api/v1/commitments"), context.runs)
+    page = median_ms(lambda: _get(context.visitor, "/commitments"), context.runs)
+    etag = _get(context.visitor, "/api/v1/commitments").headers["ETag"]
+    not_modified = median_ms(
+        lambda: context.visitor.get("/api/v1/commitments", headers={"If-None-Match": etag}),
+        context.runs,
+    )
+    return {
+        "ours": ours,
+        "floor": floor,
+        "directory_page": page,
+        "directory_ratio": round(page / floor, 2) if floor else None,
+        "not_modified": not_modified,
+        "statements_25": statements("/api/v1/commitments"),
+        "statements_100": statements("/api/v1/commitments?per_page=100"),
+        "bytes": len(_get(context.visitor, "/api/v1/commitments").data),
+    }
 
 
 def _org_rows(count: int, tag: str) -> list[dict]:

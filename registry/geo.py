@@ -42,6 +42,11 @@ def region_for(alpha3: str) -> Region | None:
     return _region_map().get(_normalise(alpha3))
 
 
+def countries_in(region: Region) -> list[str]:
+    """The alpha-3 codes of the countries in a UNHCR region, sorted."""
+    return sorted(code for code, r in _region_map().items() if r is region)
+
+
 def is_country(alpha3: str) -> bool:
     """Return True if the code is a known ISO 3166-1 alpha-3 country code (case-insensitive)."""
     code = _normalise(alpha3)

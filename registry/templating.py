@@ -47,7 +47,16 @@ class NavGroup(NamedTuple):
 # The coordinator's areas in five menus, so that the bar fits from 1200 px up and collapses
 # into one menu button below (phones, tablets, 200 % zoom).
 NAVIGATION = [
-    (None, [("pledges.index", _l("Pledges"))], {None, Role.stakeholder}),
+    (
+        None,
+        [
+            ("pledges.index", _l("Pledges")),
+            ("directory.commitments", _l("Commitments")),
+            ("directory.signatories", _l("Signatories")),
+            ("opendata.dictionary", _l("Open data")),
+        ],
+        {None, Role.stakeholder},
+    ),
     (None, [("organisations.mine", _l("My organisation"))], {Role.stakeholder}),
     (None, [("dashboard.index", _l("Dashboard"))], STAFF),
     (
@@ -58,6 +67,7 @@ NAVIGATION = [
             ("invitations.index", _l("Invitations")),
             ("membership.requests", _l("Join requests")),
             ("pledges.index", _l("Public pledge pages")),
+            ("directory.commitments", _l("Public directory")),
         ],
         STAFF,
     ),
@@ -84,6 +94,8 @@ NAVIGATION = [
             ("reports.index", _l("Reports")),
             ("transfer.import_page", _l("Import")),
             ("auditlog.index", _l("Audit log")),
+            ("opendata.dictionary", _l("Open data and API")),
+            ("api_tokens.index", _l("API tokens")),
         ],
         STAFF,
     ),

@@ -208,8 +208,10 @@ def site_key(url: str | None) -> str | None:
     return domain
 
 
+@lru_cache(maxsize=2**17)
 def email_domain(address: str | None) -> str | None:
-    """The folded domain of an e-mail address, or None."""
+    """The folded domain of an e-mail address, or None (remembered: the public view reads
+    every address of the registry for every page)."""
     _, at, domain = (address or "").strip().rpartition("@")
     if not at or not domain:
         return None

@@ -88,3 +88,27 @@ def init_app(app: Flask) -> None:
     is checked by Flask itself)."""
     app.before_request(_refuse_nul)
     app.after_request(_security_headers)
+
+
+def not_modified(etag: str, modified=None) -> Response | None:
+    """A 304 answer when the request's `If-None-Match` names `etag` (or, without it, when
+    `If-Modified-Since` is not older than `modified`); else None."""
+    if request.if_none_match:
+        matches = request.if_none_match.contains(etag) or request.if_none_match.star_tag
+    else:
+        since = request.if_modified_since
+        matches = bool(since and modified and modified <= since)
+    if not matches:
+        return None
+    response = Response(status=304)
+    return versioned(response, etag, modified)
+
+
+def versioned(response: Response, etag: str, modified=None) -> Response:
+    """Mark a public response with its version: `ETag`, `Last-Modified`, and caches must
+    ask again before reusing it (`no-cache`: the data may change at any moment)."""
+    response.set_etag(etag)
+    if modified is not None:
+        response.last_modified = modified
+    response.headers["Cache-Control"] = "no-cache"
+    return response

@@ -49,6 +49,16 @@ LIST_PAGES = [
     ("/coordinate/dashboard", "/coordinate/dashboard?pledge=digital-protection"),
     ("/coordinate/audit", "/coordinate/audit?page=2"),
     ("/coordinate/reports", None),
+    ("/commitments", "/commitments?page=2"),
+    ("/commitments?q=Commitment&status=in_progress", "/commitments?q=Commitment&page=2"),
+    ("/signatories", "/signatories?page=2"),
+    ("/pledges/digital-protection/progress", None),
+    ("/api/v1/pledges", None),
+    ("/api/v1/commitments", "/api/v1/commitments?per_page=100"),
+    ("/api/v1/commitments?q=Commitment", "/api/v1/commitments?q=Commitment&per_page=10"),
+    ("/api/v1/signatories", "/api/v1/signatories?per_page=100"),
+    ("/open-data/commitments.csv", None),
+    ("/open-data/signatories.json", None),
 ]
 
 
@@ -127,6 +137,10 @@ def _statements(app, client, url: str) -> int:
         if "server_sessions" not in statement:
             count += 1
 
+    # The directory's facets are counted once per data version: count them every time here.
+    from registry.disclosure.directory import _FACETS
+
+    _FACETS.clear()
     event.listen(engine, "before_cursor_execute", tick)
     try:
         response = client.get(url)

@@ -13,6 +13,7 @@ import hashlib
 import json
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sqlalchemy import select
 
@@ -42,6 +43,23 @@ def _profile(organisation: Organisation) -> dict:
 
 def profile_identifiers(organisation_id: int, profile: dict) -> list[Identifier]:
     """The identifiers in an organisation's profile (name, acronym, other names, website)."""
+    others = tuple(profile.get("other_names") or ())
+    return list(
+        _profile_identifiers(
+            organisation_id,
+            profile.get("name"),
+            profile.get("acronym"),
+            others,
+            profile.get("website"),
+        )
+    )
+
+
+@lru_cache(maxsize=2**15)
+def _profile_identifiers(organisation_id, name, acronym, other_names, website) -> tuple:
+    """`profile_identifiers`, remembered by its arguments (it folds and normalises every
+    protected organisation's names for every public page)."""
+    profile = {"name": name, "acronym": acronym, "other_names": other_names, "website": website}
     found = []
 
     def add(kind: str, text: str | None) -> None:
@@ -57,7 +75,7 @@ def profile_identifiers(organisation_id: int, profile: dict) -> list[Identifier]
     for other in profile.get("other_names") or []:
         add("other name", other)
     add("website", site_key(profile.get("website")))
-    return found
+    return tuple(found)
 
 
 def identifiers_of(organisation: Organisation, profile: dict | None = None) -> list[Identifier]:
@@ -80,7 +98,9 @@ def identifiers_of(organisation: Organisation, profile: dict | None = None) -> l
 
 
 def _domains_in_use(contacts: list, websites: list) -> dict[str, set[int]]:
-    """E-mail domain (and website host) -> the organisations whose people or site use it."""
+    """E-mail domain (and website host) -> the organisations whose people or site use it.
+    `websites` are (organisation id, site key): the host each organisation stores, derived
+    from its website by `registry.text.site_key` whenever the website is written."""
     used: dict[str, set[int]] = defaultdict(set)
     users = db.session.execute(
         select(User.organisation_id, User.email).where(User.organisation_id.is_not(None))
@@ -88,8 +108,8 @@ def _domains_in_use(contacts: list, websites: list) -> dict[str, set[int]]:
     for organisation_id, address in [(c[0], c[2]) for c in contacts] + list(users):
         if domain := email_domain(address):
             used[domain].add(organisation_id)
-    for organisation_id, website in websites:
-        if host := site_key(website):
+    for organisation_id, host in websites:
+        if host:
             used[host].add(organisation_id)
     return used
 
@@ -118,8 +138,9 @@ def load_protected() -> Protected:
     contacts = db.session.execute(
         select(Contact.organisation_id, Contact.name, Contact.email)
     ).all()
+    # The stored site keys: deriving them again from 30,000 websites costs seconds.
     websites = db.session.execute(
-        select(Organisation.id, Organisation.website).where(Organisation.website.is_not(None))
+        select(Organisation.id, Organisation.site_key).where(Organisation.site_key.is_not(None))
     ).all()
     for domain, users in _domains_in_use(contacts, websites).items():
         if len(users) == 1 and domain not in SHARED_MAIL_DOMAINS and "/" not in domain:

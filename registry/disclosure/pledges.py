@@ -53,6 +53,7 @@ def _record(view: View, pledge: Pledge, total: int) -> PublicPledge:
         co_leads=tuple(o for o in co_leads if o is not None),
         form_state=window_words(pledge.current_window(WindowKind.signature, now), now),
         signatories=total,
+        key_outcome_ids=tuple(o.id for o in pledge.key_outcomes),
     )
 
 

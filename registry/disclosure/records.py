@@ -57,6 +57,7 @@ class PublicPledge:
     co_leads: tuple[PublicOrganisation, ...]
     form_state: object  # registry.templating.WindowWords of the signature window
     signatories: int  # accepted signatories, hidden ones included (the whole total)
+    key_outcome_ids: tuple[int, ...] = ()  # the ids of `key_outcomes`, in the same order
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,14 @@ class PublicCommitment:
     created_at: datetime | None = None
     signature_status: str | None = None  # internal outputs only
     updates: tuple[PublicUpdate, ...] = field(default=())
+    pledge_slug: str = ""
+    country_codes: tuple[str, ...] = ()  # ISO codes of `countries` (public organisations only)
+    updated_at: datetime | None = None
+
+    @property
+    def latest_update(self) -> PublicUpdate | None:
+        """The latest update the output shows (public: the latest verified one)."""
+        return self.updates[-1] if self.updates else None
 
 
 @dataclass(frozen=True)
@@ -141,3 +150,4 @@ class PublicSignature:
     wording_withheld: bool
     accepted_on: date | None
     commitments: tuple[PublicCommitment, ...] = ()
+    pledge_slug: str = ""

@@ -49,6 +49,10 @@ COMMITMENT_LOADS = (
 )
 
 
+#: Compiled redactors by the digest of their identifiers (see `View.full_redactor`).
+_REDACTORS: dict[str, Redactor] = {}
+
+
 def link_withheld() -> str:
     """What a public output prints instead of a withheld evidence link."""
     return gettext("link withheld to protect the organisation")
@@ -105,9 +109,22 @@ class View:
         return self._protected.organisations
 
     @cached_property
+    def _identifiers_digest(self) -> str:
+        return identifiers_digest(self.identifiers)
+
+    @cached_property
     def full_redactor(self) -> Redactor:
-        """Every identifier: what approvals are digested with."""
-        return Redactor(self.identifiers)
+        """Every identifier: what approvals are digested with. Compiling it is the dearest
+        step of a view, so the redactor of the same identifiers (read afresh for every view)
+        is reused: equal identifiers give an equal, read-only redactor."""
+        key = self._identifiers_digest
+        found = _REDACTORS.get(key)
+        if found is None:
+            found = Redactor(self.identifiers)
+            if len(_REDACTORS) >= 4:
+                _REDACTORS.clear()
+            _REDACTORS[key] = found
+        return found
 
     @cached_property
     def redactor(self) -> Redactor:
@@ -126,7 +143,7 @@ class View:
         """A digest of what decides disclosure (identifiers, approvals, the threshold), for
         the data fingerprint of a stored report."""
         approvals = sorted(f"{kind}:{id_}:{a.digest}" for (kind, id_), a in self.approvals.items())
-        payload = "\n".join([identifiers_digest(self.identifiers), str(self.threshold), *approvals])
+        payload = "\n".join([self._identifiers_digest, str(self.threshold), *approvals])
         return hashlib.sha256(payload.encode()).hexdigest()
 
     # -- naming -------------------------------------------------------------------------------
@@ -283,9 +300,9 @@ class View:
     def _geography(self, commitment: Commitment, owner: Organisation):
         codes = list(commitment.countries)
         if not self.public or owner.visibility is Visibility.public:
-            return tuple(country_name(code) or code for code in codes), ()
+            return tuple(country_name(code) or code for code in codes), (), tuple(codes)
         regions = {region_for(code) for code in codes} - {None}
-        return (), tuple(sorted(r.label for r in regions))
+        return (), tuple(sorted(r.label for r in regions)), ()
 
     def _partners(self, commitment: Commitment) -> tuple[tuple[PublicOrganisation, ...], int]:
         partners = [self.organisation(o) for o in commitment.co_implementers]
@@ -306,7 +323,7 @@ class View:
             if areas
             else gettext("A commitment")
         )
-        countries, regions = self._geography(commitment, owner)
+        countries, regions, codes = self._geography(commitment, owner)
         partners, hidden_partners = self._partners(commitment)
         outcome = commitment.key_outcome
         shown = [u for u in (self.update(u, owner) for u in updates) if u is not None]
@@ -343,6 +360,9 @@ class View:
             created_at=commitment.created_at,
             signature_status=None if self.public else signature.status.label,
             updates=tuple(sorted(shown, key=lambda u: u.sort_key)),
+            pledge_slug=signature.pledge.slug,
+            country_codes=codes,
+            updated_at=commitment.updated_at,
         )
 
     def _shows(self, signature: Signature) -> bool:
@@ -369,6 +389,7 @@ class View:
             if signature.decided_at and signature.status is SignatureStatus.accepted
             else None,
             commitments=tuple(c for c in commitments if c is not None),
+            pledge_slug=signature.pledge.slug,
         )
 
     # -- what coordinators see before approving -------------------------------------------------

@@ -1,6 +1,6 @@
 """SQLAlchemy models of the registry (DESIGN §2), re-exported from one place."""
 
-from .accounts import PendingRegistration, SavedFilter, User
+from .accounts import ApiToken, PendingRegistration, SavedFilter, User
 from .base import Audited, InvalidTransition, utcnow
 from .disclosure import PublicWordingApproval
 from .engagements import EngagementRecord
@@ -22,6 +22,7 @@ from .vocabulary import VocabularyTerm
 
 __all__ = [
     "DEFAULT_CLOSED_MESSAGE",
+    "ApiToken",
     "AuditEvent",
     "Audited",
     "Commitment",

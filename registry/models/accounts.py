@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from registry.extensions import db
 
-from .base import Audited, TimestampMixin, UTCDateTime, enum_column
+from .base import Audited, InvalidTransition, TimestampMixin, UTCDateTime, enum_column
 from .enums import Role
 
 if TYPE_CHECKING:
@@ -135,3 +136,44 @@ class PendingRegistration(TimestampMixin, db.Model):
     # The form's fields, with the password already hashed (never the password itself).
     payload: Mapped[dict] = mapped_column(sa.JSON)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ApiToken(Audited, TimestampMixin, db.Model):
+    """A coordinator's personal token for the JSON API: shown once, stored hashed, with an
+    expiry and scopes (`internal`: what internal reports show; `contacts`: organisations'
+    contacts too), revocable. It works only while its owner is an active coordinator or
+    administrator."""
+
+    __tablename__ = "api_tokens"
+    __audit_exclude__ = Audited.__audit_exclude__ | {"token_hash"}
+
+    SCOPES = ("internal", "contacts")
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    scopes: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+    @staticmethod
+    def hash_token(token: str) -> str:
+        """The stored form of a token (only the hash is kept)."""
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    def is_usable(self, now: datetime) -> bool:
+        """Not revoked, not expired, and its owner still active staff."""
+        return (
+            self.revoked_at is None
+            and now < self.expires_at
+            and self.user.active
+            and self.user.role in (Role.coordinator, Role.admin)
+        )
+
+    def revoke(self, now: datetime) -> None:
+        """Stop the token working (once)."""
+        if self.revoked_at is not None:
+            raise InvalidTransition("This token is revoked already.")
+        self.revoked_at = now

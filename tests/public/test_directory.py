@@ -1,0 +1,213 @@
+"""The public directory pages: facets counted like the list, shareable filtered URLs, a
+commitment's page with its indicator and verified progress only, a public organisation's
+page, and 304 on an unchanged page."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+
+from registry.audit import acting_as
+from registry.models import (
+    Commitment,
+    CommitmentStatus,
+    Organisation,
+    ProgressUpdate,
+    ReviewState,
+    Signature,
+    SignatureStatus,
+    StakeholderType,
+    SubmissionWindow,
+    Visibility,
+    WindowKind,
+    utcnow,
+)
+
+
+@pytest.fixture
+def directory(db, pledge):
+    """Two public organisations (three commitments), one with a verified and a returned
+    update, and one anonymised organisation."""
+    now = utcnow()
+    with acting_as(label="test-setup"), db.session.no_autoflush:
+        window = SubmissionWindow(
+            pledge=pledge,
+            kind=WindowKind.progress,
+            label="2026 review",
+            opens_at=now - timedelta(days=5),
+            closes_at=now + timedelta(days=5),
+        )
+        older = SubmissionWindow(
+            pledge=pledge,
+            kind=WindowKind.progress,
+            label="2025 review",
+            opens_at=now - timedelta(days=400),
+            closes_at=now - timedelta(days=300),
+        )
+        rows = {}
+        for name, kind, visibility, commitments in [
+            (
+                "Berlin Media Lab",
+                StakeholderType.media_outlet,
+                Visibility.public,
+                [
+                    ("Fact-checking desk", CommitmentStatus.in_progress),
+                    ("Newsroom training", CommitmentStatus.fulfilled),
+                ],
+            ),
+            (
+                "Bogotá Tech",
+                StakeholderType.technology_company,
+                Visibility.public,
+                [("Trust and safety in Spanish", CommitmentStatus.in_progress)],
+            ),
+            (
+                "Kakuma Voices",
+                StakeholderType.refugee_led_organisation,
+                Visibility.anonymised,
+                [("Rumour tracking", CommitmentStatus.planning)],
+            ),
+        ]:
+            org = Organisation(
+                name=name,
+                stakeholder_type=kind,
+                country="DEU",
+                visibility=visibility,
+                is_refugee_led=kind is StakeholderType.refugee_led_organisation,
+            )
+            signature = Signature(
+                pledge=pledge, organisation=org, status=SignatureStatus.accepted, decided_at=now
+            )
+            for title, status in commitments:
+                commitment = Commitment(
+                    signature=signature,
+                    title=title,
+                    status=status,
+                    key_outcome=pledge.key_outcomes[0],
+                    indicator_text="People trained",
+                    indicator_unit="people",
+                    indicator_baseline=10,
+                    indicator_target=200,
+                )
+                commitment.countries = ["DEU"]
+                rows[title] = commitment
+            db.session.add(signature)
+        desk = rows["Fact-checking desk"]
+        desk.progress_updates += [
+            ProgressUpdate(
+                window=older,
+                status=CommitmentStatus.in_progress,
+                progress_percent=20,
+                actual_value=50,
+                achievements="First 50 trained",
+                review_state=ReviewState.verified,
+                submitted_at=now,
+            ),
+            ProgressUpdate(
+                window=window,
+                status=CommitmentStatus.in_progress,
+                progress_percent=60,
+                actual_value=120,
+                achievements="Unverified claim of 120",
+                review_state=ReviewState.returned,
+                submitted_at=now,
+            ),
+        ]
+        db.session.add_all([window, older])
+        db.session.commit()
+    return rows
+
+
+def _count(page: str) -> int:
+    return int(re.search(r"(\d+) commitments?\b", page).group(1))
+
+
+def test_facets_count_what_the_filtered_list_shows(client, directory):
+    page = client.get("/commitments").get_data(as_text=True)
+    assert _count(page) == 4
+    facets = re.findall(r'href="(/commitments\?[^"]+)">([^<]+)</a> \((\d+)\)', page)
+    assert {label for _url, label, _n in facets} >= {
+        "In progress",
+        "Media outlet or journalist",
+        "Europe",
+        "Planning",
+    }
+    for url, label, count in facets:
+        filtered = client.get(url.replace("&amp;", "&")).get_data(as_text=True)
+        assert _count(filtered) == int(count), (label, url)
+
+
+def test_a_filtered_view_has_its_own_url_and_search(client, directory):
+    page = client.get("/commitments?status=in_progress&stakeholder_type=media_outlet")
+    text = page.get_data(as_text=True)
+    assert _count(text) == 1 and "Fact-checking desk" in text
+    found = client.get("/commitments?q=spanish").get_data(as_text=True)
+    assert _count(found) == 1 and "Trust and safety in Spanish" in found
+    ignored = client.get("/commitments?status=nonsense&page=-4")
+    assert ignored.status_code == 200 and _count(ignored.get_data(as_text=True)) == 4
+
+
+def test_a_commitment_page_shows_its_indicator_and_verified_progress_only(client, directory):
+    desk = directory["Fact-checking desk"]
+    text = client.get(f"/commitments/{desk.id}").get_data(as_text=True)
+    assert "Berlin Media Lab" in text and "People trained" in text
+    assert "First 50 trained" in text and "2025 review" in text
+    assert "Unverified claim" not in text
+    latest = re.search(r"Latest actual</th><td>([^<]+)<", text).group(1)
+    assert latest == "50"
+
+
+def test_an_organisation_page_lists_its_commitments(client, directory):
+    desk = directory["Fact-checking desk"]
+    org = desk.signature.organisation
+    text = client.get(f"/organisations/{org.id}").get_data(as_text=True)
+    assert "Fact-checking desk" in text and "Newsroom training" in text
+    assert "Trust and safety" not in text
+    anonymised = directory["Rumour tracking"].signature.organisation
+    assert client.get(f"/organisations/{anonymised.id}").status_code == 404
+
+
+def test_an_unchanged_page_answers_304(client, directory):
+    first = client.get("/commitments?status=planning")
+    again = client.get(
+        "/commitments?status=planning", headers={"If-None-Match": first.headers["ETag"]}
+    )
+    assert again.status_code == 304
+    assert client.get("/signatories").headers["ETag"] != first.headers["ETag"]
+
+
+def test_the_progress_dashboard_counts_what_the_directory_lists(client, db, directory, pledge):
+    desk = directory["Fact-checking desk"]
+    with acting_as(label="test-setup"):
+        newest = SubmissionWindow(
+            pledge=pledge,
+            kind=WindowKind.progress,
+            label="2027 review",
+            opens_at=utcnow() - timedelta(days=1),
+        )
+        db.session.add(newest)
+        desk.progress_updates.append(
+            ProgressUpdate(
+                window=newest,
+                status=CommitmentStatus.in_progress,
+                review_state=ReviewState.verified,
+                submitted_at=utcnow(),
+            )
+        )
+        db.session.commit()
+    response = client.get(f"/pledges/{pledge.slug}/progress")
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<svg" in text and "<script>" not in text
+    assert "2027 review (1 of 4)" in text and ">75 %<" in text  # 3 of 4 fulfilled or under way
+    rows = re.findall(
+        r'<th scope="row" class="fw-normal"><a href="([^"]+)">([^<]+)</a></th>'
+        r'<td class="text-end"><a href="[^"]+">(\d+)</a>',
+        text,
+    )
+    assert len(rows) >= 8
+    for url, label, count in rows:
+        listed = client.get(url.replace("&amp;", "&")).get_data(as_text=True)
+        assert _count(listed) == int(count), label
+    assert client.get("/pledges/no-such-pledge/progress").status_code == 404
