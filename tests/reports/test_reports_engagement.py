@@ -210,6 +210,7 @@ def test_pdf_is_internal_on_every_page_with_charts(db, engagement_data):
     for number, page in enumerate(reader.pages, start=1):
         text = page.extract_text()
         assert "Internal — not for distribution" in text, number
+        assert "Engagement report" in text, number  # the running header
         assert f"Page {number} of {rendered.pages}" in text
     text = "\n".join(page.extract_text() for page in reader.pages)
     for expected in ("Conversion funnel", "Time to convert", "Median days", "Europe"):

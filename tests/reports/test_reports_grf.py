@@ -395,6 +395,19 @@ def test_contents_list_page_numbers_and_metadata(db, dataset):
     assert f"Page 1 of {len(pages)}" in pages[0]
 
 
+def test_every_page_carries_the_running_header(db, dataset):
+    """The report's title heads every page, the cover included (it was printed once in the
+    whole PDF while the header read a hidden element)."""
+    params, data, _reader, pages = _report({"pledge": dataset["pledge"].slug})
+    heading = grf.title(params, data)
+    assert len(pages) > 3
+    for number, text in enumerate(pages, start=1):
+        assert text.count(heading) >= 1, f"page {number} has no running header"
+        assert f"Page {number} of {len(pages)}" in text
+    # Only the header repeats it: once per page beyond the cover's own title.
+    assert " ".join(pages).count(heading) == len(pages) + 1
+
+
 def test_gather_uses_a_fixed_number_of_statements(db, dataset):
     pledge_id, window_id = dataset["pledge"].id, dataset["current"].id
     params = grf.parse_params({"pledge": dataset["pledge"].slug})
