@@ -344,15 +344,16 @@ def registry_figures(pledge: Pledge | None, params: dict, cycles, now: datetime)
 
 
 def new_since_last_cycle(cycles: list[dict], commitments, now: datetime) -> int | None:
-    """Commitments created after the close of their pledge's previous progress window (and by
-    the as-of moment); None when no pledge has a previous cycle."""
+    """Commitments pledged (`pledged_at`, a dated fact: back-filled data keeps its own dates)
+    after the close of their pledge's previous progress window and by the as-of moment; None
+    when no pledge has a previous cycle."""
     since = {c["pledge"].id: _since(c["previous"]) for c in cycles if c["previous"] is not None}
     if not since:
         return None
     return sum(
         1
         for c in commitments
-        if c.signature.pledge_id in since and since[c.signature.pledge_id] < c.created_at <= now
+        if c.signature.pledge_id in since and since[c.signature.pledge_id] < c.pledged_at <= now
     )
 
 

@@ -124,6 +124,7 @@ def dataset(db, pledge, make_org):
                 key_outcome=outcomes[ko] if ko is not None else None,
                 target_date=date(2027, 12, 31),
                 created_at=created,
+                pledged_at=created,
             )
             for i, (s, status, ko, created) in enumerate(plan)
         ]
@@ -223,7 +224,7 @@ def _new_since(db, pledge, boundary, now) -> int:
         for c in db.session.scalars(select(Commitment))
         if c.signature.pledge_id == pledge.id
         and c.signature.status is SignatureStatus.accepted
-        and boundary < c.created_at <= now
+        and boundary < c.pledged_at <= now
     )
 
 
