@@ -7,6 +7,7 @@ nodes and attributes written by the XML serialiser, so user-entered titles are e
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 import pygal
@@ -103,12 +104,28 @@ def _without_inline_styles(root):
     return root
 
 
+_CHART_ID = re.compile(r"chart-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_GENERATED = re.compile(r"<!--Generated with pygal[^>]*-->")
+
+
+def _stable(svg: str) -> str:
+    """The same chart gives the same SVG: pygal's random id (uuid4) becomes one made from the
+    chart itself, and its dated comment is dropped, so a report's HTML depends only on its data
+    (a report as of a past date is the same document whenever it is made)."""
+    svg = _GENERATED.sub("", svg)
+    ids = set(_CHART_ID.findall(svg))
+    if len(ids) == 1:
+        d = hashlib.sha256(_CHART_ID.sub("chart", svg).encode()).hexdigest()
+        svg = svg.replace(ids.pop(), f"chart-{d[:8]}-{d[8:12]}-{d[12:16]}-{d[16:20]}-{d[20:32]}")
+    return svg
+
+
 def _render(chart, title: str, web: bool) -> str:
     chart.add_xml_filter(_without_scripts)
     chart.add_xml_filter(_accessible(title))
     if web:
         chart.add_xml_filter(_without_inline_styles)
-    return chart.render(is_unicode=True)
+    return _stable(chart.render(is_unicode=True))
 
 
 def chart_css() -> str:
