@@ -90,6 +90,7 @@ def gather(params: dict) -> dict:
             outcomes, list(records.values()), data["latest_progress"], dict(not_listed)
         ),
         "min_group": view.threshold,
+        "snapshot": data["snapshot"],
     }
 
 

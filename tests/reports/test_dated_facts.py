@@ -224,6 +224,7 @@ def test_a_report_as_of_a_past_date_is_a_snapshot(db, pledge, make_org, cycles):
     assert (figures["commitments"], figures["new_since_last_cycle"]) == (2, 1)
     assert figures["reporting"] == {"total": 2, "reported": 1, "share": 50.0}
     assert "Launched the channel" in html
+    assert "This report is a snapshot as of 2026-01-01" in html
 
     organisation = make_org(name="Late Signatory")
     with acting_as(label="test"):
