@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import textwrap
 
 import pygal
 from flask_babel import gettext
@@ -49,6 +50,10 @@ STYLE = Style(
     no_data_font_size=18,
 )
 WIDTH = 800
+#: A bar's label is wrapped at this many characters, on at most LABEL_LINES lines (the last
+#: shortened with "…"): long labels (key outcomes) would otherwise take the whole plot.
+LABEL_CHARS = 30
+LABEL_LINES = 3
 
 
 def _without_scripts(root):
@@ -151,6 +156,57 @@ def _integer_ticks(top: float, most: int = 6) -> list[int]:
     return list(range(0, max(int(top), 1) + step, step))
 
 
+def _wrap(label: str) -> list[str]:
+    lines = textwrap.wrap(label, LABEL_CHARS) or [label]
+    if len(lines) > LABEL_LINES:
+        lines = lines[:LABEL_LINES]
+        lines[-1] = lines[-1][: LABEL_CHARS - 1].rstrip() + "…"
+    return lines
+
+
+def _placeholder(index: int) -> str:
+    """A stand-in label as wide as a wrapped line, unique per bar (pygal sizes its label
+    column from the labels' length)."""
+    return f"{'0' * (LABEL_CHARS - 4)}{index:04d}"
+
+
+def _wrapped_labels(lines_of: dict[str, list[str]]):
+    """xml_filter: each stand-in label becomes its label's lines (tspans, centred on the bar),
+    and a tooltip title the full label."""
+
+    def apply(root):
+        for element in root.iter():
+            if not isinstance(element.tag, str) or element.text not in lines_of:
+                continue
+            lines = lines_of[element.text]
+            if element.tag.rsplit("}", 1)[-1] != "text":
+                element.text = " ".join(lines)
+                continue
+            element.text = None
+            x = element.get("x", "0")
+            namespace = element.tag[: -len("text")]
+            for number, line in enumerate(lines):
+                tspan = element.makeelement(namespace + "tspan", {"x": x})
+                dy = f"{-0.6 * (len(lines) - 1):.1f}em" if number == 0 else "1.2em"
+                tspan.set("dy", dy)
+                tspan.text = line
+                element.append(tspan)
+        return root
+
+    return apply
+
+
+def _without_guides(root):
+    """xml_filter: no guide lines across the plot (pygal draws them whatever its options say):
+    they would strike through the value printed at each bar's end."""
+    for parent in list(root.iter()):
+        for child in list(parent):
+            if isinstance(child.tag, str) and "guide" in (child.get("class") or "").split():
+                if child.tag.rsplit("}", 1)[-1] == "path":
+                    parent.remove(child)
+    return root
+
+
 def bar_chart(
     title: str,
     data: dict[str, int | float],
@@ -160,21 +216,26 @@ def bar_chart(
     """A horizontal bar chart, one bar per label, each bar linking to `links[label]` if set
     (`web`: for a page, its styles in static/css/charts.css)."""
     links = links or {}
+    wrapped = {label: _wrap(label) for label in data}
+    lines = max((len(w) for w in wrapped.values()), default=1)
     config = _config(
         title,
-        height=140 + 44 * max(len(data), 1),
+        height=140 + max(44, 18 * lines + 12) * max(len(data), 1),
         show_legend=False,
         print_values_position="top",
-        truncate_label=40,
-        show_x_guides=True,
+        truncate_label=-1,
+        show_x_guides=False,
         show_y_guides=False,
         y_labels=_integer_ticks(max(data.values(), default=0)),
     )
     chart = pygal.HorizontalBar(config)
     # pygal draws the first label at the bottom; reverse so the table and chart read alike.
     labels = list(data)[::-1]
-    chart.x_labels = labels
+    stand_ins = {label: _placeholder(i) for i, label in enumerate(labels)}
+    chart.x_labels = [stand_ins[label] for label in labels]
     chart.add(title, [_point(data[label], links.get(label)) for label in labels])
+    chart.add_xml_filter(_wrapped_labels({stand_ins[k]: v for k, v in wrapped.items()}))
+    chart.add_xml_filter(_without_guides)
     return _render(chart, title, web)
 
 
@@ -196,5 +257,6 @@ def pie_chart(
     )
     chart = pygal.Pie(config)
     for label, count in data.items():
-        chart.add(label, [_point(count, links.get(label))])
+        # Every slice labelled: the legend carries the count (a thin slice has no room).
+        chart.add(f"{label}: {count:g}", [_point(count, links.get(label))])
     return _render(chart, title, web)
