@@ -84,6 +84,7 @@ def gather(params: dict) -> dict:
         "now": data["now"],
         "cycles": data["cycles"],
         "figures": sections.figures_for(view, data["figures"], data["filtered"]),
+        "narrative": sections.narrative(data["figures"]),
         "rollups": data["rollups"],
         "highlights": sections.highlights(outcomes, _highlight_candidates(view, data, records)),
         "annex": sections.annex(

@@ -323,6 +323,8 @@ def gather(params: dict) -> dict:
         (r["count"] for r in figures["commitments_by_status"] if r["key"] == "fulfilled"), 0
     )
     figures["new_since_last_cycle"] = new_since_last_cycle(cycles, commitments, now)
+    figures["active"] = _active(figures["commitments"], figures["commitments_by_status"])
+    figures["previous"] = previous_cycle(pledge, params, cycles, commitments)
     return {
         "pledges": pledges,
         "pledge": pledge,
@@ -445,6 +447,72 @@ def registry_figures(pledge: Pledge | None, params: dict, cycles, now: datetime)
         share = dashboard_queries.reporting_share(pledge, now)
         figures["reporting"] = _share(share["total"], share["reported"])
     return figures
+
+
+#: The statuses the summary calls "fulfilled or in progress".
+ACTIVE = (CommitmentStatus.in_progress, CommitmentStatus.fulfilled)
+
+
+def _active(total: int, by_status: list[dict]) -> dict:
+    """How many commitments are fulfilled or in progress, and their share of all (one decimal)."""
+    count = sum(r["count"] for r in by_status if r["key"] in {s.name for s in ACTIVE})
+    return {
+        "count": count,
+        "total": total,
+        "share": round(100 * count / total, 1) if total else None,
+    }
+
+
+def _acceptance(pledge: Pledge | None, params: dict) -> dict[int, datetime]:
+    """When each signature in scope was accepted (its history; else its decision)."""
+    accepted_at = (
+        select(StatusChange.entity_id, func.min(StatusChange.at))
+        .where(
+            StatusChange.entity_type == "Signature",
+            StatusChange.to_status == SignatureStatus.accepted.name,
+        )
+        .group_by(StatusChange.entity_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(Signature.id, accepted_at.c[1], Signature.decided_at, Signature.created_at)
+        .join(Signature.organisation)
+        .outerjoin(accepted_at, accepted_at.c.entity_id == Signature.id)
+        .where(*_scope(pledge, params))
+    )
+    return {
+        id_: next(t for t in (at, decided, created) if t is not None)
+        for id_, at, decided, created in rows
+    }
+
+
+def previous_cycle(pledge: Pledge | None, params: dict, cycles, commitments) -> dict | None:
+    """The commitments as they stood when each pledge's previous cycle closed (a snapshot
+    from the same dated facts): how many, and how many fulfilled or in progress; None when no
+    pledge has a previous cycle."""
+    moments = {c["pledge"].id: _since(c["previous"]) for c in cycles if c["previous"] is not None}
+    if not moments:
+        return None
+    accepted = _acceptance(pledge, params)
+    then = [
+        c
+        for c in commitments
+        if (moment := moments.get(c.signature.pledge_id)) is not None
+        and c.pledged_at <= moment
+        and accepted.get(c.signature_id, moment) <= moment
+    ]
+    statuses = {}
+    for moment in set(moments.values()):
+        mine = [c for c in then if moments[c.signature.pledge_id] == moment]
+        statuses |= statuses_as_of(pledge, params, mine, moment)
+    count = sum(1 for c in then if statuses[c.id] in ACTIVE)
+    labels = [c["previous"].label for c in cycles if c["previous"] is not None]
+    return {
+        "count": count,
+        "total": len(then),
+        "share": round(100 * count / len(then), 1) if then else None,
+        "label": "; ".join(labels),
+    }
 
 
 def new_since_last_cycle(cycles: list[dict], commitments, now: datetime) -> int | None:

@@ -225,6 +225,12 @@ def test_a_report_as_of_a_past_date_is_a_snapshot(db, pledge, make_org, cycles):
     assert figures["reporting"] == {"total": 2, "reported": 1, "share": 50.0}
     assert "Launched the channel" in html
     assert "This report is a snapshot as of 2026-01-01" in html
+    # The summary's sentence compares with the commitments as they stood when the previous
+    # cycle closed (June 2024: the first one, still planning).
+    assert (
+        "Of 2 commitments, 1 (50 %) are fulfilled or in progress, up from 0 (0 %) at the "
+        "previous cycle (2024 review)."
+    ) in html
 
     organisation = make_org(name="Late Signatory")
     with acting_as(label="test"):
