@@ -325,6 +325,13 @@ def gather(params: dict) -> dict:
     figures["new_since_last_cycle"] = new_since_last_cycle(cycles, commitments, now)
     figures["active"] = _active(figures["commitments"], figures["commitments_by_status"])
     figures["previous"] = previous_cycle(pledge, params, cycles, commitments)
+    figures["status_by_stakeholder_type"] = status_table(
+        commitments, statuses, lambda c: c.signature.organisation.stakeholder_type
+    )
+    figures["status_by_region"] = status_table(
+        commitments, statuses, lambda c: c.signature.organisation.region
+    )
+    figures["indicators"] = indicators(commitments, updates, verified)
     return {
         "pledges": pledges,
         "pledge": pledge,
@@ -461,6 +468,68 @@ def _active(total: int, by_status: list[dict]) -> dict:
         "total": total,
         "share": round(100 * count / total, 1) if total else None,
     }
+
+
+def status_table(commitments, statuses, key_of) -> list[dict]:
+    """Commitments by status for each value of `key_of` (an enum member or None): rows of
+    {label, counts: {status name: n}, total}, largest first, "not set" last."""
+    counts: dict = {}
+    for commitment in commitments:
+        row = counts.setdefault(key_of(commitment), Counter())
+        row[_status(commitment, statuses).name] += 1
+    rows = [
+        {
+            "label": key.label if key is not None else gettext("Not set"),
+            "counts": dict(row),
+            "total": sum(row.values()),
+            "unset": key is None,
+        }
+        for key, row in counts.items()
+    ]
+    return sorted(rows, key=lambda r: (r["unset"], -r["total"], r["label"]))
+
+
+def indicators(commitments, updates, verified: set[int] | None) -> list[dict]:
+    """Indicators added up per key outcome where their units agree (the same unit, compared
+    case-blind): the commitments with a target, the sum of their targets, the sum of their
+    latest verified actual values (for a snapshot: verified by then) and the share achieved."""
+    latest: dict[int, float] = {}
+    for update in updates:  # most recently verified first
+        shown = (
+            update.id in verified
+            if verified is not None
+            else (update.review_state is ReviewState.verified)
+        )
+        if shown and update.actual_value is not None:
+            latest.setdefault(update.commitment_id, update.actual_value)
+    groups: dict[tuple, dict] = {}
+    for c in commitments:
+        unit = (c.indicator_unit or "").strip()
+        if not unit or c.indicator_target is None or c.key_outcome is None:
+            continue
+        group = groups.setdefault(
+            (c.key_outcome.pledge_id, c.key_outcome.position, c.key_outcome_id, unit.casefold()),
+            {
+                "key_outcome": c.key_outcome.title,
+                "unit": unit,
+                "commitments": 0,
+                "target": 0.0,
+                "actual": 0.0,
+                "reported": 0,
+            },
+        )
+        group["commitments"] += 1
+        group["target"] += c.indicator_target
+        if c.id in latest:
+            group["actual"] += latest[c.id]
+            group["reported"] += 1
+    rows = []
+    for key in sorted(groups):
+        group = groups[key]
+        target = group["target"]
+        group["share"] = round(100 * group["actual"] / target, 1) if target else None
+        rows.append(group)
+    return rows
 
 
 def _acceptance(pledge: Pledge | None, params: dict) -> dict[int, datetime]:
