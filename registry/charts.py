@@ -156,11 +156,11 @@ def _integer_ticks(top: float, most: int = 6) -> list[int]:
     return list(range(0, max(int(top), 1) + step, step))
 
 
-def _wrap(label: str) -> list[str]:
-    lines = textwrap.wrap(label, LABEL_CHARS) or [label]
+def _wrap(label: str, width: int = LABEL_CHARS) -> list[str]:
+    lines = textwrap.wrap(label, width) or [label]
     if len(lines) > LABEL_LINES:
         lines = lines[:LABEL_LINES]
-        lines[-1] = lines[-1][: LABEL_CHARS - 1].rstrip() + "…"
+        lines[-1] = lines[-1][: width - 1].rstrip() + "…"
     return lines
 
 
@@ -170,9 +170,9 @@ def _placeholder(index: int) -> str:
     return f"{'0' * (LABEL_CHARS - 4)}{index:04d}"
 
 
-def _wrapped_labels(lines_of: dict[str, list[str]]):
-    """xml_filter: each stand-in label becomes its label's lines (tspans, centred on the bar),
-    and a tooltip title the full label."""
+def _wrapped_labels(lines_of: dict[str, list[str]], centred: bool = True):
+    """xml_filter: each stand-in label becomes its label's lines (tspans, centred on the bar,
+    or going down from the axis), and a tooltip title the full label."""
 
     def apply(root):
         for element in root.iter():
@@ -187,7 +187,8 @@ def _wrapped_labels(lines_of: dict[str, list[str]]):
             namespace = element.tag[: -len("text")]
             for number, line in enumerate(lines):
                 tspan = element.makeelement(namespace + "tspan", {"x": x})
-                dy = f"{-0.6 * (len(lines) - 1):.1f}em" if number == 0 else "1.2em"
+                first = f"{-0.6 * (len(lines) - 1):.1f}em" if centred else "0em"
+                dy = first if number == 0 else "1.2em"
                 tspan.set("dy", dy)
                 tspan.text = line
                 element.append(tspan)
@@ -235,6 +236,37 @@ def bar_chart(
     chart.x_labels = [stand_ins[label] for label in labels]
     chart.add(title, [_point(data[label], links.get(label)) for label in labels])
     chart.add_xml_filter(_wrapped_labels({stand_ins[k]: v for k, v in wrapped.items()}))
+    chart.add_xml_filter(_without_guides)
+    return _render(chart, title, web)
+
+
+def stacked_bar_chart(
+    title: str,
+    categories: list[str],
+    series: dict[str, list[int | float]],
+    web: bool = False,
+) -> str:
+    """Vertical bars, one per category (e.g. reporting cycles), stacked by series (e.g.
+    statuses, one colour each, in the legend); category labels wrapped under the bars."""
+    width = max(12, min(LABEL_CHARS, 90 // max(len(categories), 1)))
+    stand_ins = {f"{i:03d}": _wrap(label, width) for i, label in enumerate(categories)}
+    lines = max((len(v) for v in stand_ins.values()), default=1)
+    config = _config(
+        title,
+        height=480,
+        legend_at_bottom=True,
+        legend_at_bottom_columns=4,
+        truncate_legend=-1,
+        truncate_label=-1,
+        show_x_guides=False,
+        show_y_guides=False,
+        spacing=10 + 14 * (lines - 1),  # room for the wrapped labels above the legend
+    )
+    chart = pygal.StackedBar(config)
+    chart.x_labels = list(stand_ins)
+    for name, values in series.items():
+        chart.add(name, list(values))
+    chart.add_xml_filter(_wrapped_labels(stand_ins, centred=False))
     chart.add_xml_filter(_without_guides)
     return _render(chart, title, web)
 

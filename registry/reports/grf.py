@@ -126,6 +126,21 @@ def _charts(figures: dict) -> list[str]:
             gettext("Commitments by key outcome"),
             _chart_data(figures["commitments_by_key_outcome"]),
         ),
+        *(
+            charts.stacked_bar_chart(
+                gettext("Status of commitments across cycles")
+                if len(figures["status_across_cycles"]) == 1
+                else gettext(
+                    "Status of commitments across cycles: %(pledge)s", pledge=row["pledge"]
+                ),
+                [label for label, _mix in row["cycles"]],
+                {
+                    status.label: [mix.get(status.name, 0) for _label, mix in row["cycles"]]
+                    for status in grf_data.STATUSES
+                },
+            )
+            for row in figures["status_across_cycles"]
+        ),
     ]
 
 

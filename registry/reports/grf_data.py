@@ -332,6 +332,9 @@ def gather(params: dict) -> dict:
         commitments, statuses, lambda c: c.signature.organisation.region
     )
     figures["indicators"] = indicators(commitments, updates, verified)
+    figures["status_across_cycles"] = status_across_cycles(
+        pledge, params, pledges, commitments, now, statuses
+    )
     return {
         "pledges": pledges,
         "pledge": pledge,
@@ -468,6 +471,39 @@ def _active(total: int, by_status: list[dict]) -> dict:
         "total": total,
         "share": round(100 * count / total, 1) if total else None,
     }
+
+
+def status_across_cycles(pledge, params, pledges, commitments, now, current=None) -> list[dict]:
+    """Per pledge, the status mix of its commitments when each of its progress windows closed
+    by `now` (oldest first), and at `now` (a snapshot's `current` statuses): snapshots from the
+    same dated facts (one statement per window). [{pledge, cycles: [(label, {status name:
+    n})]}] for the pledges with a closed window."""
+    accepted = None
+    found = []
+    for one in pledges:
+        windows = [
+            w
+            for w in reversed(progress_queries.progress_windows(one))
+            if w.closes_at is not None and w.closes_at <= now
+        ]
+        if not windows:
+            continue
+        accepted = accepted if accepted is not None else _acceptance(pledge, params)
+        mine = [c for c in commitments if c.signature.pledge_id == one.id]
+        cycles = []
+        for window in windows:
+            moment = window.closes_at
+            then = [
+                c
+                for c in mine
+                if c.pledged_at <= moment and accepted.get(c.signature_id, moment) <= moment
+            ]
+            statuses = statuses_as_of(pledge, params, then, moment)
+            cycles.append((window.label, dict(Counter(statuses[c.id].name for c in then))))
+        label = gettext("As of %(day)s", day=params["as_of"]) if current else gettext("Now")
+        cycles.append((label, dict(Counter(_status(c, current).name for c in mine))))
+        found.append({"pledge": one.title, "cycles": cycles})
+    return found
 
 
 def status_table(commitments, statuses, key_of) -> list[dict]:

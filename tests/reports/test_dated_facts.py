@@ -222,6 +222,12 @@ def test_a_report_as_of_a_past_date_is_a_snapshot(db, pledge, make_org, cycles):
 
     figures, html = snapshot()
     assert (figures["commitments"], figures["new_since_last_cycle"]) == (2, 1)
+    # The status mix when each cycle closed, from the same facts (the chart across cycles).
+    assert figures["status_across_cycles"][0]["cycles"] == [
+        ("2024 review", {"planning": 1}),
+        ("2025 review", {"in_progress": 1}),
+        ("As of 2026-01-01", {"in_progress": 1, "planning": 1}),
+    ]
     assert figures["reporting"] == {"total": 2, "reported": 1, "share": 50.0}
     assert "Launched the channel" in html
     assert "This report is a snapshot as of 2026-01-01" in html
