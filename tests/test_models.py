@@ -12,6 +12,7 @@ from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from registry.audit import acting_as
 from registry.models import (
     DEFAULT_CLOSED_MESSAGE,
     Commitment,
@@ -449,6 +450,7 @@ def test_convert_turns_a_committed_target_into_a_linked_partnership(db, make_org
         title="Moderate hate speech in Amharic",
         purpose_areas=areas,
         countries=["ETH"],
+        identified_at=T0 - timedelta(days=10),
     )
     target.move_to(ES.engaged, T0)
     target.move_to(ES.committed, T0 + timedelta(days=1))
@@ -497,7 +499,9 @@ def test_convert_turns_a_committed_target_into_a_linked_partnership(db, make_org
 
 
 def test_converted_partnership_follows_the_partnership_stages():
-    target = EngagementRecord(kind=EngagementKind.advocacy_target, title="x", stage=ES.committed)
+    target = EngagementRecord(
+        kind=EngagementKind.advocacy_target, title="x", stage=ES.committed, identified_at=T0
+    )
     partnership = target.convert(None, T0)
     partnership.move_to(ES.active, T0)
     partnership.move_to(ES.completed, T0)
@@ -879,3 +883,25 @@ def test_version_increments_on_each_update(db, make_org, pledge, model):
         record.submit(None, T0)
     db.session.commit()
     assert record.version == first + 1
+
+
+def test_a_target_cannot_be_converted_before_it_was_identified(db, make_org):
+    """Time to convert is never negative: the model refuses such a conversion, and the database
+    refuses such a row."""
+    target = EngagementRecord(
+        organisation=make_org(),
+        kind=EngagementKind.advocacy_target,
+        title="Target",
+        identified_at=T0,
+    )
+    target.move_to(ES.engaged, T0)
+    target.move_to(ES.committed, T0)
+    with pytest.raises(InvalidTransition, match="before it was identified"):
+        target.convert(None, T0 - timedelta(days=1))
+    with acting_as(label="test-setup"):
+        db.session.add(target)
+        db.session.flush()
+        target.converted_at = T0 - timedelta(days=1)
+        with pytest.raises(sa.exc.IntegrityError):
+            db.session.flush()
+        db.session.rollback()

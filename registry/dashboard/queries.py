@@ -338,7 +338,8 @@ def engagements_by_kind() -> list[dict]:
 
 def conversions(now: datetime | None = None) -> dict:
     """Advocacy targets converted to partnerships: how many in the current UTC year, and the
-    median days from recording the target to converting it (over all conversions).
+    median days from identifying the target (`identified_at`) to converting it (over all
+    conversions; never negative: a conversion cannot come before the identification).
 
     Returns {"year", "this_year", "all_time", "median_days" (None when there is none)}."""
     now = (now or utcnow()).astimezone(UTC)
@@ -355,9 +356,9 @@ def conversions(now: datetime | None = None) -> dict:
     )
     # The median needs the durations themselves; dates only, one statement.
     durations = [
-        (converted_at - created_at).total_seconds() / 86400
-        for converted_at, created_at in db.session.execute(
-            select(EngagementRecord.converted_at, EngagementRecord.created_at).where(*converted)
+        (converted_at - identified_at).total_seconds() / 86400
+        for converted_at, identified_at in db.session.execute(
+            select(EngagementRecord.converted_at, EngagementRecord.identified_at).where(*converted)
         )
     ]
     return {

@@ -325,6 +325,9 @@ class ScaleLoader:
             "status": CommitmentStatus.planning.name,
             "progress_percent": None,
             "external_ref": self._commitment_ref(k),
+            # Pledged between the forum and mid-2025 (deterministic: the rng's draws stay).
+            "pledged_at": utc(2023, 12, 13) + timedelta(days=(k * 37) % 565),
+            "status_changed_at": None,
             "version": 1,
             "created_at": self.now,
             "updated_at": self.now,
@@ -378,4 +381,8 @@ class ScaleLoader:
                 )
                 if state is ReviewState.verified and reported is not CommitmentStatus.planning:
                     row["status"], row["progress_percent"] = reported.name, percent
+                    row["status_changed_at"] = updates[-1]["reviewed_at"]
+        reported_at = [u["submitted_at"] for u in updates if u["submitted_at"] is not None]
+        if reported_at:  # pledged before its first report
+            row["pledged_at"] = min(row["pledged_at"], min(reported_at) - timedelta(days=1))
         return row, links, updates

@@ -268,6 +268,8 @@ class DemoLoader:
                 self.terms[VocabularyKind.target_population][c] for c in dict.fromkeys(populations)
             ],
             external_ref=ref,
+            # Pledged with the signature (the demo's story starts in 2023, not today).
+            pledged_at=signature.submitted_at or self.now,
         )
         commitment.country_links = [CommitmentCountry(country=c) for c in countries]
         if rng.random() < 0.15:
@@ -361,5 +363,5 @@ class DemoLoader:
         ):
             return  # e.g. a later report of "in progress" on a fulfilled commitment
         for step in steps:
-            commitment.set_status(step)
+            commitment.set_status(step, update.reviewed_at)
         commitment.progress_percent = update.progress_percent

@@ -6,8 +6,8 @@ signatures, commitments and progress only through this package, which never name
 What it offers
 --------------
 
-`View(audience="public" | "internal", *, viewer=None, preview=False, only=None)`, made once per
-output (a page, a report, a batch of e-mails):
+`View(audience="public" | "internal", *, viewer=None, preview=False, only=None, own=None)`,
+made once per output (a page, a report, a batch of e-mails):
 
 - `include(organisations, texts=())`: the organisations an output shows (and those its texts
   name), counted for the small-group rule; call it before building records;
@@ -28,6 +28,9 @@ output (a page, a report, a batch of e-mails):
 - `preview=True`: a signature as it will read once accepted (the public previews);
   `only=organisation`: hide only that organisation's identifiers (its own preview: replacing
   another organisation's name would tell it that one is protected, hence registered);
+- `own=organisation`: that organisation's own report, for its own people: its own records
+  named and complete (its words as written, every update it sent with its review state, its
+  links, its countries); any other organisation as the public sees it;
 - `marked(text)`: the identifiers found, with whose they are, for staff pages;
 - `state_digest()`: what decides disclosure, part of a stored report's data fingerprint.
 

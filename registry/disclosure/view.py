@@ -68,6 +68,7 @@ class View:
         viewer: Organisation | None = None,
         preview: bool = False,
         only: Organisation | None = None,
+        own: Organisation | None = None,
     ):
         if audience not in (PUBLIC, INTERNAL):
             raise ValueError(f"unknown audience {audience!r}")
@@ -75,6 +76,11 @@ class View:
         self.public = audience == PUBLIC
         # E-mails to an organisation's people: its own identifiers are not hidden from it.
         self.viewer_id = viewer.id if viewer is not None else None
+        # An organisation's own report: its own data as it entered it (named, its words, every
+        # update it sent, its links); every other organisation as the public sees it.
+        self.own_id = own.id if own is not None else None
+        if own is not None:
+            self.viewer_id = own.id
         # A public preview shows a signature as it will read once accepted.
         self.preview = preview
         # An organisation's own preview hides only its own identifiers: showing it where
@@ -129,6 +135,11 @@ class View:
     @cached_property
     def redactor(self) -> Redactor:
         """The identifiers this output hides (all but the viewer's own)."""
+        if self.own_id is not None:
+            # Only the organisation's own records are printed, to its own people: its text as
+            # it wrote it (replacing another organisation's name there would tell it that one
+            # is protected, hence registered).
+            return Redactor(())
         if self.only_id is not None:
             return Redactor(i for i in self.identifiers if i.organisation_id == self.only_id)
         if self.viewer_id is None:
@@ -168,15 +179,28 @@ class View:
             self._describer = Describer(self._population.values(), self.threshold)
         return self._describer
 
+    def is_own(self, organisation: Organisation | None) -> bool:
+        """Whether this is the organisation whose own report the output is."""
+        return organisation is not None and organisation.id == self.own_id
+
+    def _open_about(self, organisation: Organisation) -> bool:
+        """Whether the output shows everything about the organisation: internal outputs, a
+        public organisation, or the organisation's own report."""
+        return (
+            not self.public
+            or organisation.visibility is Visibility.public
+            or self.is_own(organisation)
+        )
+
     def is_named(self, organisation: Organisation) -> bool:
         """Whether the output names the organisation (else describes it, or leaves it out)."""
-        return not self.public or organisation.visibility is Visibility.public
+        return self._open_about(organisation)
 
     def name(self, organisation: Organisation) -> str | None:
         """How the output names the organisation; None for a hidden one in public. Even a
         public organisation's name is text: one that contains a protected organisation's name
         ("Friends of …") has it replaced."""
-        if not self.public:
+        if not self.public or self.is_own(organisation):
             return organisation.name
         if organisation.visibility is Visibility.public:
             return self.text(organisation.name)
@@ -185,7 +209,8 @@ class View:
         return self.describer.describe(organisation)
 
     def _note(self, organisation: Organisation) -> str | None:
-        if self.public or organisation.visibility is Visibility.public:
+        shown_how = not self.public or self.is_own(organisation)
+        if not shown_how or organisation.visibility is Visibility.public:
             return None
         if organisation.visibility is Visibility.anonymised:
             return gettext("anonymised in public reports")
@@ -244,7 +269,7 @@ class View:
         """The record's free-text fields as the output prints them, or None while a
         non-public owner's wording awaits approval (public outputs then show structured
         fields only)."""
-        gated = self.public and owner.visibility is not Visibility.public
+        gated = not self._open_about(owner)
         if gated and not self.wording_state(obj).approved:
             return None
         values = {}
@@ -260,7 +285,7 @@ class View:
         """(links shown, how many withheld): a non-public organisation's are all withheld, and
         any link that names a protected organisation."""
         links = list(links or [])
-        if not self.public:
+        if not self.public or self.is_own(owner):
             return tuple(links), 0
         if owner.visibility is not Visibility.public:
             return (), len(links)
@@ -272,7 +297,8 @@ class View:
     def update(self, update: ProgressUpdate, owner: Organisation) -> PublicUpdate | None:
         """A progress update; public outputs show only verified ones."""
         verified = update.review_state is ReviewState.verified
-        if self.public and not verified:
+        own = self.is_own(owner)
+        if self.public and not verified and not own:
             return None  # a preview too: the public sees verified progress only
         texts = self.wording(update, owner)
         links, withheld = self.links(owner, update.evidence_links)
@@ -293,13 +319,13 @@ class View:
             wording_withheld=texts is None,
             is_verified=verified,
             sort_key=(window.opens_at or window.created_at, window.id),
-            review_state=None if self.public else update.review_state.label,
-            review_comment=None if self.public else update.review_comment,
+            review_state=None if self.public and not own else update.review_state.label,
+            review_comment=None if self.public and not own else update.review_comment,
         )
 
     def _geography(self, commitment: Commitment, owner: Organisation):
         codes = list(commitment.countries)
-        if not self.public or owner.visibility is Visibility.public:
+        if self._open_about(owner):
             return tuple(country_name(code) or code for code in codes), (), tuple(codes)
         regions = {region_for(code) for code in codes} - {None}
         return (), tuple(sorted(r.label for r in regions)), ()
@@ -358,7 +384,9 @@ class View:
             co_implementers_not_listed=hidden_partners,
             wording_withheld=texts is None,
             created_at=commitment.created_at,
-            signature_status=None if self.public else signature.status.label,
+            signature_status=None
+            if self.public and not self.is_own(owner)
+            else signature.status.label,
             updates=tuple(sorted(shown, key=lambda u: u.sort_key)),
             pledge_slug=signature.pledge.slug,
             country_codes=codes,
@@ -367,6 +395,8 @@ class View:
 
     def _shows(self, signature: Signature) -> bool:
         """Public outputs show accepted signatures of organisations that are not hidden."""
+        if self.is_own(signature.organisation):
+            return signature.status is not SignatureStatus.withdrawn
         return not self.public or (
             signature.organisation.visibility is not Visibility.hidden
             and (self.preview or signature.status is SignatureStatus.accepted)

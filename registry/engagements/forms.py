@@ -17,7 +17,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from registry.forms import BaseForm, EnumSelectField, MultiCheckboxField, VersionedForm
 from registry.geo import country_choices, is_country
-from registry.models import EngagementKind, GeographicLevel
+from registry.models import EngagementKind, GeographicLevel, utcnow
 
 
 class EngagementForm(VersionedForm):
@@ -50,6 +50,14 @@ class EngagementForm(VersionedForm):
     coordination_structure = SelectField(_l("Coordination structure"), coerce=int)
     focal_point = SelectField(
         _l("Focal point"), coerce=int, description=_l("The coordinator who follows this record.")
+    )
+    identified_on = DateField(
+        _l("Identified on"),
+        validators=[Optional()],
+        description=_l(
+            "When the organisation was identified as a target (or the partnership proposed); "
+            "time to convert runs from this date. Blank: the day it is recorded."
+        ),
     )
     start_date = DateField(_l("Start date"), validators=[Optional()])
     end_date = DateField(_l("End date"), validators=[Optional()])
@@ -84,6 +92,11 @@ class EngagementForm(VersionedForm):
         if any(not is_country(code) for code in field.data or []):
             raise ValidationError(_l("Choose countries from the list."))
 
+    def validate_identified_on(self, field) -> None:
+        """Not in the future (it is a fact)."""
+        if field.data and field.data > utcnow().date():
+            raise ValidationError(_l("The date it was identified cannot be in the future."))
+
     def validate_end_date(self, field) -> None:
         """The end date cannot come before the start date."""
         if field.data and self.start_date.data and field.data < self.start_date.data:
@@ -98,6 +111,7 @@ class EngagementForm(VersionedForm):
         self.coordination_structure.data = record.coordination_structure_id or 0
         self.focal_point.data = record.focal_point_id or 0
         self.hrdd_checked_by.data = record.hrdd_checked_by_id or 0
+        self.identified_on.data = record.identified_at.date() if record.identified_at else None
         self.version.data = str(record.version)
 
     def engagement_data(self) -> dict:
@@ -111,6 +125,7 @@ class EngagementForm(VersionedForm):
             "countries": [c.upper() for c in self.countries.data or []],
             "coordination_structure_id": self.coordination_structure.data or None,
             "focal_point_id": self.focal_point.data or None,
+            "identified_on": self.identified_on.data,
             "start_date": self.start_date.data,
             "end_date": self.end_date.data,
             "internal_notes": (self.internal_notes.data or "").strip() or None,

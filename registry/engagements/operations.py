@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, time
+
 from flask_babel import gettext
 
 from registry.errors import OperationError
@@ -48,6 +50,17 @@ def save_engagement(data: dict, record: EngagementRecord | None = None) -> Engag
         record.kind, record.stage = kind, record.INITIAL[kind]
     for field in SCALAR_FIELDS:
         setattr(record, field, data[field])
+    if data.get("identified_on"):
+        identified = datetime.combine(data["identified_on"], time.min, tzinfo=UTC)
+        if record.converted_at is not None and identified > record.converted_at:
+            raise OperationError(
+                gettext(
+                    "It was converted on %(day)s: it was identified before that.",
+                    day=record.converted_at.date().isoformat(),
+                ),
+                field="identified_on",
+            )
+        record.identified_at = identified
     record.purpose_areas = terms_with_ids(data.get("purpose_area_ids") or [])
     db.session.flush()
     return record

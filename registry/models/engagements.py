@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.extensions import db
 
-from .base import Audited, InvalidTransition, TimestampMixin, UTCDateTime, enum_column
+from .base import Audited, InvalidTransition, TimestampMixin, UTCDateTime, enum_column, utcnow
 from .enums import EngagementKind, EngagementStage, GeographicLevel
 from .vocabulary import VocabularyTerm, term_link_table
 
@@ -57,6 +57,9 @@ class EngagementRecord(Audited, TimestampMixin, db.Model):
     )
     stage: Mapped[EngagementStage] = enum_column(EngagementStage, index=True)
     stage_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A dated fact: when the organisation was identified as a target (or the partnership
+    # proposed); time to convert runs from it, and a conversion cannot come before it.
+    identified_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     start_date: Mapped[date | None]
     end_date: Mapped[date | None]
     internal_notes: Mapped[str | None] = mapped_column(sa.Text)
@@ -75,6 +78,12 @@ class EngagementRecord(Audited, TimestampMixin, db.Model):
     version: Mapped[int] = mapped_column(nullable=False)
 
     __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        sa.CheckConstraint(
+            "converted_at IS NULL OR converted_at >= identified_at",
+            name="converted_after_identified",
+        ),
+    )
 
     organisation: Mapped[Organisation] = relationship(back_populates="engagement_records")
     purpose_areas: Mapped[list[VocabularyTerm]] = relationship(secondary=engagement_purpose_areas)
@@ -94,6 +103,14 @@ class EngagementRecord(Audited, TimestampMixin, db.Model):
         super().__init__(**kwargs)
         if self.stage is None and self.kind is not None:
             self.stage = self.INITIAL[self.kind]
+        if self.identified_at is None:
+            # Unless told otherwise: identified when its story starts, or when recorded.
+            known = [t for t in (self.stage_changed_at, self.created_at) if t is not None]
+            self.identified_at = min(known) if known else utcnow()
+
+    def status_fact_at(self) -> datetime | None:
+        """When the current stage was reached (a new record: when identified)."""
+        return self.stage_changed_at or self.identified_at
 
     def move_to(self, to: EngagementStage, now: datetime) -> None:
         """Move to the next stage; conversion goes through `convert`."""
@@ -121,6 +138,8 @@ class EngagementRecord(Audited, TimestampMixin, db.Model):
         unless told not to."""
         if self.kind is not EngagementKind.advocacy_target:
             raise InvalidTransition("only an advocacy target can be converted")
+        if self.identified_at is not None and now < self.identified_at:
+            raise InvalidTransition("a target cannot be converted before it was identified")
         self._move(S.converted, now)
         self.converted_by, self.converted_at = by, now
         return EngagementRecord(
@@ -136,6 +155,7 @@ class EngagementRecord(Audited, TimestampMixin, db.Model):
             converted_from=self,
             converted_by=by,
             converted_at=now,
+            identified_at=now,
             stage_changed_at=now,
             internal_notes=self.internal_notes if keep_notes else None,
             hrdd_checked_on=self.hrdd_checked_on if keep_due_diligence else None,

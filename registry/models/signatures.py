@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.extensions import db
 
-from .base import Audited, InvalidTransition, TimestampMixin, UTCDateTime, enum_column
+from .base import Audited, InvalidTransition, TimestampMixin, UTCDateTime, enum_column, utcnow
 from .enums import CommitmentStatus, GeographicLevel, ReviewState, SignatureStatus
 from .vocabulary import VocabularyTerm, term_link_table
 
@@ -128,6 +128,18 @@ class Signature(Audited, TimestampMixin, db.Model):
             raise InvalidTransition(f"a {self.status.name} signature cannot be withdrawn")
         self.status = SignatureStatus.withdrawn
 
+    def status_fact_at(self) -> datetime | None:
+        """When the current status was reached, as the record dates it (None: now)."""
+        if self.status is SignatureStatus.submitted:
+            return self.submitted_at
+        if self.status in (
+            SignatureStatus.accepted,
+            SignatureStatus.rejected,
+            SignatureStatus.changes_requested,
+        ):
+            return self.decided_at
+        return None
+
 
 class CommitmentCountry(db.Model):
     """A country a commitment works in (ISO 3166-1 alpha-3)."""
@@ -172,6 +184,10 @@ class Commitment(Audited, TimestampMixin, db.Model):
         CommitmentStatus, default=CommitmentStatus.planning, index=True
     )
     progress_percent: Mapped[int | None]
+    # Dated facts (back-dated by imports): when the organisation pledged it, and when it
+    # reached its current status (None: when pledged). Figures use these, never created_at.
+    pledged_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     external_ref: Mapped[str | None] = mapped_column(sa.String(100), unique=True)
     # The token of the form that created it: a form posted twice creates one commitment.
     submission_token: Mapped[str | None] = mapped_column(sa.String(64))
@@ -204,13 +220,18 @@ class Commitment(Audited, TimestampMixin, db.Model):
         back_populates="commitment", cascade="all, delete-orphan", order_by="ProgressUpdate.id"
     )
 
-    def set_status(self, to: CommitmentStatus) -> None:
-        """Move along planning → in progress → fulfilled, or to discontinued from anywhere."""
+    def set_status(self, to: CommitmentStatus, at: datetime | None = None) -> None:
+        """Move along planning → in progress → fulfilled, or to discontinued from anywhere
+        (reached `at`, by default now)."""
         if to is self.status:
             return
         if (self.status, to) not in self.TRANSITIONS:
             raise InvalidTransition(f"commitment cannot go from {self.status.name} to {to.name}")
-        self.status = to
+        self.status, self.status_changed_at = to, at or utcnow()
+
+    def status_fact_at(self) -> datetime | None:
+        """When the current status was reached: its change, else when it was pledged."""
+        return self.status_changed_at or self.pledged_at
 
 
 class ProgressUpdate(Audited, TimestampMixin, db.Model):

@@ -114,6 +114,9 @@ def refresh_commitment_progress(commitment: Commitment, flush: bool = True) -> C
                 u.id,
             ),
         )
+        if commitment.status is not latest.status:
+            # The fact dates from the verification (back-dated by an import).
+            commitment.status_changed_at = latest.reviewed_at or utcnow()
         commitment.status = latest.status
         commitment.progress_percent = latest.progress_percent
     if flush:

@@ -18,6 +18,8 @@ from registry.reports.render import report_static
 from registry.templating import percent_text
 
 AUDIENCES = ("public", "internal")
+#: Audiences a template may be made for: also an organisation's own report (never a parameter).
+TEMPLATE_AUDIENCES = (*AUDIENCES, "own")
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -127,9 +129,11 @@ def base_context(
     fingerprint: str | None,
     lang: str | None = None,
     keywords: str | None = None,
+    marking: str | None = None,
 ) -> dict:
-    """The context `templates/reports/_base.html` needs, plus the helpers report templates use."""
-    if audience not in AUDIENCES:
+    """The context `templates/reports/_base.html` needs, plus the helpers report templates use.
+    `marking` heads every page (internal reports: "Internal — not for distribution")."""
+    if audience not in TEMPLATE_AUDIENCES:
         raise ReportParameterError(f"Audience must be one of {', '.join(AUDIENCES)}.")
     return {
         "title": title,
@@ -139,6 +143,7 @@ def base_context(
         "fingerprint": fingerprint,
         "lang": lang,
         "keywords": keywords,
+        "marking": marking,
         "report_static": report_static,
         "chart_markup": chart_markup,
         "percent_text": percent_text,

@@ -188,12 +188,12 @@ def conversion_funnel(params: dict) -> dict:
 
 
 def time_to_convert(params: dict) -> dict:
-    """Days from recording an advocacy target to converting it: count, median, min, max
-    (None without conversions); computed as the dashboard's `conversions` does."""
+    """Days from identifying an advocacy target (`identified_at`) to converting it: count,
+    median, min, max (None without conversions); computed as the dashboard's `conversions` does."""
     durations = [
-        (converted_at - created_at).total_seconds() / 86400
-        for converted_at, created_at in db.session.execute(
-            select(EngagementRecord.converted_at, EngagementRecord.created_at)
+        (converted_at - identified_at).total_seconds() / 86400
+        for converted_at, identified_at in db.session.execute(
+            select(EngagementRecord.converted_at, EngagementRecord.identified_at)
             .join(Organisation, EngagementRecord.organisation_id == Organisation.id)
             .where(
                 EngagementRecord.kind == EngagementKind.advocacy_target,

@@ -35,6 +35,7 @@ DOMAIN_TABLES = (
     "progress_updates",
     "engagement_records",
     "engagement_purpose_areas",
+    "status_changes",
     "vocabulary_terms",
     "public_wording_approvals",
 )

@@ -10,6 +10,7 @@ hidden organisation (they are only counted).
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 
 from flask import render_template
 from flask_babel import gettext
@@ -46,7 +47,12 @@ def _highlight_candidates(view: View, data: dict, records: dict):
         commitment = records.get(update.commitment_id)
         if commitment is None or commitment.key_outcome_id is None:
             continue
-        if update.review_state.name != "verified" or not update.achievements:
+        verified = (
+            update.id in data["verified"]
+            if data["verified"] is not None
+            else update.review_state.name == "verified"
+        )
+        if not verified or not update.achievements:
             continue
         record = view.update(update, update.commitment.signature.organisation)
         if record is not None and record.achievements:
@@ -62,6 +68,12 @@ def gather(params: dict) -> dict:
         [c.signature.organisation for c in rows] + [p for c in rows for p in c.co_implementers]
     )
     records = {c.id: r for c in rows if (r := view.commitment(c)) is not None}
+    if data["statuses"] is not None:  # a snapshot: each commitment as it stood then
+        progress = data["latest_progress"]
+        records = {
+            i: replace(r, status=data["statuses"][i], progress_percent=progress.get(i, (None,))[0])
+            for i, r in records.items()
+        }
     not_listed = Counter(
         (c.signature.pledge_id, c.key_outcome_id) for c in rows if c.id not in records
     )
@@ -72,12 +84,14 @@ def gather(params: dict) -> dict:
         "now": data["now"],
         "cycles": data["cycles"],
         "figures": sections.figures_for(view, data["figures"], data["filtered"]),
+        "narrative": sections.narrative(data["figures"]),
         "rollups": data["rollups"],
         "highlights": sections.highlights(outcomes, _highlight_candidates(view, data, records)),
         "annex": sections.annex(
             outcomes, list(records.values()), data["latest_progress"], dict(not_listed)
         ),
         "min_group": view.threshold,
+        "snapshot": data["snapshot"],
     }
 
 
@@ -111,6 +125,21 @@ def _charts(figures: dict) -> list[str]:
         charts.bar_chart(
             gettext("Commitments by key outcome"),
             _chart_data(figures["commitments_by_key_outcome"]),
+        ),
+        *(
+            charts.stacked_bar_chart(
+                gettext("Status of commitments across cycles")
+                if len(figures["status_across_cycles"]) == 1
+                else gettext(
+                    "Status of commitments across cycles: %(pledge)s", pledge=row["pledge"]
+                ),
+                [label for label, _mix in row["cycles"]],
+                {
+                    status.label: [mix.get(status.name, 0) for _label, mix in row["cycles"]]
+                    for status in grf_data.STATUSES
+                },
+            )
+            for row in figures["status_across_cycles"]
         ),
     ]
 

@@ -31,6 +31,41 @@ def figures_for(view: View, figures: dict, filtered: bool) -> dict:
     return shown
 
 
+def _share(value) -> str:
+    return f"{value:g} %" if value is not None else "—"
+
+
+def narrative(figures: dict) -> str:
+    """The summary in one sentence: "Of 208 commitments, 63 (30.3 %) are fulfilled or in
+    progress, up from 41 (22 %) at the previous cycle (…)." (counts of commitments: exact)."""
+    active, previous = figures["active"], figures.get("previous")
+    text = gettext(
+        "Of %(total)d commitments, %(count)d (%(share)s) are fulfilled or in progress",
+        total=active["total"],
+        count=active["count"],
+        share=_share(active["share"]),
+    )
+    if previous is None or previous["share"] is None or active["share"] is None:
+        return text + "."
+    words = {
+        1: gettext("up from %(count)d (%(share)s) at the previous cycle (%(label)s)"),
+        -1: gettext("down from %(count)d (%(share)s) at the previous cycle (%(label)s)"),
+        0: gettext("as at the previous cycle (%(label)s: %(count)d, %(share)s)"),
+    }
+    change = (active["share"] > previous["share"]) - (active["share"] < previous["share"])
+    return (
+        text
+        + ", "
+        + words[change]
+        % {
+            "count": previous["count"],
+            "share": _share(previous["share"]),
+            "label": previous["label"],
+        }
+        + "."
+    )
+
+
 def chart_rows(rows: list[dict]) -> list[dict]:
     """Rows a chart may plot: a bar would give a small group's exact size away."""
     return [

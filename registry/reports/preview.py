@@ -1,5 +1,6 @@
-"""The public preview of a signatory report: the PDF exactly as the public report prints it,
-made on the spot for one organisation (its own people, or coordinators)."""
+"""Signatory reports made on the spot for one organisation: the public preview (the PDF exactly
+as the public report prints it) and the organisation's own report (its own data, marked as
+such), for its own people or coordinators."""
 
 from __future__ import annotations
 
@@ -20,6 +21,16 @@ from registry.reports.render import render_pdf
 bp = Blueprint("report_preview", __name__)
 
 
+def _send(html: str, name: str):
+    return send_file(
+        BytesIO(render_pdf(html).pdf),
+        mimetype="application/pdf",
+        download_name=name,
+        as_attachment=False,
+        max_age=0,
+    )
+
+
 def _pdf(organisation, view: View):
     """The public signatory report of `organisation` through `view`, as a PDF response."""
     try:
@@ -28,13 +39,7 @@ def _pdf(organisation, view: View):
         return render_template("reports/preview_hidden.html", organisation=organisation), 200
     data = signatory.gather(params, view)
     html = signatory.render_html(params, data, fingerprint=None, generated_at=datetime.now(UTC))
-    return send_file(
-        BytesIO(render_pdf(html).pdf),
-        mimetype="application/pdf",
-        download_name=f"public-report-preview-{organisation.id}.pdf",
-        as_attachment=False,
-        max_age=0,
-    )
+    return _send(html, f"public-report-preview-{organisation.id}.pdf")
 
 
 @bp.get("/my-organisation/public-report.pdf")
@@ -54,3 +59,15 @@ def mine():
 def organisation(organisation_id: int):
     """An organisation's public signatory report, exactly as the public will read it."""
     return _pdf(get_organisation_or_404(organisation_id), View())
+
+
+@bp.get("/organisations/<int:organisation_id>/own-report.pdf")
+@login_required
+def own(organisation_id: int):
+    """The organisation's own signatory report: its own data in full, marked as such on every
+    page; its own people only (another organisation's: 404), and coordinators."""
+    organisation = get_organisation_or_404(organisation_id)
+    params = signatory.own_params(organisation)
+    data = signatory.gather(params)
+    html = signatory.render_html(params, data, fingerprint=None, generated_at=datetime.now(UTC))
+    return _send(html, f"signatory-report-{organisation.id}.pdf")

@@ -21,6 +21,7 @@ KIND = "signatory"
 INTERNAL_ONLY = False
 PARAMETERS = data_of.PARAMETERS
 HIDDEN_REFUSAL = data_of.HIDDEN_REFUSAL
+OWN = data_of.OWN
 
 
 def parse_params(raw: dict) -> dict:
@@ -44,14 +45,23 @@ def _entry(record) -> dict:
     return {"commitment": record, "next_steps": latest_next}
 
 
+def own_params(organisation) -> dict:
+    """The parameters of an organisation's own report (made on the spot, never as a job)."""
+    return {"organisation": organisation.id, "audience": OWN}
+
+
 def gather(params: dict, view: View | None = None) -> dict:
     """The organisation, its commitments with progress history and next steps (and,
     internally, its engagement records), as the audience may see them (through `view`, for
-    the organisation's own preview)."""
+    the organisation's own preview). The audience "own" (`own_params`) is the organisation's
+    own report: its own data in full, every other organisation as the public sees it, and no
+    engagement record."""
     audience = params["audience"]
     organisation = data_of.load_organisation(params)
     commitments = data_of.commitments_of(organisation, audience, params.get("pledge"))
     history = data_of.updates_of(commitments, audience)
+    if audience == OWN:
+        view = View(own=organisation)
     view = view or View(audience)
     view.include(
         [organisation] + [p for c in commitments for p in c.co_implementers],
@@ -74,6 +84,14 @@ def title(params: dict, data: dict) -> str:
     return gettext("Signatory report: %(organisation)s", organisation=data["organisation_label"])
 
 
+def own_marking(data: dict) -> str:
+    """What heads every page of an organisation's own report."""
+    return gettext(
+        "Own data of %(organisation)s — not the public version",
+        organisation=data["organisation_label"],
+    )
+
+
 def render_html(params: dict, data: dict, *, fingerprint: str | None, generated_at) -> str:
     """The report's HTML, ready for `render_pdf`."""
     report_title = title(params, data)
@@ -84,5 +102,6 @@ def render_html(params: dict, data: dict, *, fingerprint: str | None, generated_
         generated_at=generated_at,
         fingerprint=fingerprint,
         keywords="Global Refugee Forum, pledge, signatory, commitments, progress",
+        marking=own_marking(data) if params["audience"] == OWN else None,
     )
     return render_template("reports/pdf/signatory.html", **context, params=params, **data)

@@ -26,15 +26,21 @@ from registry.reports.common import ReportParameterError, audience_of, check_key
 PARAMETERS = frozenset({"organisation", "audience", "pledge"})
 HIDDEN_REFUSAL = "This organisation is hidden: only an internal report can be made."
 
-#: The updates each audience sees: the public only what a coordinator verified.
+#: The organisation's own report (for its own people, from My organisation): never a job
+#: parameter (`parse_params` takes only "public" or "internal").
+OWN = "own"
+#: The updates each audience sees: the public only what a coordinator verified; the
+#: organisation itself everything it sent.
 UPDATE_STATES = {
     "public": (ReviewState.verified,),
     "internal": (ReviewState.submitted, ReviewState.verified, ReviewState.returned),
+    OWN: (ReviewState.submitted, ReviewState.verified, ReviewState.returned),
 }
 #: The signatures each audience sees: only accepted ones make a public signatory.
 SIGNATURE_STATES = {
     "public": (SignatureStatus.accepted,),
     "internal": tuple(s for s in SignatureStatus if s is not SignatureStatus.withdrawn),
+    OWN: tuple(s for s in SignatureStatus if s is not SignatureStatus.withdrawn),
 }
 
 

@@ -56,6 +56,23 @@ COLUMN_HELP = {
             "Status of the organisation's signature when the import creates it: draft "
             "(blank), submitted or accepted. An existing signature is never changed."
         ),
+        "pledged_on": _l(
+            "YYYY-MM-DD the organisation pledged the commitment (blank: the signature's "
+            'submission date, else the day of the import). "New since last cycle" counts '
+            "from it."
+        ),
+        "status_changed_on": _l(
+            "YYYY-MM-DD the commitment reached the status given (blank: when it was pledged, "
+            "or the day of the import for a change); not before it was pledged."
+        ),
+        "signature_submitted_on": _l(
+            "YYYY-MM-DD the signature was submitted, when the import creates it (blank: the "
+            "day of the import)."
+        ),
+        "signature_accepted_on": _l(
+            "YYYY-MM-DD the signature was accepted, when the import creates it accepted "
+            "(blank: the day of the import); not before it was submitted."
+        ),
     },
     "progress": {
         "commitment_external_ref": _l(
@@ -81,6 +98,11 @@ COLUMN_HELP = {
         "review_state": _l(
             "submitted (blank) or verified; verified updates set the commitment's status and "
             "progress, and can no longer be changed."
+        ),
+        "submitted_on": _l("YYYY-MM-DD the update was submitted (blank: the day of the import)."),
+        "verified_on": _l(
+            "YYYY-MM-DD it was verified, for review_state verified (blank: the day of the "
+            "import); not before it was submitted. The commitment's status dates from it."
         ),
     },
 }

@@ -117,6 +117,10 @@ def _key_outcome_numbers() -> dict[int, int]:
     return numbers
 
 
+def _day(moment):
+    return moment.date() if moment else None
+
+
 # The import's columns first, so that an exported file imports again unchanged.
 COMMITMENT_COLUMNS = [
     *IMPORT_COLUMNS["commitments"],
@@ -146,6 +150,12 @@ def _commitment_getters(numbers: dict[int, int]) -> Getters:
         "indicator_baseline": lambda c: c.indicator_baseline,
         "indicator_target": lambda c: c.indicator_target,
         "signature_status": lambda c: c.signature.status,
+        "pledged_on": lambda c: c.pledged_at.date(),
+        "status_changed_on": lambda c: c.status_changed_at.date() if c.status_changed_at else None,
+        "signature_submitted_on": lambda c: _day(c.signature.submitted_at),
+        "signature_accepted_on": lambda c: (
+            _day(c.signature.decided_at) if c.signature.status is SignatureStatus.accepted else None
+        ),
         "id": lambda c: c.id,
         "progress_percent": lambda c: c.progress_percent,
         "updated_at": lambda c: c.updated_at,

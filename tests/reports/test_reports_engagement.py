@@ -83,12 +83,12 @@ def engagement_data(db, make_org):
             kenya,
             target,
             S.committed,
-            created_at=now - timedelta(days=10),
+            identified_at=now - timedelta(days=10),
             purpose_areas=[areas[2]],
             coordination_structure=structures[0],
             geographic_level=GeographicLevel.national,
         )
-        second = record(germany, target, S.committed, created_at=now - timedelta(days=40))
+        second = record(germany, target, S.committed, identified_at=now - timedelta(days=40))
         records += [first, second]
         db.session.add_all(records)
         db.session.flush()
@@ -173,7 +173,7 @@ def test_funnel_and_time_to_convert(db, engagement_data):
     assert funnel["closed"] == 1
     timing = engagement.time_to_convert(params)
     targets = [r for r in _all_records(db) if r.converted_at and r.kind.name == "advocacy_target"]
-    days = [(r.converted_at - r.created_at).total_seconds() / 86400 for r in targets]
+    days = [(r.converted_at - r.identified_at).total_seconds() / 86400 for r in targets]
     assert timing == {
         "count": 2,
         "median_days": round(statistics.median(days), 1),
@@ -210,6 +210,7 @@ def test_pdf_is_internal_on_every_page_with_charts(db, engagement_data):
     for number, page in enumerate(reader.pages, start=1):
         text = page.extract_text()
         assert "Internal — not for distribution" in text, number
+        assert "Engagement report" in text, number  # the running header
         assert f"Page {number} of {rendered.pages}" in text
     text = "\n".join(page.extract_text() for page in reader.pages)
     for expected in ("Conversion funnel", "Time to convert", "Median days", "Europe"):

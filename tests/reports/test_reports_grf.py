@@ -124,6 +124,7 @@ def dataset(db, pledge, make_org):
                 key_outcome=outcomes[ko] if ko is not None else None,
                 target_date=date(2027, 12, 31),
                 created_at=created,
+                pledged_at=created,
             )
             for i, (s, status, ko, created) in enumerate(plan)
         ]
@@ -223,7 +224,7 @@ def _new_since(db, pledge, boundary, now) -> int:
         for c in db.session.scalars(select(Commitment))
         if c.signature.pledge_id == pledge.id
         and c.signature.status is SignatureStatus.accepted
-        and boundary < c.created_at <= now
+        and boundary < c.pledged_at <= now
     )
 
 
@@ -395,6 +396,19 @@ def test_contents_list_page_numbers_and_metadata(db, dataset):
     assert f"Page 1 of {len(pages)}" in pages[0]
 
 
+def test_every_page_carries_the_running_header(db, dataset):
+    """The report's title heads every page, the cover included (it was printed once in the
+    whole PDF while the header read a hidden element)."""
+    params, data, _reader, pages = _report({"pledge": dataset["pledge"].slug})
+    heading = grf.title(params, data)
+    assert len(pages) > 3
+    for number, text in enumerate(pages, start=1):
+        assert text.count(heading) >= 1, f"page {number} has no running header"
+        assert f"Page {number} of {len(pages)}" in text
+    # Only the header repeats it: once per page beyond the cover's own title.
+    assert " ".join(pages).count(heading) == len(pages) + 1
+
+
 def test_gather_uses_a_fixed_number_of_statements(db, dataset):
     pledge_id, window_id = dataset["pledge"].id, dataset["current"].id
     params = grf.parse_params({"pledge": dataset["pledge"].slug})
@@ -517,3 +531,45 @@ def test_annex_lists_every_commitment_once_under_its_key_outcome(db, dataset):
         "Commitment 0 — Acme Platforms · Planning · target 2027-12-31 · 40 % (2025 review)" in annex
     )
     assert "Commitment 1 — Acme Platforms · In progress · target 2027-12-31 · not reported" in annex
+
+
+def test_status_cross_tables_and_indicators_per_key_outcome(db, dataset):
+    """Status by stakeholder type and by region count the commitments in scope; indicators add
+    up per key outcome where the units agree (case-blind), from the latest verified actuals."""
+    pledge = dataset["pledge"]
+    with acting_as(label="test-setup"):
+        by_title = {c.title: c for c in db.session.scalars(select(Commitment))}
+        for title, unit, target in (
+            ("Commitment 0", "people", 100),
+            ("Commitment 5", "People ", 50),
+            ("Commitment 1", "sessions", 10),
+        ):
+            by_title[title].indicator_unit, by_title[title].indicator_target = unit, target
+        for update in by_title["Commitment 0"].progress_updates:
+            update.actual_value = 40  # verified in the closed window; the other is submitted
+        for update in by_title["Commitment 5"].progress_updates:
+            update.actual_value = 45
+        db.session.commit()
+    figures = grf.gather(grf.parse_params({"pledge": pledge.slug, "audience": "internal"}))[
+        "figures"
+    ]
+    accepted = [
+        c
+        for c in db.session.scalars(select(Commitment))
+        if c.signature.status is SignatureStatus.accepted and c.signature.pledge_id == pledge.id
+    ]
+    by_type = {row["label"]: row["counts"] for row in figures["status_by_stakeholder_type"]}
+    expected = {}
+    for c in accepted:
+        counts = expected.setdefault(c.signature.organisation.stakeholder_type.label, Counter())
+        counts[c.status.name] += 1
+    assert by_type == {label: dict(counts) for label, counts in expected.items()}
+    assert sum(r["total"] for r in figures["status_by_region"]) == len(accepted) == 8
+    outcomes = [o.title for o in pledge.key_outcomes]
+    assert [
+        (r["key_outcome"], r["unit"], r["commitments"], r["target"], r["actual"], r["share"])
+        for r in figures["indicators"]
+    ] == [
+        (outcomes[0], "people", 2, 150.0, 85.0, 56.7),
+        (outcomes[1], "sessions", 1, 10.0, 0.0, 0.0),
+    ]

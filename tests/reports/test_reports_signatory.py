@@ -313,3 +313,43 @@ def test_organisation_without_commitments(make_org):
     _params, data, html = build({"organisation": org.id})
     assert data["entries"] == []
     assert "no commitments in this report" in pdf_text(html)
+
+
+def test_stakeholder_downloads_its_own_report_marked_as_its_own(
+    signatory_data, make_user, make_org, client, login_as
+):
+    """From My organisation: the organisation's own data in full (its name, its words before
+    any approval, its returned update with the comment), marked on every page; never the
+    agency's engagement records, and another organisation's report is not found."""
+    org = signatory_data["organisation"]
+    login_as(make_user(organisation=org))
+    mine = client.get("/my-organisation").get_data(as_text=True)
+    url = f"/organisations/{org.id}/own-report.pdf"
+    assert url in mine
+    response = client.get(url)
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    reader = PdfReader(BytesIO(response.data))
+    pages = [" ".join(page.extract_text().split()) for page in reader.pages]
+    marking = f"Own data of {SECRET_NAME} — not the public version"
+    for number, text in enumerate(pages, start=1):
+        assert marking in text, number
+        assert f"Signatory report: {SECRET_NAME}" in text, number  # the running header
+    text = " ".join(pages)
+    for expected in (
+        "Workshops in Kakuma.",  # its own words, not yet approved for publication
+        "Kenya",  # its countries, not only its region
+        "Unverified claim",  # its returned update
+        "Reviewer says: evidence missing",
+        "Visibility Anonymised",  # how the public sees it
+    ):
+        assert expected in text, expected
+    assert "Hidden Partner Org" not in text  # another organisation: as the public sees it
+    assert "Draft never sent" not in text
+    for internal in ("Engagement on radio shows", "Internal note", "Internal — not for"):
+        assert internal not in text
+    assert reader.metadata.title == f"Signatory report: {SECRET_NAME}"
+
+    other = make_org(name="Another Org")
+    assert client.get(f"/organisations/{other.id}/own-report.pdf").status_code == 404
+    client.post("/account/logout")
+    assert client.get(url).status_code == 302  # to the login page

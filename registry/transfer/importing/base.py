@@ -9,7 +9,7 @@ import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from itertools import islice
 
 from flask_babel import gettext
@@ -160,12 +160,16 @@ def _encode(value):
     """Enum members and dates in a plan's JSON (`_decode` reads them back)."""
     if isinstance(value, enum.Enum):
         return {"$enum": type(value).__name__, "name": value.name}
+    if isinstance(value, datetime):  # a dated fact (aware UTC)
+        return {"$datetime": value.isoformat()}
     if isinstance(value, date):
         return {"$date": value.isoformat()}
     raise TypeError(f"cannot keep {type(value).__name__} in an import plan")
 
 
 def _decode(obj: dict):
+    if "$datetime" in obj:
+        return datetime.fromisoformat(obj["$datetime"])
     if "$date" in obj:
         return date.fromisoformat(obj["$date"])
     if "$enum" in obj:

@@ -4,7 +4,7 @@ or raises `CellError` with a message fit for the row's outcome."""
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime, time
 from functools import lru_cache
 
 from flask_babel import gettext
@@ -117,6 +117,17 @@ def iso_date(column: str, raw: str) -> date | None:
         raise CellError(
             column, gettext("“%(value)s” is not a date like 2026-12-31", value=raw)
         ) from None
+
+
+def fact_date(column: str, raw: str) -> datetime | None:
+    """The date of a fact (pledged, accepted, verified…): not in the future, as the start of
+    that day in UTC."""
+    day = iso_date(column, raw)
+    if day is None:
+        return None
+    if day > datetime.now(UTC).date():
+        raise CellError(column, gettext("“%(value)s” is in the future", value=raw))
+    return datetime.combine(day, time.min, tzinfo=UTC)
 
 
 def number(column: str, raw: str) -> float | None:

@@ -1,5 +1,6 @@
-"""Writing planned commitment rows: created signatures, commitments, their links and audit
-events inserted in bulk; updated commitments through the ORM (each flush logs its changes)."""
+"""Writing planned commitment rows: created signatures, commitments, their links, audit events
+and status history inserted in bulk, with the dates the file gives; updated commitments through
+the ORM (each flush logs its changes and records its status change)."""
 
 from __future__ import annotations
 
@@ -14,32 +15,55 @@ from registry.models import (
     CommitmentStatus,
     Signature,
     SignatureStatus,
+    StatusChange,
     VocabularyTerm,
 )
+from registry.models.history import status_rows
 
 from .bulk import insert_rows
-from .commitments import COMMITMENT_DEFAULTS, IMPORT_SIGNATURE_STATUSES, TERM_COLUMNS, TERM_LINKS
+from .commitments import COMMITMENT_DEFAULTS, SIGNATURE_COLUMNS, TERM_COLUMNS, TERM_LINKS
 
 
-def _signature_states(by, now) -> dict[str, dict]:
-    """The state columns of a new signature of each status an import may give, as the
-    signature's own state machine sets them (draft → submitted → accepted)."""
-    states = {}
-    for status in IMPORT_SIGNATURE_STATUSES:
-        signature = Signature(status=SignatureStatus.draft)
-        if status in ("submitted", "accepted"):
-            signature.submit(by, now)
-        if status == "accepted":
-            signature.accept(by, now)
-        states[status] = {
-            "status": signature.status,
-            "submitted_at": signature.submitted_at,
-            "submitted_by_id": getattr(signature.submitted_by, "id", None),
-            "decided_at": signature.decided_at,
-            "decided_by_id": getattr(signature.decided_by, "id", None),
-            "review_comment": signature.review_comment,
-        }
-    return states
+def _signature_state(status: str, values: dict, by, now) -> dict:
+    """The state columns of a new signature of `status`, as the signature's own state machine
+    sets them (draft → submitted → accepted), on the dates the row gives (else now)."""
+    signature = Signature(status=SignatureStatus.draft)
+    submitted_at = (
+        values.get("signature_submitted_on") or values.get("signature_accepted_on") or now
+    )
+    if status in ("submitted", "accepted"):
+        signature.submit(by, submitted_at)
+    if status == "accepted":
+        signature.accept(by, values.get("signature_accepted_on") or max(submitted_at, now))
+    return {
+        "status": signature.status,
+        "submitted_at": signature.submitted_at,
+        "submitted_by_id": getattr(signature.submitted_by, "id", None),
+        "decided_at": signature.decided_at,
+        "decided_by_id": getattr(signature.decided_by, "id", None),
+        "review_comment": signature.review_comment,
+    }
+
+
+def _signature_path(row: dict) -> list:
+    """A created signature's history: submitted, then accepted, on their dates."""
+    if row["status"] is SignatureStatus.draft:
+        return [(SignatureStatus.draft, row["created_at"])]
+    path = [(SignatureStatus.submitted, row["submitted_at"])]
+    if row["status"] is SignatureStatus.accepted:
+        path.append((SignatureStatus.accepted, row["decided_at"]))
+    return path
+
+
+def _commitment_path(row: dict) -> list:
+    """A created commitment's history: its status from when it was pledged, or planning then
+    its status from the date the row gives."""
+    if row["status_changed_at"] and row["status"] is not CommitmentStatus.planning:
+        return [
+            (CommitmentStatus.planning, row["pledged_at"]),
+            (row["status"], row["status_changed_at"]),
+        ]
+    return [(row["status"], row["pledged_at"])]
 
 
 def _new_signatures(created: list[dict], by, now) -> dict[tuple[int, int], int]:
@@ -52,7 +76,7 @@ def _new_signatures(created: list[dict], by, now) -> dict[tuple[int, int], int]:
             Signature.organisation_id.in_(org_ids[start : start + 500])
         )
         found.update(((p, o), id_) for p, o, id_ in db.session.execute(query))
-    states, rows, keys = _signature_states(by, now), [], []
+    rows, keys = [], []
     for op in created:
         key = (op["pledge"], op["org"])
         if key in found or key in keys:
@@ -62,26 +86,31 @@ def _new_signatures(created: list[dict], by, now) -> dict[tuple[int, int], int]:
         rows.append(
             {"pledge_id": key[0], "organisation_id": key[1], "signed_by_name": None}
             | {"signed_by_title": None, "statement": None, "version": 1}
-            | states[status]
+            | _signature_state(status, op["values"], by, now)
             | {"created_at": now, "updated_at": now}
         )
     ids = insert_rows(Signature.__table__, rows)
     insert_rows(AuditEvent.__table__, created_events(Signature, rows, ids))
+    insert_rows(StatusChange.__table__, status_rows(Signature, rows, ids, now, _signature_path))
     return found | dict(zip(keys, ids, strict=True))
 
 
-def _commitment_row(op: dict, signature_id: int, now) -> dict:
+def _commitment_row(op: dict, signature_id: int, submitted: dict, now) -> dict:
     values = {
         k: v
         for k, v in op["values"].items()
-        if k not in (*TERM_COLUMNS, "countries", "signature_status")
+        if k not in (*TERM_COLUMNS, "countries", *SIGNATURE_COLUMNS)
     }
+    # Pledged when the file says, else with its signature, else now.
+    pledged_at = values.get("pledged_at") or submitted.get(signature_id) or now
     return (
         COMMITMENT_DEFAULTS
         | values
         | {
             "signature_id": signature_id,
             "status": values.get("status") or CommitmentStatus.planning,
+            "pledged_at": pledged_at,
+            "status_changed_at": values.get("status_changed_at"),
             "progress_percent": None,
             "external_ref": op["ref"],
             "submission_token": None,  # nosec B105 - an empty column, no secret
@@ -97,9 +126,13 @@ def write_commitments(ops: list[tuple[str, dict]], by, now) -> None:
     update the others through the ORM."""
     created = [op for action, op in ops if action == "create"]
     signatures = _new_signatures(created, by, now)
-    rows = [_commitment_row(op, signatures[(op["pledge"], op["org"])], now) for op in created]
+    submitted = _submitted_at(set(signatures.values()))
+    rows = [
+        _commitment_row(op, signatures[(op["pledge"], op["org"])], submitted, now) for op in created
+    ]
     ids = insert_rows(Commitment.__table__, rows)
     insert_rows(AuditEvent.__table__, created_events(Commitment, rows, ids))
+    insert_rows(StatusChange.__table__, status_rows(Commitment, rows, ids, now, _commitment_path))
     for column, table in TERM_LINKS.items():
         links = [
             {"commitment_id": id_, "term_id": term_id}
@@ -116,16 +149,29 @@ def write_commitments(ops: list[tuple[str, dict]], by, now) -> None:
     _update_commitments({op["id"]: op["values"] for action, op in ops if action == "update"})
 
 
+def _submitted_at(signature_ids: set[int]) -> dict[int, object]:
+    """When each of these signatures was submitted (those submitted)."""
+    ids, found = sorted(signature_ids), {}
+    for start in range(0, len(ids), 500):
+        query = select(Signature.id, Signature.submitted_at).where(
+            Signature.id.in_(ids[start : start + 500]), Signature.submitted_at.is_not(None)
+        )
+        found.update(db.session.execute(query).all())
+    return found
+
+
 def _update_commitments(updates: dict[int, dict]) -> None:
     if not updates:
         return
     query = select(Commitment).where(Commitment.id.in_(list(updates)))
     for commitment in db.session.scalars(query):
         parsed = dict(updates[commitment.id])
-        parsed.pop("signature_status", None)
+        for column in SIGNATURE_COLUMNS:
+            parsed.pop(column, None)
         status = parsed.pop("status", None)
+        reached = parsed.pop("status_changed_at", None)
         if status is not None:
-            commitment.set_status(status)
+            commitment.set_status(status, reached)
         for column, value in parsed.items():
             if column in TERM_COLUMNS:
                 value = [db.session.get(VocabularyTerm, term_id) for term_id in value]

@@ -77,7 +77,15 @@ COMMITMENT_PARSERS = {
     "indicator_baseline": cells.number,
     "indicator_target": cells.number,
     "signature_status": lambda c, v: v.lower() or None,
+    "pledged_on": cells.fact_date,
+    "status_changed_on": cells.fact_date,
+    "signature_submitted_on": cells.fact_date,
+    "signature_accepted_on": cells.fact_date,
 }
+#: Columns about the row's signature (used when the import creates it, never changed after).
+SIGNATURE_COLUMNS = ("signature_status", "signature_submitted_on", "signature_accepted_on")
+#: The dated facts' columns and the commitment attributes they set.
+FACT_COLUMNS = {"pledged_on": "pledged_at", "status_changed_on": "status_changed_at"}
 
 
 class _CommitmentContext:
@@ -181,6 +189,7 @@ def _resolve_commitment(row: ImportRow, parsed: dict, ctx: _CommitmentContext, e
     start, target = parsed.get("start_date"), parsed.get("target_date")
     if start and target and target < start:
         errors.append(("target_date", gettext("is before the start date")))
+    _check_fact_dates(parsed, errors)
     status = parsed.get("signature_status")
     if status is not None and status not in IMPORT_SIGNATURE_STATUSES:
         errors.append(
@@ -194,6 +203,24 @@ def _resolve_commitment(row: ImportRow, parsed: dict, ctx: _CommitmentContext, e
             )
         )
     return organisation, pledge
+
+
+def _check_fact_dates(parsed: dict, errors: list) -> None:
+    """Facts in their order: submitted ≤ accepted, pledged ≤ status reached; the columns are
+    renamed to the attributes they set (`pledged_at`, `status_changed_at`)."""
+    submitted, accepted = parsed.get("signature_submitted_on"), parsed.get("signature_accepted_on")
+    if submitted and accepted and accepted < submitted:
+        errors.append(("signature_accepted_on", gettext("is before the signature was submitted")))
+    if accepted and parsed.get("signature_status") not in (None, "accepted"):
+        errors.append(("signature_accepted_on", gettext("is given for a signature not accepted")))
+    pledged, reached = parsed.get("pledged_on"), parsed.get("status_changed_on")
+    if pledged and reached and reached < pledged:
+        errors.append(("status_changed_on", gettext("is before the commitment was pledged")))
+    for column, attribute in FACT_COLUMNS.items():
+        if column in parsed:
+            value = parsed.pop(column)
+            if value is not None:
+                parsed[attribute] = value
 
 
 def _check_signature(row, parsed, organisation, pledge, ctx, errors) -> None:
@@ -222,8 +249,10 @@ def _check_signature(row, parsed, organisation, pledge, ctx, errors) -> None:
 def _commitment_changes(commitment: Commitment, parsed: dict) -> list[str]:
     changed = []
     for column, value in parsed.items():
-        if column == "signature_status":
+        if column in SIGNATURE_COLUMNS:
             continue
+        if column == "status_changed_at" and parsed.get("status") in (None, commitment.status):
+            continue  # the date of a status the row does not change
         if column in TERM_COLUMNS:
             same = set(value) == {t.id for t in getattr(commitment, column)}
         elif column == "countries":
@@ -232,6 +261,9 @@ def _commitment_changes(commitment: Commitment, parsed: dict) -> list[str]:
             same = value == list(commitment.languages or [])
         elif column == "status" and value is None:
             same = True  # blank: unchanged
+        elif column in FACT_COLUMNS.values():
+            stored = getattr(commitment, column)  # a file gives days: the same day is the same
+            same = stored is not None and value.date() == stored.date()
         else:
             same = value == getattr(commitment, column)
         if not same:

@@ -51,6 +51,10 @@ IMPORT_COLUMNS = {
         "indicator_baseline",
         "indicator_target",
         "signature_status",
+        "pledged_on",
+        "status_changed_on",
+        "signature_submitted_on",
+        "signature_accepted_on",
     ],
     "progress": [
         "commitment_external_ref",
@@ -64,6 +68,8 @@ IMPORT_COLUMNS = {
         "next_steps",
         "evidence_links",
         "review_state",
+        "submitted_on",
+        "verified_on",
     ],
 }
 REQUIRED_COLUMNS = {

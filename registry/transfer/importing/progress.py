@@ -79,6 +79,8 @@ PROGRESS_PARSERS = {
     "next_steps": lambda c, v: cells.text(c, v, MAX_TEXT),
     "evidence_links": _links,
     "review_state": _review_state,
+    "submitted_on": cells.fact_date,
+    "verified_on": cells.fact_date,
 }
 
 
@@ -248,6 +250,14 @@ def _changes(update: ProgressUpdate, data: dict, review_state: ReviewState) -> l
     return changed
 
 
+def _check_dates(parsed: dict, review_state: ReviewState, errors: list) -> None:
+    submitted, verified = parsed.get("submitted_on"), parsed.get("verified_on")
+    if verified and review_state is not ReviewState.verified:
+        errors.append(("verified_on", gettext("is given for an update that is not verified")))
+    if submitted and verified and verified < submitted:
+        errors.append(("verified_on", gettext("is before the update was submitted")))
+
+
 class ProgressPlanner:
     """Plans progress rows chunk by chunk; remembers the (commitment, window) pairs seen."""
 
@@ -289,11 +299,16 @@ class ProgressPlanner:
                     gettext("fulfilled with progress below 100 %: correct the percentage"),
                 )
             )
+        review_state = parsed.get("review_state", ReviewState.submitted)
+        _check_dates(parsed, review_state, errors)
         if errors:
             return outcome, None
-        review_state = parsed.get("review_state", ReviewState.submitted)
         op = {"commitment": commitment.id, "window": window.id, "data": data}
         op["review_state"] = review_state
+        # The dated facts: when it was submitted and verified (blank: the day of the import).
+        verified_at = parsed.get("verified_on")
+        op["submitted_at"] = parsed.get("submitted_on") or verified_at
+        op["verified_at"] = verified_at
         if existing is None:
             outcome.action = "create"
             return outcome, op
@@ -317,9 +332,10 @@ def write_progress(ops: list[tuple[str, dict]], by, now) -> None:
         update = ProgressUpdate(
             commitment_id=op["commitment"], window_id=op["window"], **op["data"]
         )
-        update.submit(by, now)
+        submitted_at = op.get("submitted_at") or now
+        update.submit(by, submitted_at)
         if op["review_state"] is ReviewState.verified:
-            update.verify(by, now)
+            update.verify(by, op.get("verified_at") or max(submitted_at, now))
         rows.append(_columns(update, now))
     ids = insert_rows(ProgressUpdate.__table__, rows)
     insert_rows(AuditEvent.__table__, created_events(ProgressUpdate, rows, ids))
@@ -360,4 +376,4 @@ def _save_updates(ops: list[dict], by, now) -> None:
         window = db.session.get(SubmissionWindow, op["window"])
         update = save_progress_update(commitment, window, op["data"], by, submit=True, now=now)
         if op["review_state"] is ReviewState.verified:
-            verify_progress_update(update, by, now)
+            verify_progress_update(update, by, op.get("verified_at") or now)
