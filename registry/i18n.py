@@ -4,16 +4,13 @@ and dates as people read them (Flask-Babel does the work)."""
 from __future__ import annotations
 
 import enum
-import gettext as gnu_gettext
 import logging
 import os
 import tempfile
 from datetime import date, datetime
 from decimal import Decimal
-from functools import cache
 from pathlib import Path
 
-import pycountry
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, Response, current_app, has_request_context, request
@@ -135,22 +132,6 @@ def init_app(app: Flask) -> None:
     compile_catalogues(directory)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(directory))
     app.after_request(remember_language)
-
-
-@cache
-def _country_catalogue(language: str) -> gnu_gettext.NullTranslations:
-    """pycountry's own translations of the ISO 3166 country names into `language`."""
-    return gnu_gettext.translation(
-        "iso3166-1", pycountry.LOCALES_DIR, languages=[language], fallback=True
-    )
-
-
-def country_label(name: str) -> str:
-    """A country's English name (as pycountry gives it) in the current language."""
-    language = current_language()
-    if language == "en":
-        return name
-    return _country_catalogue(language).gettext(name)
 
 
 def utc_datetime(value: datetime | None) -> str:

@@ -19,7 +19,6 @@ from markupsafe import Markup
 from registry.geo import country_name
 from registry.i18n import (
     LANGUAGE_NAMES,
-    country_label,
     current_language,
     day,
     direction,
@@ -229,8 +228,7 @@ def country(code: str | None) -> str:
     """A country's name for an ISO 3166 alpha-3 code (the code itself if unknown); "" for None."""
     if not code:
         return ""
-    name = country_name(code)
-    return country_label(name) if name else code
+    return country_name(code, current_language()) or code
 
 
 def countries(codes) -> str:

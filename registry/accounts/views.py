@@ -29,7 +29,7 @@ from registry.errors import OperationError
 from registry.extensions import db, limiter
 from registry.forms import BaseForm
 from registry.geo import country_name
-from registry.i18n import remember_language
+from registry.i18n import current_language, remember_language
 from registry.limits import REGISTRATION
 from registry.models import Visibility
 from registry.organisations import queries as organisation_queries
@@ -100,7 +100,12 @@ def _next_url() -> str | None:
 def _match_rows(matches: list) -> list[dict]:
     """What the warning says about each (public) match."""
     return [
-        {"id": o.id, "name": o.name, "country": country_name(o.country or ""), "website": o.website}
+        {
+            "id": o.id,
+            "name": o.name,
+            "country": country_name(o.country or "", current_language()),
+            "website": o.website,
+        }
         for o in matches
     ]
 
