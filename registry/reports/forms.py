@@ -60,6 +60,19 @@ class ReportForm(BaseForm):
     grf_language = SelectField(
         _l("Language"),
         choices=list(LANGUAGE_NAMES.items()),
+        default="en",
+        description=_l("The language the report is written in."),
+    )
+    signatory_language = SelectField(
+        _l("Language"),
+        choices=list(LANGUAGE_NAMES.items()),
+        default="en",
+        description=_l("The language the report is written in."),
+    )
+    engagement_language = SelectField(
+        _l("Language"),
+        choices=list(LANGUAGE_NAMES.items()),
+        default="en",
         description=_l("The language the report is written in."),
     )
     signatory_organisation = SelectField(_l("Organisation"), choices=[], coerce=int, default=0)
@@ -74,7 +87,8 @@ class ReportForm(BaseForm):
         organisations (id, name)."""
         self.report.choices = [(kind, str(label)) for kind, label in KINDS.items()]
         if not self.is_submitted():
-            self.grf_language.data = current_language()
+            for field in (self.grf_language, self.signatory_language, self.engagement_language):
+                field.data = current_language()
         titles = [(p.slug, p.title) for p in pledges]
         self.grf_pledge.choices = [("all", _l("All pledges"))] + titles
         self.grf_window.choices = [("", _l("The current reporting cycle"))] + [
@@ -147,7 +161,12 @@ class ReportForm(BaseForm):
                 "organisation": self.signatory_organisation.data,
                 "pledge": self.signatory_pledge.data,
                 "audience": self.signatory_audience.data,
+                "language": self.signatory_language.data,
             }
         else:
-            values = {"kind": self.engagement_kind.data, "region": self.engagement_region.data}
+            values = {
+                "kind": self.engagement_kind.data,
+                "region": self.engagement_region.data,
+                "language": self.engagement_language.data,
+            }
         return kind, {key: value for key, value in values.items() if value}

@@ -21,13 +21,23 @@ def _run(params: dict):
     return run
 
 
-def test_language_is_a_parameter_and_part_of_the_cache_key(db, pledge):
+def test_language_is_a_parameter_and_part_of_the_cache_key(db, pledge, make_org):
     assert grf.parse_params({"pledge": pledge.slug})["language"] is None  # English
     assert grf.parse_params({"pledge": pledge.slug, "language": "es"})["language"] == "es"
     english = request_report("grf", {"pledge": pledge.slug}, None, enqueue=False)
     french = request_report("grf", {"pledge": pledge.slug, "language": "fr"}, None, enqueue=False)
     assert english.fingerprint != french.fingerprint
     assert french.parameters["language"] == "fr" and "language" not in english.parameters
+    # The signatory and engagement reports take it too.
+    organisation = make_org()
+    signatory = request_report(
+        "signatory", {"organisation": organisation.id, "language": "es"}, None, enqueue=False
+    )
+    assert signatory.parameters["language"] == "es"
+    assert request_report("engagement", {"language": "ar"}, None, enqueue=False).parameters == {
+        "audience": "internal",
+        "language": "ar",
+    }
 
 
 def test_arabic_report_runs_right_to_left_with_arabic_text(db, pledge):
@@ -54,6 +64,8 @@ def test_arabic_report_runs_right_to_left_with_arabic_text(db, pledge):
     text = " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
     assert "المنهجية" in text and "أرقام موجزة" in text  # Methodology, Summary figures
     assert "Methodology" not in text and "Summary figures" not in text
+    footer = reader.pages[0].extract_text().splitlines()[-1]  # "Page 1 of 8", read back visually
+    assert "الصفحة" in footer and "من" in footer and "Page" not in footer
     width = float(reader.pages[0].mediabox.width)
     arabic = [x for x, t in starts if any("\u0600" <= ch <= "\u06ff" for ch in t)]
     assert arabic and sum(x > width / 3 for x in arabic) > len(arabic) / 2
