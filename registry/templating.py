@@ -205,6 +205,11 @@ def bdi(value) -> Markup:
     return Markup("<bdi>{}</bdi>").format("" if value is None else value)
 
 
+def forward() -> str:
+    """The arrow from before to after: it points the way the page reads (← in Arabic)."""
+    return "←" if direction() == "rtl" else "→"
+
+
 def here_without_lang() -> str:
     """The current page's path and query, without `?lang=` (which would outvote the switcher)."""
     args = [(key, value) for key, value in request.args.items(multi=True) if key != "lang"]
@@ -252,4 +257,5 @@ def init_app(app: Flask) -> None:
         direction=direction,
         here_without_lang=here_without_lang,
         here_in=here_in,
+        forward=forward,
     )

@@ -10,8 +10,9 @@ from sqlalchemy import select
 
 from registry.accounts import operations as account_ops
 from registry.audit import acting_as
-from registry.i18n import day, number
+from registry.i18n import day, direction, number
 from registry.models import OutboxMessage, Role, StakeholderType, User
+from registry.templating import bdi, forward
 from tests.conftest import PASSWORD, body_of
 
 TITLES = {
@@ -171,9 +172,17 @@ def test_vocabularies_and_formats_follow_the_language(app, db):
                     StakeholderType.refugee_led_organisation.label,
                     number(12345.5),
                     day(__import__("datetime").date(2027, 3, 31)),
+                    direction(),
+                    forward(),
                 )
-    assert labels["en"] == ("Hate speech", "Refugee-led organisation", "12,345.5", "31 March 2027")
-    assert labels["fr"] == (
+    assert labels["en"][:4] == (
+        "Hate speech",
+        "Refugee-led organisation",
+        "12,345.5",
+        "31 March 2027",
+    )
+    assert labels["en"][4:] == ("ltr", "→") and labels["ar"][4:] == ("rtl", "←")
+    assert labels["fr"][:4] == (
         "Discours de haine",
         "Organisation dirigée par des réfugiés",
         "12\u202f345,5",
@@ -188,6 +197,11 @@ def test_vocabularies_and_formats_follow_the_language(app, db):
     # Arabic keeps Western digits (README, "Languages").
     assert labels["ar"][:2] == ("خطاب الكراهية", "منظمة يقودها لاجئون")
     assert "12" in labels["ar"][2] and "2027" in labels["ar"][3] and "مارس" in labels["ar"][3]
+
+
+def test_names_in_sentences_are_isolated_and_escaped():
+    assert str(bdi("Tech <Co>")) == "<bdi>Tech &lt;Co&gt;</bdi>"
+    assert str(bdi(None)) == "<bdi></bdi>"
 
 
 @pytest.mark.parametrize("role", [Role.stakeholder, Role.coordinator, Role.admin])
