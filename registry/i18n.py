@@ -98,6 +98,8 @@ def compile_catalogues(directory: Path) -> int:
             handle, tmp = tempfile.mkstemp(dir=po_path.parent, suffix=".mo.tmp")
             with os.fdopen(handle, "wb") as mo_file:
                 write_mo(mo_file, catalog)
+            # mkstemp makes it private; a catalogue is read by whoever serves the app.
+            os.chmod(tmp, 0o644)
             os.replace(tmp, mo_path)
         except OSError as exc:  # a read-only install: it must have been compiled at build
             log.warning("cannot compile %s: %s", po_path, exc)

@@ -78,3 +78,34 @@ def test_translations_keep_the_placeholders_and_plural_forms(language):
     assert catalogue.num_plurals == expected
     plurals = [m for m in catalogue if m.pluralizable and m.id]
     assert plurals and all(len(m.string) == expected for m in plurals)
+
+
+def test_catalogues_are_compiled_at_start_once_and_readable(tmp_path):
+    """A fresh clone has only the .po files: the app compiles them at its first start (and a
+    .po edited later again), never a second time for nothing."""
+    import os
+    import shutil
+
+    from babel.support import Translations
+
+    from registry.i18n import compile_catalogues
+
+    for language in LANGUAGES:
+        source = ROOT / "translations" / language / "LC_MESSAGES" / "messages.po"
+        target = tmp_path / language / "LC_MESSAGES"
+        target.mkdir(parents=True)
+        shutil.copy(source, target)
+    assert compile_catalogues(tmp_path) == 3
+    assert compile_catalogues(tmp_path) == 0
+    mo = tmp_path / "ar" / "LC_MESSAGES" / "messages.mo"
+    assert mo.stat().st_mode & 0o777 == 0o644
+    arabic = Translations.load(str(tmp_path), ["ar"])
+    assert arabic.gettext("Pledge & Partnership Registry") == "سجل التعهدات والشراكات"
+    assert arabic.ngettext("%(num)d commitment", "%(num)d commitments", 2) == "التزامان"
+    assert arabic.ngettext("%(num)d commitment", "%(num)d commitments", 5) % {"num": 5} == (
+        "5 التزامات"
+    )
+    po = tmp_path / "fr" / "LC_MESSAGES" / "messages.po"
+    later = mo.stat().st_mtime + 10
+    os.utime(po, (later, later))
+    assert compile_catalogues(tmp_path) == 1
