@@ -56,12 +56,45 @@ def make_app(config: dict | None = None):
     return create_app(TEST_CONFIG | (config or {}))
 
 
+#: pytest-xdist runs the suite in one process per core (`-n auto` in pyproject.toml); each
+#: has its own database and its own Redis database. "gw0", "gw1", … (None without xdist).
+WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+
+
+def _worker_database(url: str) -> str:
+    """TEST_DATABASE_URL for this worker: a fresh database `<name>_<worker>` beside it (the
+    CI role may create databases), so that two workers never share tables."""
+    from sqlalchemy import create_engine, make_url, text
+
+    given = make_url(url)
+    name = f"{given.database}_{WORKER}"
+    engine = create_engine(given, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return given.set(database=name).render_as_string(hide_password=False)
+
+
+def test_redis_url() -> str | None:
+    """TEST_REDIS_URL for this worker: database 2 + its number (CI's deployment check uses 1)."""
+    url = os.environ.get("TEST_REDIS_URL")
+    if not url or WORKER is None:
+        return url
+    base = url.rsplit("/", 1)[0] if url.rsplit("/", 1)[-1].isdigit() else url.rstrip("/")
+    return f"{base}/{2 + int(WORKER.removeprefix('gw'))}"
+
+
+test_redis_url.__test__ = False  # a helper, not a test
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
     """TEST_DATABASE_URL (an empty PostgreSQL database in CI) or a fresh SQLite file."""
-    return os.environ.get("TEST_DATABASE_URL") or (
-        f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
-    )
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url and WORKER is not None:
+        return _worker_database(url)
+    return url or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
@@ -258,27 +259,7 @@ def _stored(db) -> dict:
     }
 
 
-@settings(
-    max_examples=12,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-@given(
-    st.lists(
-        st.tuples(
-            st.sampled_from(TYPES),
-            st.sampled_from(COUNTRIES),
-            st.lists(st.sampled_from([SignatureStatus.accepted] * 3 + STATUSES), max_size=2),
-        ),
-        min_size=1,
-        max_size=5,
-    ),
-    st.lists(operation, min_size=5, max_size=30),
-    st.booleans(),
-)
-def test_summary_counts_equal_the_direct_queries_after_random_changes(
-    db, base, operations, commit_each
-):
+def _counts_equal_after(db, base, operations, commit_each):
     db.session.rollback()
     _empty_all_tables(keep_vocabularies=True)
     with acting_as(label="test"):
@@ -297,6 +278,33 @@ def test_summary_counts_equal_the_direct_queries_after_random_changes(
         summary.rebuild(db.session.connection())
         assert _stored(db) == kept
         db.session.commit()
+
+
+_RANDOM_CHANGES = (
+    st.lists(
+        st.tuples(
+            st.sampled_from(TYPES),
+            st.sampled_from(COUNTRIES),
+            st.lists(st.sampled_from([SignatureStatus.accepted] * 3 + STATUSES), max_size=2),
+        ),
+        min_size=1,
+        max_size=5,
+    ),
+    st.lists(operation, min_size=5, max_size=30),
+    st.booleans(),
+)
+_SETTINGS = {
+    "deadline": None,
+    "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+}
+
+#: A few random histories in the default run; many more in the slow run (CI runs both).
+test_summary_counts_equal_the_direct_queries_after_random_changes = settings(
+    max_examples=3, **_SETTINGS
+)(given(*_RANDOM_CHANGES)(_counts_equal_after))
+test_summary_counts_equal_the_direct_queries_after_many_random_changes = pytest.mark.slow(
+    settings(max_examples=25, **_SETTINGS)(given(*_RANDOM_CHANGES)(_counts_equal_after))
+)
 
 
 def test_rebuild_command_recounts_what_was_written_by_hand(app, db, make_org):

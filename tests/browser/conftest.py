@@ -15,17 +15,19 @@ import subprocess
 import sys
 import time
 import urllib.request
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import Mailbox
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts"
 ENABLED = os.environ.get("BROWSER_TESTS") == "1"
 PASSWORD = "a long pledge password 2026"
-DEMO_PASSWORD = "demo pledge registry 2026"
 COORDINATOR = "demo.coordinator@example.org"
 STAKEHOLDER = "demo.stakeholder@example.org"
 ADMIN = "admin@example.org"
@@ -55,13 +57,19 @@ class Registry:
     instance: Path
     process: subprocess.Popen
     log: Path
+    #: The demo logins' password, made by `registry demo-data` for this registry.
+    demo_password: str = ""
+    #: What the registry has sent, when it sends to a test SMTP server (else None).
+    mailbox: Mailbox | None = None
+    #: Settings (environment) beside the journeys' own, for the server and its CLI.
+    settings: dict = field(default_factory=dict)
 
     def flask(self, *args: str, stdin: str | None = None) -> str:
         """Run `flask --app app …` against this instance; its standard output."""
         result = subprocess.run(
             [str(Path(sys.executable).with_name("flask")), "--app", "app", *args],
             cwd=ROOT,
-            env=_env(self.instance),
+            env=_env(self.instance, settings=self.settings),
             input=stdin,
             capture_output=True,
             text=True,
@@ -75,19 +83,27 @@ class Registry:
         return self.log.read_text(errors="replace")
 
 
-def _env(instance: Path, port: int | None = None) -> dict:
+#: Staff must set up an authenticator app at their first login (issue 16). The journeys are
+#: about the daily work, so they run with it off; test_journeys' MFA journey turns it on and
+#: sets up the app as a coordinator would.
+JOURNEY_SETTINGS = {"MFA_REQUIRED_FOR_STAFF": "0"}
+
+
+def _env(instance: Path, port: int | None = None, settings: dict | None = None) -> dict:
     env = {
         k: v
         for k, v in os.environ.items()
         if k not in ("DATABASE_URL", "SECRET_KEY", "REDIS_URL", "MAIL_SERVER", "LOG_LEVEL")
     }
     env |= {"INSTANCE_PATH": str(instance), "PYTHONUNBUFFERED": "1"}
+    env |= JOURNEY_SETTINGS | (settings or {})
     if port:
-        env["PORT"] = str(port)
+        # Links in e-mails are built from BASE_URL only: the address this registry answers on.
+        env |= {"PORT": str(port), "BASE_URL": f"http://127.0.0.1:{port}"}
     return env
 
 
-def start_registry(instance: Path) -> Registry:
+def start_registry(instance: Path, settings: dict | None = None) -> Registry:
     """Serve a registry on an empty instance folder and wait until it answers /healthz."""
     port = _free_port()
     log = instance.parent / f"{instance.name}-server.log"
@@ -95,7 +111,7 @@ def start_registry(instance: Path) -> Registry:
         process = subprocess.Popen(
             [sys.executable, "app.py"],
             cwd=ROOT,
-            env=_env(instance, port),
+            env=_env(instance, port, settings),
             stdout=out,
             stderr=subprocess.STDOUT,
         )
@@ -110,7 +126,7 @@ def start_registry(instance: Path) -> Registry:
             assert process.poll() is None, log.read_text()
             assert time.monotonic() < deadline, "the registry did not answer within 60 s"
             time.sleep(0.2)
-    return Registry(url=url, instance=instance, process=process, log=log)
+    return Registry(url=url, instance=instance, process=process, log=log, settings=settings or {})
 
 
 def stop_registry(registry: Registry) -> None:
@@ -121,20 +137,55 @@ def stop_registry(registry: Registry) -> None:
         registry.process.kill()
 
 
+@contextmanager
+def smtp_server():
+    """A real SMTP server (aiosmtpd) on loopback: the registry's mail goes there."""
+    from aiosmtpd.controller import Controller
+
+    mailbox = Mailbox()
+    mailbox.port = _free_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=mailbox.port)
+    controller.start()
+    try:
+        yield mailbox
+    finally:
+        controller.stop()
+
+
 @pytest.fixture
 def registry(tmp_path):
-    """A fresh registry (empty database, first pledge) for one journey."""
+    """A fresh registry (empty database, first pledge) for one journey, sending its e-mail
+    to a test SMTP server (`registry.mailbox`), as a real deployment sends to its own."""
+    with smtp_server() as mailbox:
+        mail = {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(mailbox.port)}
+        served = start_registry(tmp_path / "instance", mail)
+        served.mailbox = mailbox
+        yield served
+        stop_registry(served)
+
+
+@pytest.fixture
+def mailless_registry(tmp_path):
+    """A fresh registry on the embedded default: no MAIL_SERVER (mail is logged and kept in
+    the outbox)."""
     served = start_registry(tmp_path / "instance")
     yield served
     stop_registry(served)
 
 
+def load_demo(registry: Registry) -> Registry:
+    """The demo data (its logins' password, made for this registry, read from what the
+    command prints), and an admin with PASSWORD."""
+    printed = registry.flask("registry", "demo-data")
+    registry.demo_password = re.search(r"Log in with the password '([^']+)'", printed).group(1)
+    registry.flask("registry", "create-user", ADMIN, "--role", "admin", stdin=PASSWORD + "\n")
+    return registry
+
+
 @pytest.fixture
 def demo_registry(registry):
     """A fresh registry with the demo data, a coordinator, a stakeholder and an admin."""
-    registry.flask("registry", "demo-data")
-    registry.flask("registry", "create-user", ADMIN, "--role", "admin", stdin=PASSWORD + "\n")
-    return registry
+    return load_demo(registry)
 
 
 @pytest.fixture(scope="session")
@@ -198,13 +249,27 @@ def blocking_violations(page) -> list[str]:
     ]
 
 
-def log_in(page, base: str, email: str, password: str = DEMO_PASSWORD) -> None:
-    """Log in through the login page."""
-    page.goto(f"{base}/account/login")
+def log_in(page, registry: Registry, email: str, password: str | None = None) -> None:
+    """Log in through the login page (by default with the demo logins' password)."""
+    page.goto(f"{registry.url}/account/login")
     page.get_by_label("E-mail address").fill(email)
-    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_label("Password", exact=True).fill(password or registry.demo_password)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_load_state()
+
+
+def read_link(registry: Registry, to: str, path: str, timeout: float = 10) -> str:
+    """The first link to `path` in the latest e-mail the registry sent to `to` (as its
+    owner would find it in their mailbox)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        for message in reversed(registry.mailbox.messages):
+            if to in message["To"]:
+                body = message.get_body(preferencelist=("plain",)).get_content()
+                if found := re.search(rf"https?://\S+{re.escape(path)}\S*", body):
+                    return found.group(0)
+        assert time.monotonic() < deadline, f"no e-mail to {to} with a link to {path}"
+        time.sleep(0.2)
 
 
 def log_out(page) -> None:

@@ -7,14 +7,17 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import PASSWORD, shoot
+from tests.browser.conftest import PASSWORD, Registry, read_link, shoot
 
 SLUG = "digital-protection"
 
 
-def register(page: Page, base: str, organisation: str, email: str, name: str = "Amal Idris"):
-    """Register a refugee-led organisation and its first user; lands on My organisation."""
-    page.goto(f"{base}/account/register")
+def register(
+    page: Page, registry: Registry, organisation: str, email: str, name: str = "Amal Idris"
+):
+    """Register a refugee-led organisation and its first user, finishing with the link the
+    registry e-mails; lands on My organisation."""
+    page.goto(f"{registry.url}/account/register")
     page.get_by_label("Organisation name").fill(organisation)
     page.get_by_label("Type of organisation").select_option(label="Refugee-led organisation")
     page.get_by_label("Country").select_option(label="Uganda")
@@ -24,6 +27,9 @@ def register(page: Page, base: str, organisation: str, email: str, name: str = "
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label("Repeat the password").fill(PASSWORD)
     page.get_by_role("button", name="Register", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/account/register/sent$"))
+    page.goto(read_link(registry, email, "/account/register/confirm/"))
+    page.get_by_role("button", name="Create my account").click()
     expect(page).to_have_url(re.compile(r"/my-organisation$"))
 
 

@@ -14,16 +14,19 @@ from tests.browser.conftest import (
     PASSWORD,
     STAKEHOLDER,
     blocking_violations,
+    load_demo,
     log_in,
     log_out,
     shoot,
+    start_registry,
+    stop_registry,
 )
 from tests.browser.steps import SLUG, add_commitment, register, start_signing, submit_signature
 
 
 def test_register_and_sign_with_two_commitments_leaving_and_coming_back(registry, page):
     base = registry.url
-    register(page, base, "Voices of Nakivale", "amal@nakivale.example")
+    register(page, registry, "Voices of Nakivale", "amal@nakivale.example")
     expect(page.get_by_role("status").first).to_contain_text("Your organisation is registered")
     shoot(page, "my-organisation-new")
     start_signing(page, base)
@@ -32,7 +35,7 @@ def test_register_and_sign_with_two_commitments_leaving_and_coming_back(registry
 
     # Coming back: the stakeholder lands on My organisation, and Continue goes to the first
     # step still to do (the commitments: the profile and who signs are done).
-    log_in(page, base, "amal@nakivale.example", PASSWORD)
+    log_in(page, registry, "amal@nakivale.example", PASSWORD)
     expect(page).to_have_url(re.compile(r"/my-organisation$"))
     page.get_by_role("link", name=re.compile(r"^Continue")).click()
     expect(page).to_have_url(re.compile(r"/sign/commitments$"))
@@ -50,13 +53,13 @@ def test_review_with_a_change_request_fix_and_accept(registry, page):
     base = registry.url
     registry.flask("registry", "create-user", COORDINATOR, "--role", "coordinator",
                    stdin=PASSWORD + "\n")  # fmt: skip
-    register(page, base, "Bidi Bidi Youth Media", "joy@bidibidi.example")
+    register(page, registry, "Bidi Bidi Youth Media", "joy@bidibidi.example")
     start_signing(page, base, signer="Joy Akello")
     add_commitment(page, "Fact-checking radio hour")
     submit_signature(page)
     log_out(page)
 
-    log_in(page, base, COORDINATOR, PASSWORD)
+    log_in(page, registry, COORDINATOR, PASSWORD)
     expect(page).to_have_url(re.compile(r"/coordinate/dashboard$"))
     page.goto(f"{base}/coordinate/review")
     shoot(page, "review-queue")
@@ -66,7 +69,7 @@ def test_review_with_a_change_request_fix_and_accept(registry, page):
     page.get_by_role("button", name="Record the decision").click()
     log_out(page)
 
-    log_in(page, base, "joy@bidibidi.example", PASSWORD)
+    log_in(page, registry, "joy@bidibidi.example", PASSWORD)
     expect(page.locator("#changes-requested")).to_contain_text("asked for changes")
     page.get_by_role("link", name=re.compile(r"^Continue")).click()
     # After a change request, Continue leads to the check page with the comment on top.
@@ -79,7 +82,7 @@ def test_review_with_a_change_request_fix_and_accept(registry, page):
     page.get_by_role("button", name="Submit for review").click()
     log_out(page)
 
-    log_in(page, base, COORDINATOR, PASSWORD)
+    log_in(page, registry, COORDINATOR, PASSWORD)
     page.goto(f"{base}/coordinate/review")
     page.get_by_role("link", name=re.compile("Bidi Bidi Youth Media|Review")).first.click()
     expect(page.locator("#changes")).to_contain_text("Target date")
@@ -88,7 +91,7 @@ def test_review_with_a_change_request_fix_and_accept(registry, page):
     page.get_by_role("button", name="Record the decision").click()
     expect(page.get_by_role("status").first).to_be_visible()
     log_out(page)
-    log_in(page, base, "joy@bidibidi.example", PASSWORD)
+    log_in(page, registry, "joy@bidibidi.example", PASSWORD)
     expect(page.locator("[data-status=accepted]")).to_be_visible()
 
 
@@ -105,7 +108,7 @@ def _report(page, base, title: str, text: str) -> None:
 
 def test_report_progress_verify_one_return_one_and_fix_it(demo_registry, page):
     base = demo_registry.url
-    log_in(page, base, STAKEHOLDER)
+    log_in(page, demo_registry, STAKEHOLDER)
     page.goto(f"{base}/report/{SLUG}")
     shoot(page, "progress-overview")
     due = page.get_by_role("table").get_by_role("link", name=re.compile(r"^Report ")).all()
@@ -116,7 +119,7 @@ def test_report_progress_verify_one_return_one_and_fix_it(demo_registry, page):
     _report(page, base, titles[1], "Two sessions held.")
     log_out(page)
 
-    log_in(page, base, COORDINATOR)
+    log_in(page, demo_registry, COORDINATOR)
     page.goto(f"{base}/coordinate/progress")
     page.get_by_label("Organisation").select_option(label="Kakuma Youth Digital Voices")
     page.get_by_role("button", name="Filter").click()
@@ -142,7 +145,7 @@ def test_report_progress_verify_one_return_one_and_fix_it(demo_registry, page):
     assert returned_in < max(1.0, 3 * verified_in), (returned_in, verified_in)
     log_out(page)
 
-    log_in(page, base, STAKEHOLDER)
+    log_in(page, demo_registry, STAKEHOLDER)
     returned = page.locator("#returned-updates")
     expect(returned).to_contain_text("Add the number of people.")
     shoot(page, "my-organisation-returned")
@@ -155,7 +158,7 @@ def test_report_progress_verify_one_return_one_and_fix_it(demo_registry, page):
     expect(row).to_contain_text("waiting for verification")
     log_out(page)
 
-    log_in(page, base, COORDINATOR)
+    log_in(page, demo_registry, COORDINATOR)
     page.goto(f"{base}/coordinate/progress")
     page.get_by_label("Organisation").select_option(label="Kakuma Youth Digital Voices")
     page.get_by_role("button", name="Filter").click()
@@ -164,7 +167,7 @@ def test_report_progress_verify_one_return_one_and_fix_it(demo_registry, page):
 
 def test_make_the_public_grf_report_and_download_it(demo_registry, page):
     base = demo_registry.url
-    log_in(page, base, COORDINATOR)
+    log_in(page, demo_registry, COORDINATOR)
     page.goto(f"{base}/coordinate/reports")
     page.get_by_label("Report", exact=True).select_option("grf")
     # Only the GRF report's fields are shown.
@@ -192,7 +195,7 @@ def test_make_the_public_grf_report_and_download_it(demo_registry, page):
 
 def test_a_closed_form_refuses_everything(demo_registry, page, browser):
     base = demo_registry.url
-    log_in(page, base, COORDINATOR)
+    log_in(page, demo_registry, COORDINATOR)
     page.goto(f"{base}/coordinate/windows")
     shoot(page, "windows")
     card = page.locator("article", has_text="Signatures").first
@@ -208,7 +211,7 @@ def test_a_closed_form_refuses_everything(demo_registry, page, browser):
     shoot(page, "pledge-form-closed")
 
     # A stakeholder sees it too, with nothing to press, and the server refuses a forged save.
-    register(page, base, "Closed Form Test Group", "late@closed.example")
+    register(page, demo_registry, "Closed Form Test Group", "late@closed.example")
     page.goto(f"{base}/pledges/{SLUG}/sign/organisation")
     expect(page.locator(".form-state")).to_contain_text("closed")
     expect(page.get_by_role("button", name="Save and continue")).to_have_count(0)
@@ -223,8 +226,7 @@ def test_a_closed_form_refuses_everything(demo_registry, page, browser):
 
 
 def test_record_an_advocacy_target_and_convert_it(demo_registry, page):
-    base = demo_registry.url
-    log_in(page, base, COORDINATOR)
+    log_in(page, demo_registry, COORDINATOR)
     page.get_by_role("button", name="Partners & targets").click()
     page.get_by_role("link", name="Add an organisation").click()
     page.get_by_label("Organisation name").fill("StreamCast Video Platform")
@@ -251,9 +253,10 @@ def test_record_an_advocacy_target_and_convert_it(demo_registry, page):
     shoot(page, "engagement-partnership")
 
 
-def test_every_email_flow_can_be_completed_without_a_mail_server(demo_registry, page):
+def test_every_email_flow_can_be_completed_without_a_mail_server(mailless_registry, page):
     """Password reset on the embedded default: the e-mail is logged on the console and kept
     in the outbox, where an administrator reads the link."""
+    demo_registry = load_demo(mailless_registry)
     base = demo_registry.url
     page.goto(f"{base}/account/login")
     page.get_by_role("link", name="Forgot your password?").click()
@@ -263,7 +266,7 @@ def test_every_email_flow_can_be_completed_without_a_mail_server(demo_registry, 
     while "INFO registry.mail: e-mail" not in demo_registry.log_text():
         assert time.monotonic() < deadline, demo_registry.log_text()[-2000:]
         time.sleep(0.2)
-    log_in(page, base, ADMIN, PASSWORD)
+    log_in(page, demo_registry, ADMIN, PASSWORD)
     page.get_by_role("button", name="Admin", exact=True).click()
     page.get_by_role("link", name="Outbox").click()
     shoot(page, "outbox")
@@ -275,5 +278,51 @@ def test_every_email_flow_can_be_completed_without_a_mail_server(demo_registry, 
     page.get_by_label("New password", exact=True).fill("a brand new passphrase 77")
     page.get_by_label("Repeat the new password").fill("a brand new passphrase 77")
     page.get_by_role("button", name="Save the new password").click()
-    log_in(page, base, STAKEHOLDER, "a brand new passphrase 77")
+    log_in(page, demo_registry, STAKEHOLDER, "a brand new passphrase 77")
     expect(page).to_have_url(re.compile(r"/my-organisation$"))
+
+
+def _authenticator_code(key: str, steps_ahead: int = 0) -> str:
+    """What an authenticator app shows for the key the set-up page gives to type in."""
+    from passlib.totp import TOTP
+
+    app = TOTP(key=key.replace("-", ""), format="base32")
+    return app.generate(time=time.time() + 30 * steps_ahead).token
+
+
+def test_a_coordinator_sets_up_an_authenticator_app_at_the_first_login(tmp_path, page):
+    """Staff must have a second factor (MFA_REQUIRED_FOR_STAFF, on by default): the first
+    login leads to the set-up page, the app's code finishes it, the next login asks for a
+    code, and a wrong one is refused."""
+    served = start_registry(tmp_path / "instance", {"MFA_REQUIRED_FOR_STAFF": "1"})
+    try:
+        served.flask("registry", "create-user", COORDINATOR, "--role", "coordinator",
+                     stdin=PASSWORD + "\n")  # fmt: skip
+        log_in(page, served, COORDINATOR, PASSWORD)
+        expect(page).to_have_url(re.compile(r"/account/tf-setup$"))
+        page.goto(f"{served.url}/coordinate/dashboard")
+        expect(page).to_have_url(re.compile(r"/account/login\?next="))
+
+        log_in(page, served, COORDINATOR, PASSWORD)
+        page.get_by_label(re.compile("authenticator app")).check()
+        page.get_by_role("button", name="Submit").click()
+        key = page.get_by_text(re.compile(r"^[A-Z2-7]{4}(-[A-Z2-7]{4})+$")).inner_text()
+        shoot(page, "mfa-set-up")
+        page.get_by_label("Authentication Code").fill(_authenticator_code(key))
+        page.get_by_role("button", name=re.compile("Submit|Verify")).last.click()
+        page.goto(f"{served.url}/coordinate/dashboard")
+        expect(page).to_have_url(re.compile(r"/coordinate/dashboard$"))
+        log_out(page)
+
+        log_in(page, served, COORDINATOR, PASSWORD)
+        expect(page).to_have_url(re.compile(r"/account/tf-validate"))
+        page.get_by_label("Authentication Code").fill("000000")
+        page.get_by_role("button", name=re.compile("Submit|Verify")).first.click()
+        expect(page).to_have_url(re.compile(r"/account/tf-validate"))
+        # The next time step's code (the one just used works only once).
+        page.get_by_label("Authentication Code").fill(_authenticator_code(key, 1))
+        page.get_by_role("button", name=re.compile("Submit|Verify")).first.click()
+        page.goto(f"{served.url}/coordinate/dashboard")
+        expect(page).to_have_url(re.compile(r"/coordinate/dashboard$"))
+    finally:
+        stop_registry(served)

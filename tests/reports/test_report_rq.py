@@ -5,7 +5,6 @@ Skipped unless TEST_REDIS_URL points at a Redis the test may use (CI starts one:
 
 from __future__ import annotations
 
-import os
 import uuid
 from io import BytesIO
 
@@ -14,8 +13,9 @@ from pypdf import PdfReader
 
 from registry import jobs
 from registry.models import ReportRun, ReportStatus, Role
+from tests.conftest import test_redis_url
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL")
+REDIS_URL = test_redis_url()
 pytestmark = pytest.mark.skipif(not REDIS_URL, reason="TEST_REDIS_URL is not set")
 
 

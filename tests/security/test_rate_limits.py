@@ -10,7 +10,7 @@ import subprocess
 import pytest
 import redis
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, test_redis_url
 from tests.security.conftest import GUNICORN, ROOT, free_port
 
 #: Servers with two workers and timeouts to wait out: run by .ci/run as a step of its own.
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def limits_url():
-    url = os.environ.get("TEST_REDIS_URL")
+    url = test_redis_url()
     if not url:
         pytest.skip("needs TEST_REDIS_URL (CI starts a Redis)")
     return url.rsplit("/", 1)[0] + "/7"  # a database of its own

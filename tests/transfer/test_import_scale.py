@@ -15,6 +15,7 @@ from registry.transfer.importing import files as import_files
 from tests.transfer.test_import import confirm, org_row, table_counts, to_csv, upload
 
 
+@pytest.mark.slow
 def test_one_bad_row_among_20000_writes_nothing(app, db, tmp_path):
     rows = [org_row(n) for n in range(1, 20_001)]
     rows[12_344]["stakeholder_type"] = "nonsense"  # spreadsheet row 12,346
