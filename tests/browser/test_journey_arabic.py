@@ -9,7 +9,7 @@ import re
 from babel.support import Translations
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PASSWORD, ROOT, read_link, shoot
+from tests.browser.conftest import PASSWORD, ROOT, blocking_violations, read_link, shoot
 from tests.browser.steps import SLUG
 
 AR = Translations.load(str(ROOT / "translations"), ["ar"])
@@ -81,6 +81,7 @@ def test_sign_a_pledge_in_arabic_right_to_left(registry, page):
     page.get_by_role("link", name=t("Continue to check your answers")).click()
     expect(page.get_by_role("heading", name=t("4. Check your answers"))).to_be_visible()
     shoot(page, "pledge-form-arabic-check")
+    assert blocking_violations(page) == []  # axe-core, on the right-to-left page too
     page.get_by_role("button", name=t("Submit for review")).click()
     expect(page).to_have_url(re.compile(r"/sign/done$"))
     expect(page.get_by_role("heading", name=t("Thank you — your signature was submitted")))
