@@ -73,6 +73,7 @@ def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
+    i18n.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     bootstrap.init_app(app)
     sessions.init_app(app)

@@ -172,7 +172,8 @@ def load(instance_path: str) -> dict:
         "REMEMBER_COOKIE_DURATION": max_age,
         "BOOTSTRAP_SERVE_LOCAL": True,
         "BABEL_DEFAULT_LOCALE": "en",
-        "LANGUAGES": ["en"],
+        # English, French, Spanish and Arabic (right to left): registry/i18n.py, translations/.
+        "LANGUAGES": ["en", "fr", "es", "ar"],
         # Flask-Security: we use its login, logout, reset and change-password flows; registration
         # is our own because it creates an organisation along with the user.
         "SECURITY_PASSWORD_SALT": salt,

@@ -30,6 +30,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from registry.disclosure.forms import own_identifier_warnings, texts_digest
 from registry.extensions import db
 from registry.geo import country_choices, is_country
+from registry.i18n import current_language
 from registry.lists import MAX_ID
 from registry.models import StakeholderType, Visibility
 
@@ -139,7 +140,7 @@ class OrganisationFieldsMixin:
 
     def set_country_choices(self) -> None:
         """Fill the country list (done per request so it follows the language)."""
-        self.country.choices = [("", _l("Choose a country"))] + country_choices()
+        self.country.choices = [("", _l("Choose a country"))] + country_choices(current_language())
 
     def organisation_data(self) -> dict:
         """The organisation fields as operation arguments."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gettext
 from functools import cache
 from pathlib import Path
 
@@ -53,24 +54,34 @@ def is_country(alpha3: str) -> bool:
     return len(code) == 3 and pycountry.countries.get(alpha_3=code) is not None
 
 
-def country_name(alpha3: str) -> str | None:
-    """Return the country's display name (common name if any), or None for an unknown code."""
+def country_name(alpha3: str, language: str = "en") -> str | None:
+    """Return the country's display name (common name if any) in `language` (pycountry's own
+    translations of ISO 3166), or None for an unknown code."""
     code = _normalise(alpha3)
     if len(code) != 3:
         return None
     country = pycountry.countries.get(alpha_3=code)
     if country is None:
         return None
-    return getattr(country, "common_name", None) or country.name
+    name = getattr(country, "common_name", None) or country.name
+    return name if language == "en" else _catalogue(language).gettext(name)
 
 
 @cache
-def _choices() -> tuple[tuple[str, str], ...]:
-    """Build the (alpha3, name) pairs for all countries, sorted by name."""
-    pairs = [(c.alpha_3, country_name(c.alpha_3) or c.name) for c in pycountry.countries]
+def _catalogue(language: str) -> gettext.NullTranslations:
+    """pycountry's translations of the ISO 3166 country names into `language`."""
+    return gettext.translation(
+        "iso3166-1", pycountry.LOCALES_DIR, languages=[language], fallback=True
+    )
+
+
+@cache
+def _choices(language: str) -> tuple[tuple[str, str], ...]:
+    """Build the (alpha3, name) pairs for all countries, sorted by name in `language`."""
+    pairs = [(c.alpha_3, country_name(c.alpha_3, language) or c.name) for c in pycountry.countries]
     return tuple(sorted(pairs, key=lambda p: (p[1].casefold(), p[0])))
 
 
-def country_choices() -> list[tuple[str, str]]:
+def country_choices(language: str = "en") -> list[tuple[str, str]]:
     """Return (alpha3, name) pairs for every country, sorted by name, for select fields."""
-    return list(_choices())
+    return list(_choices(language))

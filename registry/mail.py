@@ -14,12 +14,14 @@ from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 
 from flask import current_app, has_request_context, render_template
+from flask_babel import force_locale
 from flask_security import MailUtil
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 
 from registry import jobs
 from registry.disclosure import View
 from registry.extensions import db
+from registry.i18n import current_language, language_or_default
 from registry.models import Organisation, OutboxMessage, OutboxStatus, User, utcnow
 
 log = logging.getLogger(__name__)
@@ -44,9 +46,15 @@ def queue_template(
     *,
     seen_by: Organisation | None = None,
     view: View | None = None,
+    language: str | None = None,
     **context,
 ) -> OutboxMessage:
     """Queue a message whose body is rendered from `templates/email/<template>.txt`.
+
+    Subject and body are in the recipient's language: `language`, else the preferred language
+    of the account with that address, else the language of the current request (someone
+    registering reads the language they registered in). Pass the subject as a lazy string
+    (`lazy_gettext`) so that it is translated here, not in the sender's language.
 
     The message reaches people of `seen_by` (or of no organisation): free text in it goes
     through the public view, which hides every protected organisation but theirs. Templates
@@ -55,14 +63,26 @@ def queue_template(
     """
     view = (view or View()).seen_by(seen_by)
     context["shown"] = view.text
-    subject = view.text(str(subject))
+    language = language_or_default(language or recipient_language(to))
     name = f"email/{template}.txt"
     if has_request_context():
-        return queue_email(to, subject, render_template(name, **context))
+        with force_locale(language):
+            subject = view.text(str(subject))
+            body = render_template(name, **context)
+        return queue_email(to, subject, body)
     app = current_app._get_current_object()
-    with app.test_request_context(base_url=app.config["BASE_URL"]):
+    with app.test_request_context(base_url=app.config["BASE_URL"]), force_locale(language):
+        subject = view.text(str(subject))
         body = render_template(name, **context)
     return queue_email(to, subject, body)
+
+
+def recipient_language(address: str) -> str:
+    """The preferred language of the account with this address, else the current language."""
+    preferred = db.session.scalar(
+        select(User.preferred_language).where(func.lower(User.email) == address.strip().casefold())
+    )
+    return preferred or current_language()
 
 
 def queue_to_users(
@@ -79,6 +99,7 @@ def queue_to_users(
             template,
             seen_by=user.organisation,
             view=view,
+            language=user.preferred_language,
             user=user,
             **context,
         )

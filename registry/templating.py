@@ -7,15 +7,24 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from typing import NamedTuple
+from urllib.parse import urlencode
 
 from flask import Flask, has_request_context, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 
 from registry.geo import country_name
-from registry.i18n import day, number, utc_datetime
+from registry.i18n import (
+    LANGUAGE_NAMES,
+    current_language,
+    day,
+    direction,
+    number,
+    utc_datetime,
+)
 from registry.models import ReportingStatus, Role, SubmissionWindow, WindowKind, utcnow
 
 STAFF = frozenset({Role.coordinator, Role.admin})
@@ -202,16 +211,41 @@ def _open_words(window: SubmissionWindow, at) -> tuple[str, str, None]:
     return _("open until %(at)s", at=at(until)), notice, None
 
 
+def bdi(value) -> Markup:
+    """User-entered text (a name, a title) isolated from the sentence around it, so that an
+    English name keeps its order in an Arabic sentence and the other way round."""
+    return Markup("<bdi>{}</bdi>").format("" if value is None else value)
+
+
+def forward() -> str:
+    """The arrow from before to after: it points the way the page reads (← in Arabic)."""
+    return "←" if direction() == "rtl" else "→"
+
+
+def here_without_lang() -> str:
+    """The current page's path and query, without `?lang=` (which would outvote the switcher)."""
+    args = [(key, value) for key, value in request.args.items(multi=True) if key != "lang"]
+    return request.path + ("?" + urlencode(args) if args else "")
+
+
+def here_in(language: str) -> str:
+    """The current page in `language` (a visitor's switcher link)."""
+    args = [(key, value) for key, value in request.args.items(multi=True) if key != "lang"]
+    return request.path + "?" + urlencode([*args, ("lang", language)])
+
+
 def percent_text(value: int | float | None) -> str:
     """A progress percentage; None is "not reported", which is not 0 %."""
     if value is None:
         return _("not reported")
-    return f"{value:g} %"
+    return f"{number(value)} %"
 
 
 def country(code: str | None) -> str:
     """A country's name for an ISO 3166 alpha-3 code (the code itself if unknown); "" for None."""
-    return (country_name(code) or code) if code else ""
+    if not code:
+        return ""
+    return country_name(code, current_language()) or code
 
 
 def countries(codes) -> str:
@@ -223,9 +257,17 @@ def init_app(app: Flask) -> None:
     """Register the context processor and filters."""
     app.context_processor(lambda: {"navigation": navigation, "get_locale": get_locale})
     app.jinja_env.filters.update(
-        utc=utc_datetime, number=number, day=day, country=country, countries=countries
+        utc=utc_datetime, number=number, day=day, country=country, countries=countries, bdi=bdi
     )
     # Globals, so that imported macros (templates/_badges.html) see them too.
     app.jinja_env.globals.update(
-        ReportingStatus=ReportingStatus, window_words=window_words, percent_text=percent_text
+        ReportingStatus=ReportingStatus,
+        window_words=window_words,
+        percent_text=percent_text,
+        language_names=LANGUAGE_NAMES,
+        current_language=current_language,
+        direction=direction,
+        here_without_lang=here_without_lang,
+        here_in=here_in,
+        forward=forward,
     )

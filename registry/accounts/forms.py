@@ -33,6 +33,7 @@ from registry.forms import (
     OrganisationFieldsMixin,
     database_id,
 )
+from registry.i18n import LANGUAGE_NAMES
 from registry.models import Role
 from registry.passwords import MAX_LENGTH, MIN_LENGTH
 
@@ -72,6 +73,13 @@ class RegistrationForm(OrganisationFieldsMixin, BaseForm):
     def user_data(self) -> dict:
         """The user fields as operation arguments."""
         return {"name": self.name.data, "email": self.email.data, "password": self.password.data}
+
+
+class LanguageForm(BaseForm):
+    """Every page: the language switcher (one submit button per language)."""
+
+    language = StringField(validators=[DataRequired(), AnyOf(list(LANGUAGE_NAMES))])
+    next = HiddenField()
 
 
 class UserRoleForm(BaseForm):

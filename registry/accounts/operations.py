@@ -9,12 +9,14 @@ from datetime import datetime, timedelta
 
 from flask import url_for
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_security import hash_password
 from sqlalchemy import delete, func, select
 
 from registry import security_log
 from registry.errors import OperationError
 from registry.extensions import db, security
+from registry.i18n import current_language, language_or_default
 from registry.mail import queue_template
 from registry.models import (
     InvalidTransition,
@@ -50,6 +52,7 @@ def create_user(
     role: Role = Role.stakeholder,
     organisation: Organisation | None = None,
     password_hash: str | None = None,
+    language: str | None = None,
 ) -> User:
     """Create a login; refuses an e-mail already in use and a weak password (`password_hash`:
     a password checked and hashed before, by a confirmed registration)."""
@@ -66,6 +69,14 @@ def create_user(
         organisation=organisation,
     )
     user.role = role
+    user.preferred_language = language_or_default(language)
+    db.session.flush()
+    return user
+
+
+def set_language(user: User, language: str) -> User:
+    """Remember the language `user` reads the registry and its e-mails in."""
+    user.preferred_language = language_or_default(language)
     db.session.flush()
     return user
 
@@ -116,7 +127,7 @@ def start_registration(
         security_log.event("registration.existing_address", user=existing)
         queue_template(
             existing.email,
-            gettext("Someone tried to register with your e-mail address"),
+            _l("Someone tried to register with your e-mail address"),
             "registration_existing",
             user=existing,
         )
@@ -128,7 +139,13 @@ def start_registration(
             "stakeholder_type": org_fields["stakeholder_type"].name,
             "visibility": org_fields["visibility"].name if org_fields.get("visibility") else None,
         },
-        "user": {"name": name, "email": email, "password_hash": password_hash},
+        "user": {
+            "name": name,
+            "email": email,
+            "password_hash": password_hash,
+            # The language of the registration form: the account's, and that of its e-mails.
+            "language": current_language(),
+        },
         "join_organisation_id": join_organisation_id,
         "join_message": join_message,
         "next": next_url,
@@ -145,7 +162,7 @@ def start_registration(
     db.session.flush()
     queue_template(
         email,
-        gettext("Finish registering with the Pledge & Partnership Registry"),
+        _l("Finish registering with the Pledge & Partnership Registry"),
         "registration_confirm",
         name=name,
         link=url_for("auth.confirm_registration", token=token, _external=True),
@@ -181,6 +198,7 @@ def finish_registration(pending: PendingRegistration) -> tuple[User, bool, str |
         # nosec B105: no password at all (the hash below was made when it was checked).
         "password": None,  # nosec B105
         "password_hash": payload["user"]["password_hash"],
+        "language": payload["user"].get("language"),
     }
     join_id = payload.get("join_organisation_id")
     if join_id is None:
@@ -244,7 +262,7 @@ def request_to_join(
     db.session.flush()
     queue_template(
         user.email,
-        gettext("Your request to join an organisation"),
+        _l("Your request to join an organisation"),
         "join_requested",
         user=user,
         organisation_name=_described(organisation, user),
@@ -269,9 +287,9 @@ def _decide(join_request: JoinRequest, approve: bool, by: User | None, now: date
     user = join_request.user
     queue_template(
         user.email,
-        gettext("Your request to join an organisation was approved")
+        _l("Your request to join an organisation was approved")
         if approve
-        else gettext("Your request to join an organisation was declined"),
+        else _l("Your request to join an organisation was declined"),
         "join_approved" if approve else "join_declined",
         user=user,
         organisation_name=_described(join_request.organisation, user),

@@ -7,20 +7,29 @@ page is the same as when nothing matches, and the new registration is queued to 
 a possible duplicate, to merge or keep.
 """
 
-from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
-from flask_login import user_logged_out
+from flask_login import current_user, user_logged_out
 from flask_security import login_user
 from flask_security.utils import validate_redirect_url
 from sqlalchemy.exc import IntegrityError
 from wtforms.widgets import PasswordInput
 
 from registry.accounts import operations
-from registry.accounts.forms import RegistrationForm
+from registry.accounts.forms import LanguageForm, RegistrationForm
 from registry.errors import OperationError
 from registry.extensions import db, limiter
 from registry.forms import BaseForm
 from registry.geo import country_name
+from registry.i18n import current_language, remember_language
 from registry.limits import REGISTRATION
 from registry.models import Visibility
 from registry.organisations import queries as organisation_queries
@@ -62,6 +71,26 @@ def _start(form: RegistrationForm, matches: list, protected: list) -> bool:
     return True
 
 
+@bp.route("/language", methods=["POST"])
+@public
+def language():
+    """The signed-in switcher: keep the language on the account (its pages and e-mails), then
+    go back to the page it was on. (Visitors switch with `?lang=` links, kept in a cookie.)"""
+    form = LanguageForm()
+    chosen = None
+    if form.validate_on_submit():
+        chosen = form.language.data
+        if current_user.is_authenticated:
+            operations.set_language(current_user, chosen)
+            db.session.commit()
+    target = form.next.data
+    if not (target and target.startswith("/") and validate_redirect_url(target)):
+        target = url_for("main.home")
+    response = redirect(target)
+    response.mimetype = "text/html"
+    return remember_language(response, chosen)
+
+
 def _next_url() -> str | None:
     """Where to go after registering (e.g. back to an invitation), only ever within the site."""
     target = request.args.get("next")
@@ -71,7 +100,12 @@ def _next_url() -> str | None:
 def _match_rows(matches: list) -> list[dict]:
     """What the warning says about each (public) match."""
     return [
-        {"id": o.id, "name": o.name, "country": country_name(o.country or ""), "website": o.website}
+        {
+            "id": o.id,
+            "name": o.name,
+            "country": country_name(o.country or "", current_language()),
+            "website": o.website,
+        }
         for o in matches
     ]
 

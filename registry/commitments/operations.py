@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from registry.audit import record
@@ -139,7 +140,7 @@ def send_commitment_reminders(
         result.organisations.append(organisation)
         result.messages += queue_to_users(
             users_by_org[org_id],
-            gettext("Reminder: your commitments in the pledge registry"),
+            _l("Reminder: your commitments in the pledge registry"),
             "reminder",
             organisation=organisation,
             commitments=org_commitments,

@@ -17,6 +17,7 @@ from flask_babel import gettext
 from sqlalchemy.orm import selectinload
 
 from registry.geo import country_name, region_for
+from registry.i18n import current_language
 from registry.models import (
     Commitment,
     Organisation,
@@ -231,7 +232,9 @@ class View:
             id=organisation.id if named else None,
             acronym=self.text(organisation.acronym) if named else None,
             country=organisation.country if named else None,
-            country_name=country_name(organisation.country or "") if named else None,
+            country_name=country_name(organisation.country or "", current_language())
+            if named
+            else None,
             region=organisation.region
             if named or self.describer.shows_region(organisation)
             else None,
@@ -326,7 +329,8 @@ class View:
     def _geography(self, commitment: Commitment, owner: Organisation):
         codes = list(commitment.countries)
         if self._open_about(owner):
-            return tuple(country_name(code) or code for code in codes), (), tuple(codes)
+            names = (country_name(code, current_language()) or code for code in codes)
+            return tuple(names), (), tuple(codes)
         regions = {region_for(code) for code in codes} - {None}
         return (), tuple(sorted(r.label for r in regions)), ()
 

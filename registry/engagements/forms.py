@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from registry.forms import BaseForm, EnumSelectField, MultiCheckboxField, VersionedForm
 from registry.geo import country_choices, is_country
+from registry.i18n import current_language
 from registry.models import EngagementKind, GeographicLevel, utcnow
 
 
@@ -78,7 +79,7 @@ class EngagementForm(VersionedForm):
         none = [(0, _l("Not set"))]
         self.organisation.choices = [(0, _l("Choose an organisation"))] + list(organisations)
         self.purpose_areas.choices = [(t.id, t.label) for t in terms["action_area"]]
-        self.countries.choices = country_choices()
+        self.countries.choices = country_choices(current_language())
         # The vocabulary has a term "None" of its own: the blank choice says "Not recorded".
         self.coordination_structure.choices = [(0, _l("Not recorded"))] + [
             (t.id, t.label) for t in terms["coordination_structure"]

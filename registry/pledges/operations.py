@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app, has_request_context, url_for
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from registry.errors import OperationError
@@ -140,10 +141,10 @@ def _recipients(organisation: Organisation | None, email: str | None) -> list[st
     return list(addresses)
 
 
-def _subject(window: SubmissionWindow) -> str:
+def _subject(window: SubmissionWindow):
     if window.kind is WindowKind.progress:
-        return gettext("Invitation to report progress on “%(pledge)s”", pledge=window.pledge.title)
-    return gettext("Invitation to sign “%(pledge)s”", pledge=window.pledge.title)
+        return _l("Invitation to report progress on “%(pledge)s”", pledge=window.pledge.title)
+    return _l("Invitation to sign “%(pledge)s”", pledge=window.pledge.title)
 
 
 def create_invitation(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from registry.audit import record
@@ -159,7 +160,7 @@ def return_progress_update(
     if reporter is not None:
         queue_template(
             reporter.email,
-            gettext("Your progress report was returned: %(title)s", title=update.commitment.title),
+            _l("Your progress report was returned: %(title)s", title=update.commitment.title),
             "progress_returned",
             seen_by=update.commitment.signature.organisation,
             update=update,
@@ -187,7 +188,7 @@ def send_reminders(
             continue
         queue_to_users(
             recipients,
-            gettext("Progress report due: %(window)s", window=window.label),
+            _l("Progress report due: %(window)s", window=window.label),
             "progress_reminder",
             organisation=organisation,
             window=window,

@@ -11,8 +11,10 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
+from flask import current_app
 from markupsafe import Markup
 
+from registry.i18n import current_language
 from registry.models import utcnow
 from registry.reports.render import report_static
 from registry.templating import percent_text
@@ -40,6 +42,16 @@ def check_keys(raw: dict, allowed: set[str] | frozenset[str]) -> dict:
             f"allowed: {', '.join(sorted(allowed))}."
         )
     return raw
+
+
+def language_param(raw: dict) -> str | None:
+    """The language a report is written in: "fr", "es" or "ar"; None for English, the default
+    (so that an English report's parameters, and its cache key, stay as they were)."""
+    value = str(raw.get("language") or "en").strip()
+    languages = current_app.config["LANGUAGES"]
+    if value not in languages:
+        raise ReportParameterError(f"The language must be one of {', '.join(languages)}.")
+    return None if value == "en" else value
 
 
 def audience_of(raw: dict, default: str = "public") -> str:
@@ -141,7 +153,7 @@ def base_context(
         "audience": audience,
         "generated_at": generated_at,
         "fingerprint": fingerprint,
-        "lang": lang,
+        "lang": lang or current_language(),
         "keywords": keywords,
         "marking": marking,
         "report_static": report_static,

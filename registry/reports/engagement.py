@@ -32,11 +32,12 @@ from registry.reports.common import (
     base_context,
     check_keys,
     enum_param,
+    language_param,
 )
 
 KIND = "engagement"
 INTERNAL_ONLY = True
-PARAMETERS = frozenset({"region", "kind", "audience"})
+PARAMETERS = frozenset({"region", "kind", "audience", "language"})
 KINDS = (EngagementKind.partnership, EngagementKind.advocacy_target)
 #: A target that reached a stage has passed every stage before it (closed ones stay where
 #: the record is: the stage they were closed from is not kept on the record).
@@ -59,6 +60,8 @@ def parse_params(raw: dict) -> dict:
         value = enum_param(raw, key, enum_cls)
         if value:
             params[key] = value
+    if language := language_param(raw):
+        params["language"] = language
     return params
 
 

@@ -10,7 +10,7 @@ from wtforms.validators import Optional
 
 from registry.forms import BaseForm, EnumSelectField
 from registry.geo import Region
-from registry.i18n import day
+from registry.i18n import LANGUAGE_NAMES, current_language, day
 from registry.models import Audience, EngagementKind, StakeholderType, utcnow
 
 KINDS = {
@@ -57,6 +57,24 @@ class ReportForm(BaseForm):
             "distribution” header on every page."
         ),
     )
+    grf_language = SelectField(
+        _l("Language"),
+        choices=list(LANGUAGE_NAMES.items()),
+        default="en",
+        description=_l("The language the report is written in."),
+    )
+    signatory_language = SelectField(
+        _l("Language"),
+        choices=list(LANGUAGE_NAMES.items()),
+        default="en",
+        description=_l("The language the report is written in."),
+    )
+    engagement_language = SelectField(
+        _l("Language"),
+        choices=list(LANGUAGE_NAMES.items()),
+        default="en",
+        description=_l("The language the report is written in."),
+    )
     signatory_organisation = SelectField(_l("Organisation"), choices=[], coerce=int, default=0)
     signatory_pledge = SelectField(_l("Pledge"), choices=[], default="")
     signatory_audience = EnumSelectField(_l("Audience"), enum=Audience, default="public")
@@ -68,6 +86,9 @@ class ReportForm(BaseForm):
         """Fill the menus: pledges (slug, title), progress windows (with their pledge) and
         organisations (id, name)."""
         self.report.choices = [(kind, str(label)) for kind, label in KINDS.items()]
+        if not self.is_submitted():
+            for field in (self.grf_language, self.signatory_language, self.engagement_language):
+                field.data = current_language()
         titles = [(p.slug, p.title) for p in pledges]
         self.grf_pledge.choices = [("all", _l("All pledges"))] + titles
         self.grf_window.choices = [("", _l("The current reporting cycle"))] + [
@@ -133,13 +154,19 @@ class ReportForm(BaseForm):
                 "stakeholder_type": self.grf_stakeholder_type.data,
                 "region": self.grf_region.data,
                 "audience": self.grf_audience.data,
+                "language": self.grf_language.data,
             }
         elif kind == "signatory":
             values = {
                 "organisation": self.signatory_organisation.data,
                 "pledge": self.signatory_pledge.data,
                 "audience": self.signatory_audience.data,
+                "language": self.signatory_language.data,
             }
         else:
-            values = {"kind": self.engagement_kind.data, "region": self.engagement_region.data}
+            values = {
+                "kind": self.engagement_kind.data,
+                "region": self.engagement_region.data,
+                "language": self.engagement_language.data,
+            }
         return kind, {key: value for key, value in values.items() if value}

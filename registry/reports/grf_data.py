@@ -56,10 +56,13 @@ from registry.reports.common import (
     date_param,
     enum_param,
     integer_param,
+    language_param,
 )
 
 STATUSES = tuple(CommitmentStatus)
-PARAMETERS = frozenset({"pledge", "as_of", "window", "stakeholder_type", "region", "audience"})
+PARAMETERS = frozenset(
+    {"pledge", "as_of", "window", "stakeholder_type", "region", "audience", "language"}
+)
 ALL = "all"
 
 
@@ -98,6 +101,7 @@ def parse_params(raw: dict) -> dict:
         "stakeholder_type": enum_param(raw, "stakeholder_type", StakeholderType),
         "region": enum_param(raw, "region", Region),
         "audience": audience_of(raw),
+        "language": language_param(raw),
     }
 
 

@@ -13,6 +13,7 @@ import time
 from datetime import timedelta
 from types import ModuleType
 
+from flask_babel import force_locale
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -150,13 +151,15 @@ def run_report(run_id: int) -> None:
         # The fingerprint of the data actually gathered, which may be newer than the request's.
         run.fingerprint = report_fingerprint(run.kind, run.parameters)
         started_gather = time.perf_counter()
-        data = module.gather(params)
-        gathered = time.perf_counter()
-        _set_status(run, ReportStatus.rendering)
-        started = time.perf_counter()
-        html = module.render_html(
-            params, data, fingerprint=run.fingerprint, generated_at=run.started_at
-        )
+        # The report's language (a parameter, so part of its cache key), whoever asked for it.
+        with force_locale(params.get("language") or "en"):
+            data = module.gather(params)
+            gathered = time.perf_counter()
+            _set_status(run, ReportStatus.rendering)
+            started = time.perf_counter()
+            html = module.render_html(
+                params, data, fingerprint=run.fingerprint, generated_at=run.started_at
+            )
         templated = time.perf_counter()
         rendered = render_pdf(html)
         run.timings = {

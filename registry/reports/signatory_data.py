@@ -21,9 +21,15 @@ from registry.models import (
     SignatureStatus,
     Visibility,
 )
-from registry.reports.common import ReportParameterError, audience_of, check_keys, integer_param
+from registry.reports.common import (
+    ReportParameterError,
+    audience_of,
+    check_keys,
+    integer_param,
+    language_param,
+)
 
-PARAMETERS = frozenset({"organisation", "audience", "pledge"})
+PARAMETERS = frozenset({"organisation", "audience", "pledge", "language"})
 HIDDEN_REFUSAL = "This organisation is hidden: only an internal report can be made."
 
 #: The organisation's own report (for its own people, from My organisation): never a job
@@ -60,6 +66,8 @@ def parse_params(raw: dict) -> dict:
         if db.session.scalar(select(Pledge.id).where(Pledge.slug == slug)) is None:
             raise ReportParameterError(f"There is no pledge {slug!r}.")
         params["pledge"] = slug
+    if language := language_param(raw):
+        params["language"] = language
     return params
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from registry.disclosure import View, approve_public_wording, has_text
@@ -133,7 +134,7 @@ def submit_signature(
     db.session.flush()
     queue_template(
         by.email,
-        gettext("We received your signature of %(pledge)s", pledge=signature.pledge.title),
+        _l("We received your signature of %(pledge)s", pledge=signature.pledge.title),
         "signature_submitted",
         seen_by=signature.organisation,
         signature=signature,
@@ -169,10 +170,11 @@ def decide_signature(
     if recipient is not None:
         queue_template(
             recipient.email,
-            gettext(
+            _l(
                 "Your signature of %(pledge)s: %(status)s",
                 pledge=signature.pledge.title,
-                status=signature.status.label,
+                # Lazy too, so that the status reads in the recipient's language.
+                status=_l(signature.status.value),
             ),
             "signature_decision",
             seen_by=signature.organisation,

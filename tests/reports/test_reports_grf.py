@@ -484,6 +484,7 @@ def test_parse_params_normalises(db, pledge):
         "stakeholder_type": None,
         "region": "europe",
         "audience": "public",
+        "language": None,  # English, the default: no key in the stored parameters
     }
 
 
