@@ -70,7 +70,11 @@ def test_anonymised_and_hidden_organisations_have_no_page_and_no_id(client, craf
     for org in crafted.protected():
         response = client.get(f"/organisations/{org.id}")
         assert response.status_code == 404
-        assert response.get_data() == client.get("/organisations/99999").get_data()
+        # The same page as for an id that names nothing, but for the address asked for (the
+        # language links lead back to it).
+        page = response.get_data(as_text=True).replace(f"/organisations/{org.id}", "/X")
+        nothing = client.get("/organisations/99999").get_data(as_text=True)
+        assert page == nothing.replace("/organisations/99999", "/X")
     rows = client.get("/api/v1/commitments?per_page=100").get_json()["data"]
     for row in rows:
         organisation = row["organisation"]
