@@ -136,16 +136,15 @@ class View:
     @cached_property
     def redactor(self) -> Redactor:
         """The identifiers this output hides (all but the viewer's own)."""
-        if self.own_id is not None:
-            # Only the organisation's own records are printed, to its own people: its text as
-            # it wrote it (replacing another organisation's name there would tell it that one
-            # is protected, hence registered).
-            return Redactor(())
         if self.only_id is not None:
             return Redactor(i for i in self.identifiers if i.organisation_id == self.only_id)
-        if self.viewer_id is None:
+        # An organisation's own report hides every other protected organisation, as the public
+        # sees them (a public partner's name, a coordinator's comment may hold one); only its
+        # own identifiers are its own to read.
+        own = self.own_id if self.own_id is not None else self.viewer_id
+        if own is None:
             return self.full_redactor
-        return Redactor(i for i in self.identifiers if i.organisation_id != self.viewer_id)
+        return Redactor(i for i in self.identifiers if i.organisation_id != own)
 
     @cached_property
     def approvals(self) -> dict:
@@ -323,7 +322,7 @@ class View:
             is_verified=verified,
             sort_key=(window.opens_at or window.created_at, window.id),
             review_state=None if self.public and not own else update.review_state.label,
-            review_comment=None if self.public and not own else update.review_comment,
+            review_comment=None if self.public and not own else self.text(update.review_comment),
         )
 
     def _geography(self, commitment: Commitment, owner: Organisation):

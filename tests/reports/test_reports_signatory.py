@@ -29,6 +29,7 @@ from registry.models import (
 from registry.reports import signatory
 from registry.reports.common import ReportParameterError
 from registry.reports.render import render_pdf
+from tests.api.test_public_data import crafted  # noqa: F401, F811 - the crafted dataset fixture
 
 SECRET_NAME = "Kakuma Voices Collective"
 
@@ -353,3 +354,36 @@ def test_stakeholder_downloads_its_own_report_marked_as_its_own(
     assert client.get(f"/organisations/{other.id}/own-report.pdf").status_code == 404
     client.post("/account/logout")
     assert client.get(url).status_code == 302  # to the login page
+
+
+def test_an_own_report_names_no_other_protected_organisation(crafted, client, login_as):  # noqa: F811
+    """The own report shows every other organisation as the public sees it: a public
+    partner whose name holds a hidden organisation's, and a coordinator's comment naming an
+    anonymised one, are printed with those names replaced."""
+    from registry.extensions import db as _db
+    from registry.models import Organisation, ReviewState, StakeholderType, Visibility
+    from tests.disclosure.crafted import leaks
+
+    sauti, amal, rvn = crafted.orgs["sauti"], crafted.orgs["amal"], crafted.orgs["rvn"]
+    commitment = crafted.commitments["sauti"]
+    with acting_as(label="test"):
+        friends = Organisation(
+            name=f"Friends of {rvn.name}",
+            stakeholder_type=StakeholderType.national_ngo,
+            country="KEN",
+            visibility=Visibility.public,
+        )
+        _db.session.add(friends)
+        commitment.co_implementers = [amal, friends]
+        update = crafted.updates["sauti"]
+        update.review_state = ReviewState.returned
+        update.review_comment = f"Please do not mention {amal.name} here."
+        _db.session.commit()
+    login_as(crafted.users["sauti"])
+    response = client.get(f"/organisations/{sauti.id}/own-report.pdf")
+    assert response.status_code == 200
+    text = "\n".join(page.extract_text() for page in PdfReader(BytesIO(response.data)).pages)
+    assert "Friends of" in text and "Please do not mention" in text
+    for organisation in crafted.protected():
+        if organisation.id != sauti.id:
+            assert leaks(text, organisation) == [], organisation.name
