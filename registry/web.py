@@ -111,4 +111,6 @@ def versioned(response: Response, etag: str, modified=None) -> Response:
     if modified is not None:
         response.last_modified = modified
     response.headers["Cache-Control"] = "no-cache"
+    # The language comes from the cookie or Accept-Language; the frame from the session.
+    response.vary.update(("Accept-Language", "Cookie"))
     return response

@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from flask import Blueprint, current_app, render_template, send_file
+from flask_babel import force_locale
 
 from registry.disclosure import View
 from registry.disclosure.directory import (
@@ -216,8 +217,12 @@ def download(kind: str, extension: str):
     etag = version.etag("open-data", kind, extension)
     if (cached := not_modified(etag, version.modified)) is not None:
         return cached
+    # One file for every caller, in English whatever the page's language (codes are the same
+    # in every language; a file written in the first caller's language would be served to all).
+    with force_locale("en"):
+        path = _file(kind, extension, etag)
     response = send_file(
-        _file(kind, extension, etag),
+        path,
         mimetype=FORMATS[extension][1],
         as_attachment=True,
         download_name=f"{kind}.{extension}",

@@ -98,7 +98,10 @@ class CommitmentQuery:
         try:
             updated_since = datetime.fromisoformat(since) if since else None
             if updated_since is not None:
+                # In UTC here, where an extreme offset at the calendar's ends overflows (a
+                # value the database's conversion would otherwise fail on).
                 updated_since = updated_since.replace(tzinfo=updated_since.tzinfo or UTC)
+                updated_since = updated_since.astimezone(UTC)
         except (ValueError, OverflowError):
             updated_since = None
         return cls(

@@ -62,24 +62,33 @@ class PublicVersion:
         return hashlib.sha256("\n".join([self.tag, *variant]).encode()).hexdigest()[:32]
 
 
-def _last_audit_event() -> int | None:
-    """The id of the latest audit event: every change to a domain record writes one in its
-    transaction, and ids only grow, so this moves even where a clock (behind another host's)
-    would leave the latest `updated_at` where it was."""
+def _last_audit_event() -> tuple[int | None, datetime | None]:
+    """The id and time of the latest audit event: every change to a domain record (a deletion
+    too) writes one in its transaction, and ids only grow, so this moves even where a clock
+    (behind another host's) would leave the latest `updated_at` where it was."""
     # Events that record a reading (an export, a token's call) change nothing.
     changes = AuditEvent.action.not_in(READINGS)
-    return db.session.scalar(select(func.max(AuditEvent.id)).where(changes))
+    latest = select(func.max(AuditEvent.id)).where(changes).scalar_subquery()
+    row = db.session.execute(
+        select(AuditEvent.id, AuditEvent.created_at).where(AuditEvent.id == latest)
+    ).first()
+    return (row.id, row.created_at) if row else (None, None)
 
 
 def public_version() -> PublicVersion:
     """The version of the public data now (a fixed number of cheap aggregate statements)."""
     version = data_version(PUBLIC_TABLES)
-    payload = json.dumps([version, _last_audit_event(), min_group()], sort_keys=True, default=str)
+    audit_id, audited_at = _last_audit_event()
+    payload = json.dumps([version, audit_id, min_group()], sort_keys=True, default=str)
     changes = [
         datetime.fromisoformat(values[2])
         for values in version.values()
         if len(values) == 3 and isinstance(values[2], str)
     ]
+    # Last-Modified moves with the latest change of any kind (a deleted contact changes what
+    # is redacted but no row's updated_at), so that If-Modified-Since alone is never stale.
+    changes += [audited_at] if audited_at is not None else []
+    changes = [c if c.tzinfo else c.replace(tzinfo=UTC) for c in changes]
     modified = max(changes, default=None)
     if modified is not None:
         modified = (modified if modified.tzinfo else modified.replace(tzinfo=UTC)).replace(

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from flask import Blueprint, abort, make_response, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
 from registry.charts import bar_chart
 from registry.disclosure import View
@@ -51,7 +52,10 @@ def _conditional(render):
     """Answer 304 when the public data, the URL and the language are unchanged; else render
     and mark the page with its version."""
     version = public_version()
-    etag = version.etag(request.full_path, str(get_locale()))
+    # The page's frame differs for a signed-in person (account menu, language form): a copy
+    # kept while signed out is never theirs.
+    viewer = current_user.fs_uniquifier if current_user.is_authenticated else "-"
+    etag = version.etag(request.full_path, str(get_locale()), viewer)
     if (cached := not_modified(etag, version.modified)) is not None:
         return cached
     return versioned(make_response(render(version.tag)), etag, version.modified)

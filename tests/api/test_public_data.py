@@ -120,3 +120,15 @@ def test_open_data_has_the_apis_rows_and_field_names(client, crafted):
         assert f"<code>{column}</code>" in dictionary, column
     for name in api[0]:
         assert name in table[0] or any(c.startswith(f"{name}.") for c in table[0]), name
+
+
+def test_open_data_files_are_the_same_in_every_language(client, crafted):
+    """One file for every caller, in English: the first caller's language is never served
+    to the next (region labels and descriptions are words)."""
+    french = client.get("/open-data/commitments.json?lang=fr")
+    english = client.get("/open-data/commitments.json", headers={"Accept-Language": "en"})
+    assert french.get_data() == english.get_data()
+    assert french.headers["ETag"] == english.headers["ETag"]
+    assert "dirigée" not in english.get_data(as_text=True)
+    api = client.get("/api/v1/commitments?per_page=100").get_json()["data"]
+    assert english.get_json()["data"] == api

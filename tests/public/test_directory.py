@@ -211,3 +211,45 @@ def test_the_progress_dashboard_counts_what_the_directory_lists(client, db, dire
         listed = client.get(url.replace("&amp;", "&")).get_data(as_text=True)
         assert _count(listed) == int(count), label
     assert client.get("/pledges/no-such-pledge/progress").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "since", ["9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00+14:00", "yesterday"]
+)
+def test_a_date_at_the_calendars_ends_is_dropped_not_an_error(client, directory, since):
+    response = client.get("/commitments", query_string={"updated_since": since})
+    assert response.status_code == 200
+    assert response.get_data(as_text=True).count("/commitments/") == client.get(
+        "/commitments"
+    ).get_data(as_text=True).count("/commitments/")
+
+
+def test_a_page_kept_while_signed_out_is_not_reused_once_signed_in(
+    client, directory, make_user, login_as
+):
+    """The frame differs (account menu, language form): a 304 would show the signed-out
+    copy to a signed-in person."""
+    signed_out = client.get("/commitments")
+    assert "Accept-Language" in signed_out.headers["Vary"]
+    login_as(make_user())
+    again = client.get("/commitments", headers={"If-None-Match": signed_out.headers["ETag"]})
+    assert again.status_code == 200
+    assert again.headers["ETag"] != signed_out.headers["ETag"]
+
+
+def test_last_modified_moves_when_only_a_deletion_changes_what_is_public(client, db, directory):
+    """A deleted record changes no row's updated_at; its audit event moves Last-Modified, so
+    If-Modified-Since alone is never answered with a stale 304."""
+    import time
+
+    from registry.audit import acting_as
+    from registry.models import Commitment
+
+    first = client.get("/commitments")
+    time.sleep(1.1)  # Last-Modified is to the second
+    with acting_as(label="test"):
+        db.session.delete(db.session.scalars(db.select(Commitment)).first())
+        db.session.commit()
+    headers = {"If-Modified-Since": first.headers["Last-Modified"]}
+    since = client.get("/commitments", headers=headers)
+    assert since.status_code == 200
