@@ -192,6 +192,22 @@ def _answer(etag, modified, body):
     return body, 200, headers
 
 
+def _respond(build):
+    """One API answer: anonymous, 304 when the public data has not changed (before any row
+    is read), else the body with its version headers; with a token, the scope's view and
+    contacts, never cached, audit-logged. `build(view)` returns (body, records shown)."""
+    token = _caller()
+    if token is None:
+        etag, modified = _version()
+        if (cached := not_modified(etag, modified)) is not None:
+            return cached
+    body, records = build(_view(token))
+    if token is not None:
+        _with_contacts(token, records)
+        return _token_answer(token, body)
+    return _answer(etag, modified, body)
+
+
 def _page_links(endpoint: str, args: dict, page) -> dict:
     def link(number):
         return url_for(
@@ -228,14 +244,12 @@ SECURITY = [{}, {"token": []}]
 @public
 def pledges(_args):
     """Every pledge the registry hosts, with its key outcomes and signatory total."""
-    if (token := _caller()) is not None:
-        records = public_pledges(_view(token))
-        _with_contacts(token, records)
-        return _token_answer(token, {"data": records})
-    etag, modified = _version()
-    if (cached := not_modified(etag, modified)) is not None:
-        return cached
-    return _answer(etag, modified, {"data": public_pledges(View())})
+
+    def build(view):
+        records = public_pledges(view)
+        return {"data": records}, records
+
+    return _respond(build)
 
 
 @bp.route("/pledges/<slug>")
@@ -248,14 +262,6 @@ def pledges(_args):
 def pledge(_args, slug: str):
     """One pledge, with its signatories counted by stakeholder type and region (a count
     of fewer than 3 organisations is given as "fewer than 3", its value null)."""
-    token = _caller()
-    if token is None:
-        etag, modified = _version()
-        if (cached := not_modified(etag, modified)) is not None:
-            return cached
-    view = _view(token)
-    record = public_pledge(view, slug) or abort(404)
-    counts = signatory_counts(view, record.id)
 
     def figures(rows):
         return [
@@ -266,15 +272,17 @@ def pledge(_args, slug: str):
             for value, c in rows
         ]
 
-    body = {
-        **{name: getattr(record, name) for name in record.__dataclass_fields__},
-        "by_stakeholder_type": figures(counts["by_stakeholder_type"]),
-        "by_region": figures(counts["by_region"]),
-    }
-    if token is not None:
-        _with_contacts(token, [record])
-        return _token_answer(token, SimpleNamespace(**body))
-    return _answer(etag, modified, SimpleNamespace(**body))
+    def build(view):
+        record = public_pledge(view, slug) or abort(404)
+        counts = signatory_counts(view, record.id)
+        body = {
+            **{name: getattr(record, name) for name in record.__dataclass_fields__},
+            "by_stakeholder_type": figures(counts["by_stakeholder_type"]),
+            "by_region": figures(counts["by_region"]),
+        }
+        return SimpleNamespace(**body), [record]
+
+    return _respond(build)
 
 
 @bp.route("/signatories")
@@ -286,18 +294,12 @@ def pledge(_args, slug: str):
 def signatories(page: int, per_page: int, **filters):
     """Accepted signatories across pledges: public organisations by name first, then
     anonymised ones by description (hidden ones are not listed)."""
-    token = _caller()
-    if token is None:
-        etag, modified = _version()
-        if (cached := not_modified(etag, modified)) is not None:
-            return cached
-    query = SignatoryQuery(**filters)
-    rows = public_signatures(_view(token), query, page, per_page)
-    body = _page_links("api.signatories", filters, rows)
-    if token is not None:
-        _with_contacts(token, rows.rows)
-        return _token_answer(token, body)
-    return _answer(etag, modified, body)
+
+    def build(view):
+        rows = public_signatures(view, SignatoryQuery(**filters), page, per_page)
+        return _page_links("api.signatories", filters, rows), rows.rows
+
+    return _respond(build)
 
 
 @bp.route("/commitments")
@@ -308,18 +310,13 @@ def signatories(page: int, per_page: int, **filters):
 @public
 def commitments(page: int, per_page: int, **filters):
     """Public commitments, most recently changed first, under the filters."""
-    token = _caller()
-    if token is None:
-        etag, modified = _version()
-        if (cached := not_modified(etag, modified)) is not None:
-            return cached
     query = CommitmentQuery(**filters)
-    rows = public_commitments(_view(token), query, page, per_page)
-    body = _page_links("api.commitments", query.to_args(), rows)
-    if token is not None:
-        _with_contacts(token, rows.rows)
-        return _token_answer(token, body)
-    return _answer(etag, modified, body)
+
+    def build(view):
+        rows = public_commitments(view, query, page, per_page)
+        return _page_links("api.commitments", query.to_args(), rows), rows.rows
+
+    return _respond(build)
 
 
 @bp.route("/commitments/<int:commitment_id>")
@@ -331,16 +328,12 @@ def commitments(page: int, per_page: int, **filters):
 @public
 def commitment(_args, commitment_id: int):
     """One public commitment, with its verified progress updates."""
-    token = _caller()
-    if token is None:
-        etag, modified = _version()
-        if (cached := not_modified(etag, modified)) is not None:
-            return cached
-    record = public_commitment(_view(token), commitment_id) or abort(404)
-    if token is not None:
-        _with_contacts(token, [record])
-        return _token_answer(token, record)
-    return _answer(etag, modified, record)
+
+    def build(view):
+        record = public_commitment(view, commitment_id) or abort(404)
+        return record, [record]
+
+    return _respond(build)
 
 
 #: The API's own description, beside it (not an operation of the API).

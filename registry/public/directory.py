@@ -61,8 +61,12 @@ def _conditional(render):
     return versioned(make_response(render(version.tag)), etag, version.modified)
 
 
-def _page_number() -> int:
-    return url_int(request.args.get("page"), 1)
+def _page_of(listing, view, query):
+    """The requested page of `listing(view, query, page, per_page)`; past the end, the last."""
+    page = listing(view, query, url_int(request.args.get("page"), 1), PER_PAGE)
+    if page.page > last_page(page.total, PER_PAGE):
+        page = listing(view, query, last_page(page.total, PER_PAGE), PER_PAGE)
+    return page
 
 
 @bp.get("/commitments")
@@ -73,9 +77,7 @@ def commitments():
 
     def render(version: str):
         view = View()
-        page = public_commitments(view, query, _page_number(), PER_PAGE)
-        if page.page > last_page(page.total, PER_PAGE):
-            page = public_commitments(view, query, last_page(page.total, PER_PAGE), PER_PAGE)
+        page = _page_of(public_commitments, view, query)
         return render_template(
             "directory/commitments.html",
             page=page,
@@ -155,9 +157,7 @@ def signatories():
 
     def render(_version: str):
         view = View()
-        page = public_signatures(view, query, _page_number(), PER_PAGE)
-        if page.page > last_page(page.total, PER_PAGE):
-            page = public_signatures(view, query, last_page(page.total, PER_PAGE), PER_PAGE)
+        page = _page_of(public_signatures, view, query)
         return render_template(
             "directory/signatories.html",
             page=page,
