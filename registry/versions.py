@@ -24,26 +24,61 @@ def _jsonable(value):
     return value
 
 
-def _table_version(table: sa.Table) -> list:
+def _aggregates(table: sa.Table) -> list:
     columns = table.c
     if "updated_at" in columns:
-        aggregates = [sa.func.count(), sa.func.max(columns.id), sa.func.max(columns.updated_at)]
-    else:
-        aggregates = [sa.func.count()]
-        for column in table.primary_key.columns:
-            if isinstance(column.type, sa.Integer):
-                aggregates.append(sa.func.sum(column))
-            else:  # e.g. a country code: its length and bounds are what cheap SQL can see
-                aggregates += [
-                    sa.func.sum(sa.func.length(column)),
-                    sa.func.min(column),
-                    sa.func.max(column),
-                ]
-    row = db.session.execute(sa.select(*aggregates).select_from(table)).one()
-    return [_jsonable(value) if value is not None else None for value in row]
+        return [sa.func.count(), sa.func.max(columns.id), sa.func.max(columns.updated_at)]
+    aggregates = [sa.func.count()]
+    for column in table.primary_key.columns:
+        if isinstance(column.type, sa.Integer):
+            aggregates.append(sa.func.sum(column))
+        else:  # e.g. a country code: its length and bounds are what cheap SQL can see
+            aggregates += [
+                sa.func.sum(sa.func.length(column)),
+                sa.func.min(column),
+                sa.func.max(column),
+            ]
+    return aggregates
+
+
+def version_select(names, *more) -> tuple[sa.Select, dict[str, int]]:
+    """One statement whose single row holds the version of the tables `names` (one derived
+    table of aggregates per table, joined on true) followed by the scalar expressions `more`;
+    and how many of the row's values belong to each table, in order."""
+    tables = db.metadata.tables
+    joined, columns, widths = None, [], {}
+    for name in names:
+        if name not in tables:
+            continue
+        aggregates = _aggregates(tables[name])
+        derived = (
+            sa.select(*[a.label(f"v{i}") for i, a in enumerate(aggregates)])
+            .select_from(tables[name])
+            .subquery(f"version_{name}")
+        )
+        joined = derived if joined is None else joined.join(derived, sa.true())
+        columns += list(derived.c)
+        widths[name] = len(aggregates)
+    statement = sa.select(*columns, *more)
+    if joined is not None:
+        statement = statement.select_from(joined)
+    return statement, widths
+
+
+def split_version(row, widths: dict[str, int]) -> tuple[dict[str, list], list]:
+    """(the tables' versions, the remaining values) of a `version_select` row."""
+    values = [_jsonable(value) if value is not None else None for value in row]
+    version, start = {}, 0
+    for name, width in widths.items():
+        version[name] = values[start : start + width]
+        start += width
+    return version, values[start:]
 
 
 def data_version(names) -> dict[str, list]:
-    """{table: [aggregates…]} for the tables `names`, read in the current session."""
-    tables = db.metadata.tables
-    return {name: _table_version(tables[name]) for name in names if name in tables}
+    """{table: [aggregates…]} for the tables `names`, read in the current session in one
+    statement."""
+    statement, widths = version_select(names)
+    if not widths:
+        return {}
+    return split_version(db.session.execute(statement).one(), widths)[0]

@@ -343,6 +343,11 @@ def _facet(statement: Select, column, labels: dict) -> list[Facet]:
 _FACETS: dict[tuple, dict] = {}
 
 
+def forget() -> None:
+    """Drop the kept facet counts."""
+    _FACETS.clear()
+
+
 def cached_facets(version: str, language: str, query: CommitmentQuery) -> dict[str, list[Facet]]:
     """`commitment_facets(query)`, counted once per version of the public data."""
     key = (version, language, query)

@@ -28,7 +28,7 @@ from registry.models import (
     Visibility,
 )
 
-from .identifiers import identifiers_digest, load_protected
+from .identifiers import ProtectedOrganisation, protected_now
 from .naming import Describer, PublicCount, in_text, min_group
 from .records import PublicCommitment, PublicOrganisation, PublicSignature, PublicUpdate
 from .redaction import Match, Redactor
@@ -103,7 +103,7 @@ class View:
 
     @cached_property
     def _protected(self):
-        return load_protected()
+        return protected_now()
 
     @property
     def identifiers(self) -> list:
@@ -111,13 +111,20 @@ class View:
         return self._protected.identifiers
 
     @property
-    def protected(self) -> dict[int, Organisation]:
+    def protected(self) -> dict[int, ProtectedOrganisation]:
         """The non-public organisations by id."""
         return self._protected.organisations
 
-    @cached_property
+    @property
+    def state_key(self) -> tuple | None:
+        """The state of every table the view's names and identifiers come from, while the
+        view reads a kept load (`identifiers.protected_now`); None when it reads its own
+        session's changes. What is computed from the view's names may be kept under it."""
+        return self._protected.key
+
+    @property
     def _identifiers_digest(self) -> str:
-        return identifiers_digest(self.identifiers)
+        return self._protected.digest
 
     @cached_property
     def full_redactor(self) -> Redactor:
