@@ -45,6 +45,7 @@ class Signature(Audited, TimestampMixin, db.Model):
     __tablename__ = "signatures"
     __table_args__ = (
         sa.UniqueConstraint("pledge_id", "organisation_id", name="uq_signatures_pledge_org"),
+        sa.Index("ix_signatures_updated_at", "updated_at"),
     )
     # (from, to) pairs the state machine allows; any non-final state may also be withdrawn.
     TRANSITIONS = {
@@ -246,6 +247,7 @@ class ProgressUpdate(Audited, TimestampMixin, db.Model):
         ),
         # The dashboard's latest highlights walk this index backwards and stop after a few.
         sa.Index("ix_progress_updates_reviewed_at_id", "reviewed_at", "id"),
+        sa.Index("ix_progress_updates_updated_at", "updated_at"),
     )
     TRANSITIONS = {
         (ReviewState.draft, ReviewState.submitted),
