@@ -52,6 +52,7 @@ from __future__ import annotations
 from .naming import PublicCount, min_group
 from .records import (
     PublicCommitment,
+    PublicCommitmentLink,
     PublicOrganisation,
     PublicPledge,
     PublicSignatories,
@@ -68,6 +69,7 @@ __all__ = [
     "Identifier",
     "Match",
     "PublicCommitment",
+    "PublicCommitmentLink",
     "PublicCount",
     "PublicOrganisation",
     "PublicPledge",
