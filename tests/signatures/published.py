@@ -35,7 +35,9 @@ def terms(db, kind, *codes) -> list[VocabularyTerm]:
 
 def publish(db, pledge, organisation, title="Rumour desk in Kakuma", partners=(), **fields):
     """An accepted signature of `organisation` with one published commitment."""
-    with acting_as(label="test-setup"):
+    areas = terms(db, VocabularyKind.action_area, "social_listening")
+    risks = terms(db, VocabularyKind.risk, "misinformation")
+    with acting_as(label="test-setup"), db.session.no_autoflush:
         signature = Signature(
             pledge=pledge,
             organisation=organisation,
@@ -58,12 +60,14 @@ def publish(db, pledge, organisation, title="Rumour desk in Kakuma", partners=()
             indicator_unit="rumours",
             indicator_baseline=0,
             indicator_target=200,
-            action_areas=terms(db, VocabularyKind.action_area, "social_listening"),
-            risks=terms(db, VocabularyKind.risk, "misinformation"),
+            action_areas=areas,
+            risks=risks,
             co_implementers=list(partners),
             **fields,
         )
         commitment.countries = ["KEN"]
+        db.session.add(commitment)
+    with acting_as(label="test-setup"):
         db.session.commit()
     return signature, commitment
 
