@@ -71,7 +71,8 @@ def test_both_sides_of_a_joint_commitment(app, client, db, joint, lead, partner,
         ).status_code
         == 302
     )
-    assert side.post(f"/my-organisation/joint/{joint.id}/notes", data={"text": "Trained 12 volunteers in Dadaab."}).status_code == 302  # fmt: skip
+    note = {"text": "Trained 12 volunteers in Dadaab."}
+    assert side.post(f"/my-organisation/joint/{joint.id}/notes", data=note).status_code == 302
     page = side.get(f"/my-organisation/joint/{joint.id}").get_data(as_text=True)
     assert "Confirmed by the partner" in page and "Trained 12 volunteers in Dadaab." in page
 
@@ -123,8 +124,11 @@ def test_a_co_implementer_invited_by_email_is_named_once_registered(app, client,
     prefix = f"invite-{joint.id}-"
     response = browser.post(
         f"{AMEND}/commitments/{joint.id}/invite",
-        data={f"{prefix}organisation_name": "Dadaab Youth Media", f"{prefix}email": "Ayan@DYM.example.org"},
-    )  # fmt: skip
+        data={
+            f"{prefix}organisation_name": "Dadaab Youth Media",
+            f"{prefix}email": "Ayan@DYM.example.org",
+        },
+    )
     assert response.status_code == 302
     message = db.session.scalars(
         select(OutboxMessage).where(OutboxMessage.to == "ayan@dym.example.org")
@@ -215,7 +219,8 @@ def test_matching_in_every_export_format(client, db, matched, staff):
     with db.session.no_autoflush:
         theirs.matches = [ours]
     db.session.commit()
-    rows = {int(r["id"]): r for r in csv.DictReader(io.StringIO(client.get("/coordinate/export/commitments.csv").get_data(as_text=True)))}  # fmt: skip
+    exported = client.get("/coordinate/export/commitments.csv").get_data(as_text=True)
+    rows = {int(r["id"]): r for r in csv.DictReader(io.StringIO(exported))}
     assert rows[theirs.id]["matches"] == str(ours.id) and rows[ours.id]["matched_by"] == str(
         theirs.id
     )
