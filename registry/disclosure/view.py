@@ -51,6 +51,7 @@ COMMITMENT_LOADS = (
     selectinload(Commitment.action_areas),
     selectinload(Commitment.risks),
     selectinload(Commitment.target_populations),
+    selectinload(Commitment.co_implementers),
     selectinload(Commitment.listed_co_implementers),
     selectinload(Commitment.country_links),
     selectinload(Commitment.matches)

@@ -343,3 +343,29 @@ def test_another_organisation_cannot_reach_the_proposals(
     assert stranger.get(f"{AMEND}/commitments/{published.id}").status_code == 404
     assert stranger.get(f"{AMEND}/proposals/{amendment.id}").status_code == 404
     assert stranger.get(f"/coordinate/review/amendments/{amendment.id}").status_code == 403
+
+
+def test_a_returned_new_commitment_proposal_is_changed_and_sent_again(
+    client, db, published, signatory, login_as, reviewer
+):
+    login_as(signatory)
+    data = form_of(published, title="Podcast") | {"version": "new", "proposal_version": "new"}
+    assert client.post(f"{AMEND}/new", data=data).status_code == 302
+    amendment = db.session.scalars(select(CommitmentAmendment)).one()
+    _decide(reviewer, amendment.id, "changes_requested", "Name the languages.")
+    url = f"{AMEND}/proposals/{amendment.id}"
+    page = client.get(url).get_data(as_text=True)
+    assert "Name the languages." in page and 'value="Podcast"' in page
+    again = form_of(published, title="Podcast in Somali") | {
+        "version": "new",
+        "proposal_version": hidden(page, "proposal_version"),
+    }
+    assert client.post(url, data=again).status_code == 302
+    db.session.expire_all()
+    amendment = db.session.get(CommitmentAmendment, amendment.id)
+    assert amendment.status is AmendmentStatus.submitted
+    assert amendment.proposed["title"] == "Podcast in Somali"
+    assert count(db, CommitmentAmendment) == 1
+    # While it waits for a coordinator it cannot be changed again.
+    response = client.post(url, data=again | {"proposal_version": str(amendment.version)})
+    assert "waiting for a coordinator" in response.get_data(as_text=True)
