@@ -7,11 +7,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import timedelta
 
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
+from registry.audit import acting_as
 from registry.models import (
     Commitment,
     CommitmentAmendment,
@@ -20,7 +22,10 @@ from registry.models import (
     PartnerInvitation,
     PartnerNote,
     PartnerStatus,
+    SubmissionWindow,
     Visibility,
+    WindowKind,
+    utcnow,
 )
 from tests.conftest import PASSWORD, register
 from tests.signatures.published import AMEND, form_of, hidden, publish
@@ -76,10 +81,25 @@ def test_both_sides_of_a_joint_commitment(app, client, db, joint, lead, partner,
     page = side.get(f"/my-organisation/joint/{joint.id}").get_data(as_text=True)
     assert "Confirmed by the partner" in page and "Trained 12 volunteers in Dadaab." in page
 
-    # The lead sees the answer and the note beside its commitment.
-    overview = _client_of(app, lead).get(AMEND).get_data(as_text=True)
+    # The lead sees the answer and the note beside its commitment, and beside its progress
+    # report, which stays the consolidated one.
+    lead_browser = _client_of(app, lead)
+    overview = lead_browser.get(AMEND).get_data(as_text=True)
     assert "Kenya Peace Network: Confirmed by the partner" in overview
     assert "Trained 12 volunteers in Dadaab." in overview
+    with acting_as(label="test-setup"):
+        db.session.add(
+            SubmissionWindow(
+                pledge=joint.signature.pledge,
+                kind=WindowKind.progress,
+                label="2026 review",
+                opens_at=utcnow() - timedelta(days=1),
+                closes_at=utcnow() + timedelta(days=30),
+            )
+        )
+        db.session.commit()
+    report = lead_browser.get(f"/report/{joint.signature.pledge.slug}/commitments/{joint.id}")
+    assert "Trained 12 volunteers in Dadaab." in report.get_data(as_text=True)
     # So do coordinators; the public sees the partner, never its notes.
     detail = client.get(f"/coordinate/commitments/{joint.id}").get_data(as_text=True)
     assert "Kenya Peace Network (Confirmed by the partner)" in detail
