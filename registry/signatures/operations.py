@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import url_for
 from flask_babel import gettext
@@ -22,6 +22,7 @@ from registry.models import (
     CommitmentAmendment,
     CommitmentPartner,
     CommitmentRevision,
+    GeographicLevel,
     InvalidTransition,
     Invitation,
     Organisation,
@@ -395,10 +396,6 @@ def changed_values(before: dict, after: dict) -> dict:
 
 def commitment_data(values: dict) -> dict:
     """A stored proposal back as `save_commitment` data (dates and the level as objects)."""
-    from datetime import date
-
-    from registry.models import GeographicLevel
-
     data = dict(values)
     level = values.get("geographic_level")
     data["geographic_level"] = GeographicLevel[level] if level else None

@@ -275,3 +275,24 @@ def test_a_match_must_be_a_published_commitment(app, db, pledge, matched, partne
         assert response.status_code == 200 and "There is a problem" in text, wrong
         assert f'value="{wrong}"' in text
     assert _count(db, CommitmentAmendment) == 0
+
+
+def test_the_public_page_changes_version_when_a_partner_answers_or_a_match_is_named(
+    app, db, joint, partner, pledge, make_org
+):
+    _sig, other = publish(db, pledge, make_org(name="Radio Dadaab"), title="Radio spots")
+    anonymous = app.test_client()
+    url = f"/commitments/{joint.id}"
+    first = anonymous.get(url).headers["ETag"]
+    _client_of(app, partner).post(
+        f"/my-organisation/joint/{joint.id}/answer", data={"answer": "declined"}
+    )
+    second = anonymous.get(url).headers["ETag"]
+    assert second != first
+    assert "Kenya Peace Network" not in anonymous.get(url).get_data(as_text=True)
+    with acting_as(label="test-setup"):
+        db.session.get(type(joint), other.id).matches = [db.session.get(type(joint), joint.id)]
+        db.session.commit()
+    third = anonymous.get(url)
+    assert third.headers["ETag"] not in (first, second)
+    assert "Radio spots" in third.get_data(as_text=True)
