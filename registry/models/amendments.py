@@ -173,3 +173,4 @@ class PartnerInvitation(Audited, TimestampMixin, db.Model):
 
     commitment: Mapped[Commitment] = relationship()
     invited_by: Mapped[User | None] = relationship()
+    organisation: Mapped[Organisation | None] = relationship()

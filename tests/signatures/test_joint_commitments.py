@@ -27,6 +27,7 @@ from registry.models import (
     WindowKind,
     utcnow,
 )
+from registry.organisations import operations as organisation_operations
 from tests.conftest import PASSWORD, register
 from tests.signatures.published import AMEND, form_of, hidden, publish
 
@@ -296,3 +297,15 @@ def test_the_public_page_changes_version_when_a_partner_answers_or_a_match_is_na
     third = anonymous.get(url)
     assert third.headers["ETag"] not in (first, second)
     assert "Radio spots" in third.get_data(as_text=True)
+
+
+def test_a_merge_keeps_the_co_implementers_notes(app, db, joint, partner, make_org, coordinator):
+    _client_of(app, partner).post(
+        f"/my-organisation/joint/{joint.id}/notes", data={"text": "Our note."}
+    )
+    kept = make_org(name="Kenya Peace Network (registered twice)")
+    with acting_as(coordinator):
+        organisation_operations.merge_organisations(kept, partner.organisation, coordinator)
+        db.session.commit()
+    note = db.session.scalars(select(PartnerNote)).one()
+    assert note.organisation_id == kept.id and note.text == "Our note."
