@@ -336,7 +336,7 @@ def propose_amendment(
         raise OperationError(stale_proposal())
     values = proposal_values(data)
     _matchable(values["match_ids"], commitment)
-    if commitment is not None and values == published_values(commitment):
+    if commitment is not None and not changed_values(published_values(commitment), values):
         raise OperationError(gettext("Nothing was changed: the proposal is the published version."))
     if amendment is not None:
         try:
@@ -500,7 +500,7 @@ def edit_on_behalf(
     if read_version != str(commitment.version):
         raise OperationError(stale_proposal())
     values = proposal_values(data)
-    if values == published_values(commitment):
+    if not changed_values(published_values(commitment), values):
         raise OperationError(gettext("Nothing was changed."))
     changes = _apply_published(commitment, values, now)
     revision = CommitmentRevision(

@@ -369,3 +369,11 @@ def test_a_returned_new_commitment_proposal_is_changed_and_sent_again(
     # While it waits for a coordinator it cannot be changed again.
     response = client.post(url, data=again | {"proposal_version": str(amendment.version)})
     assert "waiting for a coordinator" in response.get_data(as_text=True)
+
+
+def test_a_proposal_that_changes_nothing_is_refused(client, db, published, signatory, login_as):
+    login_as(signatory)
+    response = _propose(client, published)
+    assert response.status_code == 200
+    assert "Nothing was changed" in response.get_data(as_text=True)
+    assert count(db, CommitmentAmendment) == 0
