@@ -1,6 +1,7 @@
 """The version of a set of tables: cheap aggregates that move on any insert, update or delete
 (the row count, the highest id and the latest `updated_at`). Link tables have no timestamps, so
-their version is the row count and the sums of their key columns.
+their version is the row count and the sums of their key columns (and the latest of any other
+date column, for a link that changes in place).
 
 A report is cached while the version of what it reads is unchanged; an import's checked plan is
 reused at confirmation while the version of what it looked up is unchanged.
@@ -38,6 +39,13 @@ def _aggregates(table: sa.Table) -> list:
                 sa.func.min(column),
                 sa.func.max(column),
             ]
+    # A link row that changes in place (a co-implementer's answer) dates the change.
+    aggregates += [
+        sa.func.max(column)
+        for column in columns
+        if not column.primary_key
+        and isinstance(getattr(column.type, "impl", column.type), sa.DateTime)
+    ]
     return aggregates
 
 

@@ -57,6 +57,7 @@ from . import directory, identifiers, pledges
 from .naming import PublicCount, min_group
 from .records import (
     PublicCommitment,
+    PublicCommitmentLink,
     PublicOrganisation,
     PublicPledge,
     PublicSignatories,
@@ -83,6 +84,7 @@ __all__ = [
     "Identifier",
     "Match",
     "PublicCommitment",
+    "PublicCommitmentLink",
     "PublicCount",
     "PublicOrganisation",
     "PublicPledge",
