@@ -226,17 +226,22 @@ def _state_key() -> tuple:
         latest,
         select(AuditEvent.created_at).where(AuditEvent.id == latest).scalar_subquery(),
     ]
-    protected = Organisation.visibility != Visibility.public
     names = [Organisation.name, Organisation.acronym, Organisation.website]
-    fingerprint = [
-        select(aggregate).where(protected).scalar_subquery()
-        for aggregate in [
-            func.count(),
-            func.sum(Organisation.id),
-            *[func.sum(func.length(func.coalesce(column, ""))) for column in names],
-        ]
-    ]
+    protected = (
+        select(
+            func.count().label("n"),
+            func.sum(Organisation.id).label("ids"),
+            *[
+                func.sum(func.length(func.coalesce(column, ""))).label(f"l{i}")
+                for i, column in enumerate(names)
+            ],
+        )
+        .where(Organisation.visibility != Visibility.public)
+        .subquery("protected")  # one row, one pass over the organisations
+    )
+    fingerprint = list(protected.c)
     statement, widths = version_select(SOURCE_TABLES, *audit, *fingerprint)
+    statement = statement.select_from(protected)
     version, more = split_version(db.session.execute(statement).one(), widths)
     engine = db.session.get_bind()
     return (
