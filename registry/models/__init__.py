@@ -6,6 +6,7 @@ from .disclosure import PublicWordingApproval
 from .engagements import EngagementRecord
 from .enums import *  # noqa: F403 - the enums are part of the model's public names
 from .enums import __all__ as _enum_names
+from .evidence import EvidenceFile
 from .history import StatusChange
 from .organisations import Contact, JoinRequest, Organisation, PossibleDuplicate
 from .pledges import DEFAULT_CLOSED_MESSAGE, Invitation, KeyOutcome, Pledge, SubmissionWindow
@@ -30,6 +31,7 @@ __all__ = [
     "CommitmentCountry",
     "Contact",
     "EngagementRecord",
+    "EvidenceFile",
     "ImportRun",
     "InvalidTransition",
     "Invitation",

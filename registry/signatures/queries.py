@@ -22,6 +22,7 @@ from registry.models import (
     Visibility,
     VocabularyTerm,
 )
+from registry.policies import in_scope
 
 # Fields the reviewer asked about are what the stakeholder entered; these move with the review
 # itself (or are internal) and would only repeat what the page already says.
@@ -79,15 +80,17 @@ def review_queue() -> list[tuple[Signature, int]]:
         .correlate(Signature)
         .scalar_subquery()
     )
+    statement = in_scope(
+        select(Signature, commitment_count).where(Signature.status == SignatureStatus.submitted),
+        pledge_id=Signature.pledge_id,
+        organisation_id=Signature.organisation_id,
+    )
     rows = db.session.execute(
-        select(Signature, commitment_count)
-        .where(Signature.status == SignatureStatus.submitted)
-        .options(
+        statement.options(
             joinedload(Signature.organisation),
             joinedload(Signature.pledge),
             joinedload(Signature.submitted_by),
-        )
-        .order_by(Signature.submitted_at.asc(), Signature.id.asc())
+        ).order_by(Signature.submitted_at.asc(), Signature.id.asc())
     ).all()
     return [(signature, count) for signature, count in rows]
 

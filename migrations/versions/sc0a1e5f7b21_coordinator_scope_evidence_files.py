@@ -1,0 +1,54 @@
+"""coordinator scope (pledges and regions on users) and evidence files of progress updates
+
+Revision ID: sc0a1e5f7b21
+Revises: 5d1c7e9a2b40
+Create Date: 2026-12-02 06:00:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = 'sc0a1e5f7b21'
+down_revision = '5d1c7e9a2b40'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('scope_pledge_ids', sa.JSON(), nullable=False, server_default='[]'))
+        batch_op.add_column(sa.Column('scope_regions', sa.JSON(), nullable=False, server_default='[]'))
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.alter_column('scope_pledge_ids', server_default=None)
+        batch_op.alter_column('scope_regions', server_default=None)
+
+    op.create_table('evidence_files',
+    sa.Column('progress_update_id', sa.Integer(), nullable=False),
+    sa.Column('filename', sa.String(length=200), nullable=False),
+    sa.Column('content_type', sa.String(length=100), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('storage_key', sa.String(length=100), nullable=False),
+    sa.Column('is_public', sa.Boolean(), nullable=False),
+    sa.Column('uploaded_by_id', sa.Integer(), nullable=True),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['progress_update_id'], ['progress_updates.id'], name=op.f('fk_evidence_files_progress_update_id_progress_updates'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['uploaded_by_id'], ['users.id'], name=op.f('fk_evidence_files_uploaded_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_evidence_files')),
+    sa.UniqueConstraint('storage_key', name=op.f('uq_evidence_files_storage_key'))
+    )
+    with op.batch_alter_table('evidence_files', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_evidence_files_progress_update_id'), ['progress_update_id'], unique=False)
+
+
+def downgrade():
+    with op.batch_alter_table('evidence_files', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_evidence_files_progress_update_id'))
+    op.drop_table('evidence_files')
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_column('scope_regions')
+        batch_op.drop_column('scope_pledge_ids')
