@@ -25,6 +25,7 @@ from registry.extensions import db, security
 from registry.models import (
     Commitment,
     EngagementRecord,
+    EvidenceFile,
     Invitation,
     JoinRequest,
     Organisation,
@@ -266,6 +267,18 @@ def get_commitment_or_404(
     if not can_act_for(commitment.signature.organisation_id):
         abort(404)
     return _in_scope_or_404(commitment, current_scope().allows_signature(commitment.signature))
+
+
+def get_evidence_file_or_404(file_id: int) -> EvidenceFile:
+    """An evidence file of a progress update the user may see: of their own organisation's
+    updates (staff: any within their scope), else 404 (another organisation learns nothing)."""
+    evidence = db.session.get(EvidenceFile, file_id)
+    if evidence is None:
+        abort(404)
+    signature = evidence.progress_update.commitment.signature
+    if not can_act_for(signature.organisation_id):
+        abort(404)
+    return _in_scope_or_404(evidence, current_scope().allows_signature(signature))
 
 
 def get_window_or_404(window_id: int) -> SubmissionWindow:

@@ -42,6 +42,7 @@ PUBLIC_TABLES = (
     "progress_updates",
     "vocabulary_terms",
     "public_wording_approvals",
+    "evidence_files",
 )
 
 

@@ -17,6 +17,7 @@ from registry.lists import ListFilters, Page, contains_text, page_of, url_int, u
 from registry.models import (
     Commitment,
     CommitmentStatus,
+    EvidenceFile,
     Organisation,
     Pledge,
     ProgressUpdate,
@@ -385,3 +386,17 @@ def _direct_counts(pledge: Pledge, window: SubmissionWindow | None):
             ).all()
         )
     return mix, reported
+
+
+def evidence_of(update_ids: list[int]) -> dict[int, list[EvidenceFile]]:
+    """Per progress update id, its evidence files in upload order (one statement)."""
+    found: dict[int, list[EvidenceFile]] = defaultdict(list)
+    if not update_ids:
+        return found
+    for kept in db.session.scalars(
+        select(EvidenceFile)
+        .where(EvidenceFile.progress_update_id.in_(update_ids))
+        .order_by(EvidenceFile.id)
+    ):
+        found[kept.progress_update_id].append(kept)
+    return found

@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import func, select
 
 from registry.audit import acting_as
+from registry.evidence import CheckedFile
 from registry.models import (
     Commitment,
     CommitmentStatus,
@@ -39,6 +40,8 @@ from registry.pledges import operations as pledge_ops
 from registry.progress import operations as progress_ops
 from registry.transfer.queries import KINDS
 from tests.conftest import make_app
+
+pytestmark = pytest.mark.usefixtures("evidence_dir")
 
 #: Every name outside the scope carries this word; nothing inside does.
 OUT = "quokka"
@@ -99,6 +102,7 @@ ARGUMENTS = {
     "run_id": "runs",
     "request_id": "join_requests",
     "duplicate_id": "duplicates",
+    "file_id": "evidence",
 }
 
 
@@ -227,6 +231,12 @@ def world(db, pledge, make_org, make_user):
         for run in runs:
             run.pdf = b"%PDF-1.4 quokka"
         db.session.add_all([*engagements, inside_engagement, join, duplicate, *runs])
+        kept = [
+            progress_ops.attach_evidence(
+                update, CheckedFile(b"%PDF-1.4 quokka", "quokka.pdf", "application/pdf"), None
+            )
+            for update in out_updates
+        ]
         pledge_ops.create_invitation(other_window, organisation=kenya)
         pledge_ops.create_invitation(inside_window, organisation=europe)
         db.session.commit()
@@ -250,6 +260,7 @@ def world(db, pledge, make_org, make_user):
         "runs": runs,
         "join_requests": [join],
         "duplicates": [duplicate],
+        "evidence": kept,
     }
 
 
