@@ -69,12 +69,12 @@ UNSCOPED_ONLY = {
     ("POST", "transfer.check_import"),
     ("POST", "transfer.confirm_import"),
     ("GET", "transfer.import_run"),
+    ("GET", "api_tokens.index"),
+    ("POST", "api_tokens.index"),
 }
 
 #: Routes not walked, each with the reason (and the test that covers it, if any).
 EXEMPT = {
-    ("GET", "api_tokens.index"): "the coordinator's own API tokens, no pledge or region",
-    ("POST", "api_tokens.index"): "creates the coordinator's own token",
     ("POST", "api_tokens.revoke"): "the coordinator's own token (another user's answers 404)",
     ("POST", "commitments.save_filter"): "the coordinator's own saved filter",
     ("POST", "commitments.delete_filter"): "the coordinator's own saved filter (other: 404)",
@@ -500,3 +500,20 @@ def test_admins_set_a_scope_by_name_and_it_is_audited(client, db, login_as, worl
     assert "Only coordinators work within a scope" in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(User, admin.id).scope_regions == []
+
+
+def test_a_scoped_coordinators_api_token_does_not_work(client, db, world, scoped):
+    """The API reads the whole registry: a token of a coordinator with a scope is refused."""
+    from registry.api import operations as api_ops
+
+    with acting_as(scoped):
+        _token, secret = api_ops.create_token(scoped, "laptop", ["internal"], 30)
+        db.session.commit()
+    headers = {"Authorization": f"Bearer {secret}"}
+    assert client.get("/api/v1/commitments", headers=headers).status_code == 401
+    from registry.accounts import operations as account_ops
+
+    with acting_as(label="test-setup"):
+        account_ops.set_scope(db.session.merge(scoped), [], [])
+        db.session.commit()
+    assert client.get("/api/v1/commitments", headers=headers).status_code == 200
