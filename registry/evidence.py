@@ -344,13 +344,25 @@ def stage(session: Session, data: bytes, content_type: str) -> str:
     return key
 
 
+_DOOMED = "evidence_doomed"
+
+
+def delete_after_commit(session: Session, key: str) -> None:
+    """Delete the stored file once the transaction that deletes its row commits (kept if it
+    rolls back: no row without its file either)."""
+    session.info.setdefault(_DOOMED, []).append((store(), key))
+
+
 @event.listens_for(Session, "after_commit")
 def _keep_staged(session: Session) -> None:
     session.info.pop(_STAGED, None)
+    for target, key in session.info.pop(_DOOMED, []):
+        target.delete(key)
 
 
 @event.listens_for(Session, "after_rollback")
 def _delete_staged(session: Session) -> None:
+    session.info.pop(_DOOMED, None)
     for target, key in session.info.pop(_STAGED, []):
         target.delete(key)
 

@@ -125,6 +125,16 @@ def attach_evidence(update: ProgressUpdate, checked, by: User) -> EvidenceFile:
     return kept
 
 
+def remove_evidence(evidence_file: EvidenceFile) -> None:
+    """Remove an evidence file from an update its reporter can still change (its bytes go when
+    the transaction commits)."""
+    if not evidence_file.progress_update.is_editable:
+        raise OperationError(gettext("This update is verified and can no longer be changed."))
+    evidence.delete_after_commit(db.session, evidence_file.storage_key)
+    db.session.delete(evidence_file)
+    db.session.flush()
+
+
 def set_evidence_public(evidence_file: EvidenceFile, public: bool) -> EvidenceFile:
     """A coordinator's decision that an evidence file may be published (the public view still
     withholds it for an organisation that is not public)."""

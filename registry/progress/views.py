@@ -16,7 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from registry import evidence
 from registry.errors import OperationError, Refused
 from registry.extensions import db
-from registry.forms import ApproveWordingForm, commit_or_conflict
+from registry.forms import ApproveWordingForm, BaseForm, commit_or_conflict
 from registry.models import ProgressUpdate, Role, WindowKind, utcnow
 from registry.policies import (
     STAFF,
@@ -395,3 +395,24 @@ def publish_evidence(file_id: int):
         else:
             flash(_("“%(name)s” is no longer published.", name=kept.filename), "success")
     return _back_to_queue()
+
+
+@bp.post("/report/<slug>/evidence/<int:file_id>/remove")
+@stakeholder_only
+def remove_evidence(slug: str, file_id: int):
+    """Remove one of the organisation's evidence files while its update can still change."""
+    pledge, organisation, _window = _context(slug)
+    kept = get_evidence_file_or_404(file_id)
+    commitment_id = kept.progress_update.commitment_id
+    if BaseForm().validate_on_submit():
+        require_open_window(pledge, WindowKind.progress, organisation)
+        try:
+            operations.remove_evidence(kept)
+        except OperationError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+        else:
+            name = kept.filename
+            db.session.commit()
+            flash(_("“%(name)s” is removed.", name=name), "success")
+    return redirect(url_for("progress.edit", slug=slug, commitment_id=commitment_id))

@@ -451,3 +451,29 @@ def test_no_object_is_left_in_the_bucket_when_the_database_refuses_the_row(
     response = _post(client, signature.commitments[0], "report.pdf", pdf_bytes())
     assert response.status_code == 200
     assert _files(db) == [] and _objects(moto_s3) == []
+
+
+def test_the_reporter_removes_a_file_while_the_update_can_change(
+    app, client, db, reporter, window, login_as, make_user
+):
+    user, signature = reporter
+    commitment = signature.commitments[0]
+    _uploaded(client, login_as, user, commitment)
+    [kept] = _files(db)
+    page = client.get(f"{REPORT}/commitments/{commitment.id}").get_data(as_text=True)
+    assert "report.pdf" in page and "Remove" in page
+    # Another organisation cannot remove it (404), nor learn it exists.
+    other = make_user(role=Role.stakeholder)
+    browser = app.test_client()
+    browser.post("/account/login", data={"email": other.email, "password": PASSWORD})
+    assert browser.post(f"{REPORT}/evidence/{kept.id}/remove").status_code == 404
+    assert len(_files(db)) == 1 and len(_stored_files(app)) == 1
+    response = client.post(f"{REPORT}/evidence/{kept.id}/remove")
+    assert response.status_code == 302
+    assert _files(db) == [] and _stored_files(app) == []
+    # Once verified, a file stays.
+    _uploaded(client, login_as, user, commitment)
+    _verify(db, commitment, window, make_user(role=Role.coordinator))
+    [kept] = _files(db)
+    client.post(f"{REPORT}/evidence/{kept.id}/remove")
+    assert len(_files(db)) == 1 and len(_stored_files(app)) == 1
