@@ -5,6 +5,10 @@ Every view is marked: `@public` or `@role_required(...)`. The permission walk in
 these marks, so a view without one fails the suite. Object loaders answer 404 for another
 organisation's objects, so a stakeholder cannot even learn that they exist. A loader takes the
 eager-loading `options` of the page that asks (from its area's queries).
+
+A coordinator may be scoped to some pledges and regions (`Scope`): the loaders answer 404
+outside the scope, and every list query of a coordinator page applies `in_scope` (or
+`scope_criteria`), so the scope is enforced here and nowhere else.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from functools import wraps
 from flask import abort, flash, has_request_context, redirect, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import Select, false, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload, undefer
 
 from registry import mfa
@@ -173,15 +177,8 @@ def in_scope(
     return query.where(*criteria) if criteria else query
 
 
-def nothing_if_scoped(query: Select, scope: Scope | None = None) -> Select:
-    """`query` for unscoped users, no rows for a scoped coordinator (a list of records that
-    belong to no pledge and no region)."""
-    scope = current_scope() if scope is None else scope
-    return query.where(false()) if scope.is_scoped else query
-
-
 def require_unscoped() -> None:
-    """404 for a scoped coordinator: the route acts on the whole registry (imports, merges)."""
+    """404 for a scoped coordinator: the route acts on the whole registry (imports, API tokens)."""
     if current_scope().is_scoped:
         abort(404)
 
