@@ -7,11 +7,13 @@ people use them too, or anyone can have an address there) and the names of its c
 the people who signed for it.
 
 Loading them reads every protected organisation, contact, account and signer (about a second at
-demo scale 30), so `protected_now` keeps the last load in the process, under the version of the
-four tables they come from and the latest audited change (the same rule as the public ETag,
-`disclosure/version.py`), and loads again as soon as either moves. A session with changes of
-its own (flushed or not) always loads afresh, and only a load that the version brackets
-unchanged is kept: nothing read from uncommitted or moving data is ever reused.
+demo scale 30), so `protected_now` keeps the last load in the process, under the state it was
+read in: the version of the four tables they come from (`registry.versions`, as for the public
+ETag), the latest audited change and a fingerprint of the protected organisations (which, and
+the length of their names), one statement; it loads again as soon as any of these moves. A
+session with changes of its own (flushed or not) always loads afresh, and only a load that the
+same state brackets before and after is kept: nothing read from uncommitted or moving data is
+ever reused.
 """
 
 from __future__ import annotations
