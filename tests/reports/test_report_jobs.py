@@ -254,7 +254,7 @@ def test_the_cli_writes_the_pdf_and_then_uses_the_cache(app, db, make_org, tmp_p
     result = run_cli(app, "signatory", "--organisation", str(organisation.id), "--out", str(out))
     assert result.exit_code == 0, result.output
     pages = len(PdfReader(out).pages)
-    assert f"Wrote {pages} page(s) to {out} in " in result.output
+    assert f"Wrote {pages} page{'' if pages == 1 else 's'} to {out} in " in result.output
     assert "cached" not in result.output
 
     again = run_cli(app, "signatory", "--organisation", str(organisation.id), "--out", str(out))

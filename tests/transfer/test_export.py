@@ -362,7 +362,7 @@ def test_cli_export_writes_json(app, db, injected, tmp_path):
     args = ["registry", "export", "organisations", "--format", "json", "--out", str(out)]
     result = app.test_cli_runner().invoke(args=args)
     assert result.exit_code == 0, result.output
-    assert "Wrote 4 organisations row(s)" in result.output
+    assert "Wrote 4 organisations rows" in result.output
     names = {row["name"] for row in json.loads(out.read_text(encoding="utf-8"))["rows"]}
     assert names == {"+1", "@SUM(1)", "-2", "Plain name"}
 
