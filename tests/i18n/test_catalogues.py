@@ -129,6 +129,7 @@ def test_a_short_word_with_two_meanings_has_a_context_for_each():
         "Open": {"form state", "action"},
         "Active": {"engagement stage", "user account", "invitation"},
         "Closed": {"form state", "engagement stage"},
+        "Report": {None, "action"},  # a report (noun) / the button to report on a commitment
     }.items():
         assert {m.context for m in source if m.id == word} == contexts, word
     arabic, french = _po("ar"), _po("fr")
@@ -136,3 +137,4 @@ def test_a_short_word_with_two_meanings_has_a_context_for_each():
     assert arabic.get("State", context="record state").string == "الحالة"
     assert french.get("Open", context="form state").string == "Ouvert"
     assert french.get("Open", context="action").string == "Ouvrir"
+    assert french.get("Report", context="action").string == "Rendre compte"
