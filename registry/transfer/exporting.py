@@ -121,7 +121,7 @@ def write_xlsx(export: Export, fh) -> None:
         sheet.append([cell(v, "xlsx") for v in values])
     about = workbook.create_sheet(gettext("About"))
     about.append([gettext("Internal — not for distribution")])
-    about.append([gettext("Export"), export.kind])
+    about.append([gettext("What is exported"), export.kind])
     about.append([gettext("Generated at (UTC)"), cell(utcnow())])
     yes_no = gettext("yes") if export.include_contacts else gettext("no")
     about.append([gettext("Contacts included"), yes_no])

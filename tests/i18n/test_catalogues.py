@@ -130,6 +130,7 @@ def test_a_short_word_with_two_meanings_has_a_context_for_each():
         "Active": {"engagement stage", "user account", "invitation"},
         "Closed": {"form state", "engagement stage"},
         "Report": {None, "action"},  # a report (noun) / the button to report on a commitment
+        "Review": {None, "action"},  # the review (a page's title) / the link to review one
     }.items():
         assert {m.context for m in source if m.id == word} == contexts, word
     arabic, french = _po("ar"), _po("fr")
