@@ -108,3 +108,22 @@ def test_a_command_speaks_the_language_asked_for(app, pledge, monkeypatch):
     monkeypatch.delenv("REGISTRY_LANG")
     monkeypatch.delenv("LANG")
     assert runner.invoke(args=["registry", "outbox"]).output == "Delivered 0 messages.\n"
+
+
+def test_an_import_refused_in_french_names_the_row_and_the_reason(app, db, tmp_path):
+    bad = tmp_path / "organisations.csv"
+    bad.write_text(
+        "external_ref,name,stakeholder_type\nORG-1,Radio Kakuma,national_ngo\nORG-2,X,bogus\n"
+    )
+    result = app.test_cli_runner().invoke(
+        args=["registry", "--lang", "fr", "import", str(bad), "--dry-run"]
+    )
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert lines[0] == "ligne 2 (ORG-1) : créer"
+    assert lines[1].startswith("ligne 3 (ORG-2) : erreur — stakeholder_type")
+    assert lines[2] == (
+        "2 lignes organisations : 1 à créer, 0 à mettre à jour, 0 sans changement, "
+        "0 en doublon probable, 1 en erreur"
+    )
+    assert lines[3] == "Erreur : 1 ligne est à corriger (voir ci-dessus) ; rien n’a été importé"

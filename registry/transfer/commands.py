@@ -17,6 +17,8 @@ from registry.extensions import db
 from registry.transfer import exporting, operations, queries
 from registry.transfer.importing.files import IMPORT_KINDS, load_import
 
+ACTIONS = ("create", "update", "skip", "duplicate", "error")
+
 
 @click.command("import")
 @click.argument("file", type=click.Path(dir_okay=False))
@@ -94,21 +96,16 @@ def _or(names) -> str:
 
 
 def _counts(plan, kind: str) -> str:
-    """'120 organisations rows: 100 create, 20 update, …' with the import page's words."""
-    words = {
-        "create": _("create"),
-        "update": _("update"),
-        "skip": _("unchanged"),
-        "duplicate": _("probable duplicate"),
-        "error": _("error"),
-    }
-    counts = ", ".join(f"{plan.counts[action]} {word}" for action, word in words.items())
+    """'120 organisations rows: 100 to create, 20 to update, …' in the command's language."""
+    counts = {action: plan.counts[action] for action in ACTIONS}
     return ngettext(
-        "%(num)d %(kind)s row: %(counts)s",
-        "%(num)d %(kind)s rows: %(counts)s",
+        "%(num)d %(kind)s row: %(create)d to create, %(update)d to update, %(skip)d unchanged, "
+        "%(duplicate)d probable duplicates, %(error)d with errors",
+        "%(num)d %(kind)s rows: %(create)d to create, %(update)d to update, %(skip)d unchanged, "
+        "%(duplicate)d probable duplicates, %(error)d with errors",
         plan.rows,
         kind=kind,
-        counts=counts,
+        **counts,
     )
 
 

@@ -422,7 +422,7 @@ def test_cli_import_dry_run_then_real(app, db, tmp_path, pledge):
     result = runner.invoke(args=["registry", "import", str(path), "--dry-run"])
     assert result.exit_code == 0, result.output
     assert "row 2 (ORG-1): create" in result.output
-    assert "2 organisations rows: 2 create" in result.output
+    assert "2 organisations rows: 2 to create" in result.output
     assert "Dry run: nothing was written." in result.output
     assert table_counts(db) == before
 
