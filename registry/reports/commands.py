@@ -11,6 +11,7 @@ from flask_babel import ngettext
 from registry.audit import acting_as
 from registry.cli import fail
 from registry.extensions import db
+from registry.i18n import current_language
 from registry.models import ReportStatus
 from registry.reports.common import ReportParameterError
 from registry.reports.jobs import request_report, run_report
@@ -37,12 +38,18 @@ from registry.reports.jobs import request_report, run_report
 @click.option(
     "--engagement-kind", "kind", metavar="partnership|advocacy_target", help="Engagement only."
 )
+@click.option(
+    "--language",
+    metavar="en|fr|es|ar",
+    help="The language the report is written in (default: the command's, see registry --lang).",
+)
 @click.option("--out", metavar="FILE.pdf", help="Where to write the PDF (required).")
 def report(report_kind: str, out: str | None, **options: str | None) -> None:
     """Make a PDF report now, in this process (the stored PDF if the data is unchanged)."""
     if not out:
         fail(_("--out FILE.pdf is required"))
     started = time.perf_counter()
+    options["language"] = options["language"] or current_language()
     raw = {name: value for name, value in options.items() if value not in (None, "")}
     with acting_as(label="cli"):
         try:
