@@ -131,6 +131,7 @@ def test_a_short_word_with_two_meanings_has_a_context_for_each():
         "Closed": {"form state", "engagement stage"},
         "Report": {None, "action"},  # a report (noun) / the button to report on a commitment
         "Review": {None, "action"},  # the review (a page's title) / the link to review one
+        "Submitted": {None, "date"},  # a signature's status / the column of submission dates
     }.items():
         assert {m.context for m in source if m.id == word} == contexts, word
     arabic, french = _po("ar"), _po("fr")
