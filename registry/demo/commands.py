@@ -6,6 +6,7 @@ import time
 from collections import Counter
 
 import click
+from babel.lists import format_list
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
@@ -15,7 +16,7 @@ from registry.demo.content import COORDINATOR, ORGANISATIONS, STAKEHOLDER, new_d
 from registry.demo.scale import ScaleLoader
 from registry.demo.small import DemoLoader
 from registry.extensions import db
-from registry.i18n import number
+from registry.i18n import current_language, number
 from registry.models import utcnow
 
 #: GRF pledges to date, per unit of `--scale` (organisations; commitments and updates follow).
@@ -38,7 +39,8 @@ def _parse_scale(value: str | None) -> int | None:
 
 def _summary(created: Counter, keys: list[str]) -> str:
     """'3 organisations, 1 progress window, …' for the counts that are not zero."""
-    return ", ".join(_counted(key, created[key]) for key in keys if created[key])
+    parts = [_counted(key, created[key]) for key in keys if created[key]]
+    return format_list(parts, locale=current_language()) if parts else ""
 
 
 def _counted(key: str, n: int) -> str:

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import click
+from babel.lists import format_list
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
@@ -14,6 +15,7 @@ from registry.audit import acting_as, record
 from registry.cli import apply, fail
 from registry.errors import OperationError
 from registry.extensions import db
+from registry.i18n import current_language
 from registry.transfer import exporting, operations, queries
 from registry.transfer.importing.files import IMPORT_KINDS, load_import
 
@@ -90,9 +92,8 @@ def import_file(file: str, kind: str | None, dry_run: bool, allow_duplicates: bo
 
 
 def _or(names) -> str:
-    """'a, b or c' in the command's language."""
-    names = list(names)
-    return _("%(names)s or %(last)s", names=", ".join(names[:-1]), last=names[-1])
+    """'a, b or c' in the command's language (أ أو ب أو ج)."""
+    return format_list(list(names), style="or", locale=current_language())
 
 
 def _counts(plan, kind: str) -> str:
