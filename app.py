@@ -128,7 +128,7 @@ def _register_blueprints(app: Flask) -> None:
     from registry.public import views as public
     from registry.reports import preview as report_preview
     from registry.reports import views as reports
-    from registry.signatures import review, signing
+    from registry.signatures import amending, joint, review, signing
     from registry.transfer import views as transfer
 
     for module in (
@@ -145,6 +145,8 @@ def _register_blueprints(app: Flask) -> None:
         invitations,
         membership,
         review,
+        amending,
+        joint,
         progress,
         commitments,
         engagements,

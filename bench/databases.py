@@ -77,6 +77,7 @@ def registry(kind: str, scale: int, cache: Path, pg_base: str | None, fresh: boo
     marker = instance / "loaded"
     if marker.exists() and not fresh:
         found.load_seconds = float(marker.read_text() or 0)
+        flask(found, "db", "upgrade")  # a registry kept from an older tree gets its migrations
         return found
     instance.mkdir(parents=True, exist_ok=True)
     for old in instance.glob("registry.db*"):

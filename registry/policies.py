@@ -23,6 +23,8 @@ from registry.errors import Refused
 from registry.extensions import db, security
 from registry.models import (
     Commitment,
+    CommitmentAmendment,
+    CommitmentPartner,
     EngagementRecord,
     Invitation,
     JoinRequest,
@@ -34,6 +36,7 @@ from registry.models import (
     Role,
     SavedFilter,
     Signature,
+    SignatureStatus,
     SubmissionWindow,
     User,
     WindowKind,
@@ -159,6 +162,27 @@ def get_commitment_or_404(
     if not can_act_for(commitment.signature.organisation_id):
         abort(404)
     return commitment
+
+
+def get_amendment_or_404(amendment_id: int) -> CommitmentAmendment:
+    """A proposed amendment of the user's organisation (any for staff), else 404."""
+    amendment = _load(CommitmentAmendment, amendment_id)
+    if amendment is None or not can_act_for(amendment.signature.organisation_id):
+        abort(404)
+    return amendment
+
+
+def get_partner_part_or_404(commitment_id: int) -> CommitmentPartner:
+    """The current user's organisation's part in a joint commitment it is named on as a
+    co-implementer (the lead's and everyone else's: 404)."""
+    organisation_id = getattr(current_user, "organisation_id", None)
+    part = db.session.get(CommitmentPartner, (commitment_id, organisation_id or 0))
+    if part is None or part.commitment.signature.status not in _JOINT_SHOWN:
+        abort(404)
+    return part
+
+
+_JOINT_SHOWN = frozenset({SignatureStatus.submitted, SignatureStatus.accepted})
 
 
 def get_window_or_404(window_id: int) -> SubmissionWindow:

@@ -72,6 +72,7 @@ NAVIGATION = [
         _l("Pledges"),
         [
             ("review.queue", _l("Review signatures")),
+            ("review.amendment_queue", _l("Review amendments")),
             ("coordinate.windows", _l("Windows")),
             ("invitations.index", _l("Invitations")),
             ("membership.requests", _l("Join requests")),

@@ -112,6 +112,7 @@ FILLER_WORDS = frozenset(
 )
 
 
+@lru_cache(maxsize=2**16)
 def normalise_name(name: str | None) -> str:
     """A name reduced for comparison: folded, without punctuation, filler words (the,
     association, ltd, inc, e.V. …) and extra spaces. A name made only of filler words ("The
@@ -180,6 +181,7 @@ def _unicode_host(host: str) -> str:
     return fold(".".join(labels))
 
 
+@lru_cache(maxsize=2**16)
 def website_domain(url: str | None) -> str | None:
     """The host of a web address, folded, without "www."; None when there is none."""
     url = (url or "").strip()

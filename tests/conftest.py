@@ -18,6 +18,7 @@ from sqlalchemy import func, select, text
 
 from app import create_app
 from registry.audit import acting_as
+from registry.disclosure import forget_kept
 from registry.extensions import db as _db
 from registry.models import Organisation, Role, StakeholderType, User, Visibility, VocabularyTerm
 from registry.seed import seed_all, seed_vocabularies
@@ -158,6 +159,7 @@ def db(app):
         _db.session.remove()
         unchanged = _vocabulary_version() == app.config["VOCABULARY_VERSION"]
         _empty_all_tables(keep_vocabularies=unchanged)
+        forget_kept()  # what the public view kept was of the emptied database
         if not unchanged:
             with acting_as(label="test-setup"):
                 seed_vocabularies()

@@ -34,6 +34,7 @@ from registry.limits import REGISTRATION
 from registry.models import Visibility
 from registry.organisations import queries as organisation_queries
 from registry.policies import public
+from registry.signatures import operations as signature_operations
 from registry.templating import start_page
 
 bp = Blueprint("auth", __name__, url_prefix="/account")
@@ -168,6 +169,10 @@ def confirm_registration(token: str):
         return render_template("accounts/registration_confirm.html", form=form, pending=pending)
     try:
         user, joining, next_url = operations.finish_registration(pending)
+        if not joining:
+            # A co-implementer invited by e-mail: its new organisation is named on the
+            # joint commitments it was invited to.
+            signature_operations.link_invited_partner(user)
         db.session.commit()
     except (OperationError, IntegrityError) as exc:
         db.session.rollback()

@@ -98,6 +98,9 @@ COMMITMENT = {
     "co_implementers": "Partner organisations listed (their public names), separated by "
     "“; ” in CSV.",
     "co_implementers_not_listed": "How many partners are not listed.",
+    "matches": "Ids of the public commitments it matches or supports, separated by “; ” in CSV.",
+    "matched_by": "Ids of the public commitments that match or support it, separated by “; ” "
+    "in CSV.",
     "wording_withheld": "Whether the organisation's own words await a coordinator's approval.",
     "created_at": "When it was recorded (ISO 8601, UTC).",
     "updated_at": "When it last changed (ISO 8601, UTC).",

@@ -212,6 +212,22 @@ class CommitmentSchema(Schema):
     progress_percent = fields.Integer(allow_none=True)
     co_implementers = fields.List(fields.Nested(OrganisationSchema))
     co_implementers_not_listed = fields.Integer()
+    matches = fields.Method(
+        "_matches",
+        metadata={
+            "type": "array",
+            "items": {"type": "integer"},
+            "description": "Ids of the public commitments this one matches or supports.",
+        },
+    )
+    matched_by = fields.Method(
+        "_matched_by",
+        metadata={
+            "type": "array",
+            "items": {"type": "integer"},
+            "description": "Ids of the public commitments that match or support this one.",
+        },
+    )
     wording_withheld = fields.Boolean()
     created_at = Instant(metadata={"type": "string", "format": "date-time"})
     updated_at = Instant(metadata={"type": "string", "format": "date-time"})
@@ -231,6 +247,12 @@ class CommitmentSchema(Schema):
     def _latest_actual(self, record):
         latest = record.latest_update
         return latest.actual_value if latest else None
+
+    def _matches(self, record) -> list[int]:
+        return [link.id for link in record.matches]
+
+    def _matched_by(self, record) -> list[int]:
+        return [link.id for link in record.matched_by]
 
 
 class CommitmentDetailSchema(CommitmentSchema):

@@ -126,9 +126,16 @@ def _error(exc: HTTPException):
 
 @bp.after_request
 def _cors(response):
-    """Any site may read the public API (GET only; no credentials)."""
+    """Any site may read the public API (GET only; no cookies), with a personal token too:
+    a preflight (`OPTIONS`) allows the `Authorization` and conditional-request headers."""
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Access-Control-Expose-Headers"] = "ETag, Last-Modified"
+    if request.method == "OPTIONS":
+        response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
+        response.headers["Access-Control-Allow-Headers"] = (
+            "Authorization, If-None-Match, If-Modified-Since, Accept-Language"
+        )
+        response.headers["Access-Control-Max-Age"] = "86400"
     return response
 
 

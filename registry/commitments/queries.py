@@ -330,6 +330,8 @@ FOR_DETAIL = (
     selectinload(Commitment.target_populations),
     selectinload(Commitment.country_links),
     selectinload(Commitment.co_implementers),
+    selectinload(Commitment.matches).selectinload(Commitment.signature),
+    selectinload(Commitment.matched_by).selectinload(Commitment.signature),
     selectinload(Commitment.progress_updates).selectinload(ProgressUpdate.window),
 )
 

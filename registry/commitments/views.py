@@ -26,6 +26,7 @@ from registry.forms import ApproveWordingForm, BaseForm
 from registry.models import WindowKind, utcnow
 from registry.policies import STAFF, get_commitment_or_404, get_saved_filter_or_404, role_required
 from registry.seed import vocabulary_terms
+from registry.signatures import queries as signature_queries
 
 bp = Blueprint("commitments", __name__, url_prefix="/coordinate/commitments")
 
@@ -95,6 +96,11 @@ def detail(commitment_id: int):
         wording=queries.commitment_wording(commitment, updates),
         wording_form=ApproveWordingForm(),
         history=audit_queries.history_of(commitment),
+        partners=signature_queries.partners_of(commitment),
+        notes=signature_queries.partner_notes(commitment),
+        revisions=signature_queries.revisions_of(commitment),
+        open_amendment=signature_queries.open_amendment(commitment),
+        changes=lambda diff: signature_queries.readable_changes(diff, lambda o: o.name),
     )
 
 

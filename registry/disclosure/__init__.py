@@ -32,7 +32,11 @@ made once per output (a page, a report, a batch of e-mails):
   named and complete (its words as written, every update it sent with its review state, its
   links, its countries); any other organisation as the public sees it;
 - `marked(text)`: the identifiers found, with whose they are, for staff pages;
-- `state_digest()`: what decides disclosure, part of a stored report's data fingerprint.
+- `state_digest()`: what decides disclosure, part of a stored report's data fingerprint;
+- `state_key`: the state of every table its names come from, while it reads the protected
+  organisations' identifiers as kept between requests (`identifiers.protected_now`), None when
+  it reads its own session's changes; what is computed from its names may be kept under it
+  (a pledge's sorted signatory listing is). `forget_kept()` drops everything kept.
 
 An internal view gives the same records with everything named and shown (and how the public
 sees each organisation), for internal reports.
@@ -49,9 +53,11 @@ removal of diacritics, whole words for short ones, inside URLs too).
 
 from __future__ import annotations
 
+from . import directory, identifiers, pledges
 from .naming import PublicCount, min_group
 from .records import (
     PublicCommitment,
+    PublicCommitmentLink,
     PublicOrganisation,
     PublicPledge,
     PublicSignatories,
@@ -62,12 +68,23 @@ from .redaction import Identifier, Match, Redactor
 from .view import INTERNAL, PUBLIC, View, link_withheld
 from .wording import WordingState, approve_public_wording, has_text
 
+
+def forget_kept() -> None:
+    """Drop what is kept between requests (the protected organisations' identifiers, the
+    pledges' signatory listings, the directory's facets): for a database emptied or restored
+    under the same URL, and for tests that count the dearest case."""
+    identifiers.forget()
+    pledges.forget()
+    directory.forget()
+
+
 __all__ = [
     "INTERNAL",
     "PUBLIC",
     "Identifier",
     "Match",
     "PublicCommitment",
+    "PublicCommitmentLink",
     "PublicCount",
     "PublicOrganisation",
     "PublicPledge",
@@ -78,6 +95,7 @@ __all__ = [
     "View",
     "WordingState",
     "approve_public_wording",
+    "forget_kept",
     "has_text",
     "link_withheld",
     "min_group",

@@ -53,6 +53,7 @@ from registry.models import (
 )
 from registry.models.signatures import commitment_action_areas, commitment_risks
 
+from .naming import PublicCount, min_group
 from .records import PublicCommitment, PublicOrganisation, PublicSignature
 from .view import COMMITMENT_LOADS, View
 
@@ -317,22 +318,37 @@ def public_commitment(view: View, commitment_id: int) -> PublicCommitment | None
 
 @dataclass(frozen=True)
 class Facet:
-    """One value of a filter: its URL value, its label, and how many commitments it has."""
+    """One value of a filter: its URL value, its label, how many commitments it has and of
+    how many organisations (`shown`: the count as the public reads it, "fewer than 3" when
+    fewer organisations than the small-group threshold have them)."""
 
     value: str
     label: str
     count: int
+    organisations: int = 0
+
+    @property
+    def shown(self) -> PublicCount:
+        return PublicCount(self.count, self.organisations, min_group())
+
+    @property
+    def is_small(self) -> bool:
+        return self.shown.is_small
 
 
 def _facet(statement: Select, column, labels: dict) -> list[Facet]:
     counts = db.session.execute(
-        statement.with_only_columns(column, func.count(func.distinct(Commitment.id)))
+        statement.with_only_columns(
+            column,
+            func.count(func.distinct(Commitment.id)),
+            func.count(func.distinct(Signature.organisation_id)),
+        )
         .group_by(column)
         .order_by(None)
     )
     facets = [
-        Facet(value.name if isinstance(value, Enum) else str(value), labels.get(value, ""), n)
-        for value, n in counts
+        Facet(value.name if isinstance(value, Enum) else str(value), labels.get(value, ""), n, o)
+        for value, n, o in counts
         if value is not None
     ]
     return sorted(facets, key=lambda f: (-f.count, f.label))
@@ -341,6 +357,11 @@ def _facet(statement: Select, column, labels: dict) -> list[Facet]:
 #: Facets by (public data version, language, filters): eight GROUP BY statements over every
 #: commitment, the same until the data changes. Counts of listed rows only: they name no one.
 _FACETS: dict[tuple, dict] = {}
+
+
+def forget() -> None:
+    """Drop the kept facet counts."""
+    _FACETS.clear()
 
 
 def cached_facets(version: str, language: str, query: CommitmentQuery) -> dict[str, list[Facet]]:
@@ -398,16 +419,20 @@ def commitment_facets(query: CommitmentQuery) -> dict[str, list[Facet]]:
 def _region_facet(statement: Select) -> list[Facet]:
     codes = db.session.execute(
         statement.join(CommitmentCountry, CommitmentCountry.commitment_id == Commitment.id)
-        .with_only_columns(CommitmentCountry.country, Commitment.id)
+        .with_only_columns(CommitmentCountry.country, Commitment.id, Signature.organisation_id)
         .order_by(None)
     )
     regions = {region.name: region for region in Region}
     lookup = {code: name for name, region in regions.items() for code in countries_in(region)}
     seen: Counter = Counter()
-    for name, _commitment in {(lookup.get(code), cid) for code, cid in codes}:
+    organisations: dict[str, set] = {}
+    for name, _commitment, org in {(lookup.get(code), cid, o) for code, cid, o in codes}:
         if name:
             seen[name] += 1
-    facets = [Facet(name, regions[name].label, n) for name, n in seen.items()]
+            organisations.setdefault(name, set()).add(org)
+    facets = [
+        Facet(name, regions[name].label, n, len(organisations[name])) for name, n in seen.items()
+    ]
     return sorted(facets, key=lambda f: (-f.count, f.label))
 
 

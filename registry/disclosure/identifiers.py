@@ -5,6 +5,13 @@ An organisation's identifiers are its name (also without filler words such as "A
 acronym, other names, website, the e-mail domains its people use (unless other organisations'
 people use them too, or anyone can have an address there) and the names of its contacts and of
 the people who signed for it.
+
+Loading them reads every protected organisation, contact, account and signer (about a second at
+demo scale 30), so `protected_now` keeps the last load in the process, under the version of the
+four tables they come from and the latest audited change (the same rule as the public ETag,
+`disclosure/version.py`), and loads again as soon as either moves. A session with changes of
+its own (flushed or not) always loads afresh, and only a load that the version brackets
+unchanged is kept: nothing read from uncommitted or moving data is ever reused.
 """
 
 from __future__ import annotations
@@ -12,24 +19,70 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
-from sqlalchemy import select
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
 
 from registry.extensions import db
-from registry.models import Contact, Organisation, Signature, User, Visibility
+from registry.models import (
+    AuditEvent,
+    Contact,
+    Organisation,
+    Region,
+    Signature,
+    StakeholderType,
+    User,
+    Visibility,
+)
 from registry.text import SHARED_MAIL_DOMAINS, email_domain, fold, normalise_name, site_key
+from registry.versions import split_version, version_select
 
 from .redaction import Identifier
+
+#: The tables an identifier comes from (see `load_protected`).
+SOURCE_TABLES = ("organisations", "contacts", "users", "signatures")
+#: Session info key: the session flushed changes in its open transaction.
+WROTE = "disclosure_wrote"
+
+
+@dataclass(frozen=True)
+class ProtectedOrganisation:
+    """What outputs read of a protected organisation to describe it (a snapshot, so that a
+    kept load holds no database object)."""
+
+    id: int
+    name: str
+    visibility: Visibility
+    stakeholder_type: StakeholderType
+    region: Region | None
+    is_refugee_led: bool
+
+    @classmethod
+    def of(cls, organisation: Organisation) -> ProtectedOrganisation:
+        return cls(
+            organisation.id,
+            organisation.name,
+            organisation.visibility,
+            organisation.stakeholder_type,
+            organisation.region,
+            bool(organisation.is_refugee_led),
+        )
 
 
 @dataclass(frozen=True)
 class Protected:
     """The non-public organisations and their identifiers."""
 
-    organisations: dict[int, Organisation]
+    organisations: dict[int, ProtectedOrganisation]
     identifiers: list[Identifier]
+    digest: str = field(init=False)
+    #: The state it was kept under (`protected_now`); None for a load that is not kept.
+    key: tuple | None = field(default=None, compare=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "digest", identifiers_digest(self.identifiers))
 
 
 def _profile(organisation: Organisation) -> dict:
@@ -125,6 +178,7 @@ def load_protected() -> Protected:
             .order_by(Organisation.id)
         )
     }
+    snapshots = {id_: ProtectedOrganisation.of(o) for id_, o in organisations.items()}
     if not organisations:
         return Protected({}, [])
     found: list[Identifier] = []
@@ -154,7 +208,85 @@ def load_protected() -> Protected:
     ):
         add(organisation_id, "signer", name)
     identifiers = sorted(set(found), key=lambda i: (i.organisation_id, i.kind, i.text))
-    return Protected(organisations, identifiers)
+    return Protected(snapshots, identifiers)
+
+
+#: The last kept load: {state key: Protected} (one entry per process).
+_KEPT: dict[tuple, Protected] = {}
+
+
+def _state_key() -> tuple:
+    """The version of the source tables, the latest audited change (its id and time: ids may
+    be used again after a rollback, times are not) and a fingerprint of the protected
+    organisations themselves (which, and the length of their names: it moves even for a
+    write from outside the registry that leaves `updated_at` alone), in this database: one
+    statement."""
+    latest = select(func.max(AuditEvent.id)).scalar_subquery()
+    audit = [
+        latest,
+        select(AuditEvent.created_at).where(AuditEvent.id == latest).scalar_subquery(),
+    ]
+    names = [Organisation.name, Organisation.acronym, Organisation.website]
+    protected = (
+        select(
+            func.count().label("n"),
+            func.sum(Organisation.id).label("ids"),
+            *[
+                func.sum(func.length(func.coalesce(column, ""))).label(f"l{i}")
+                for i, column in enumerate(names)
+            ],
+        )
+        .where(Organisation.visibility != Visibility.public)
+        .subquery("protected")  # one row, one pass over the organisations
+    )
+    fingerprint = list(protected.c)
+    statement, widths = version_select(SOURCE_TABLES, *audit, *fingerprint)
+    statement = statement.select_from(protected)
+    version, more = split_version(db.session.execute(statement).one(), widths)
+    engine = db.session.get_bind()
+    return (
+        engine.url.render_as_string(hide_password=True),
+        json.dumps(version, sort_keys=True, default=str),
+        tuple(more),
+    )
+
+
+def _has_own_changes(session) -> bool:
+    return bool(session.new or session.dirty or session.deleted or session.info.get(WROTE))
+
+
+def protected_now() -> Protected:
+    """`load_protected`, or the last load kept in this process while nothing it depends on
+    changed (see the module's docstring)."""
+    session = db.session()
+    if _has_own_changes(session):
+        return load_protected()
+    key = _state_key()
+    found = _KEPT.get(key)
+    if found is not None:
+        return found
+    found = load_protected()
+    if not _has_own_changes(session) and _state_key() == key:
+        object.__setattr__(found, "key", key)
+        _KEPT.clear()
+        _KEPT[key] = found
+    return found
+
+
+def forget() -> None:
+    """Drop the kept load (a database emptied or restored under the same URL)."""
+    _KEPT.clear()
+
+
+@event.listens_for(Session, "after_flush")
+def _wrote(session, _context) -> None:
+    session.info[WROTE] = True
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _settled(session) -> None:
+    session.info.pop(WROTE, None)
 
 
 def identifiers_digest(identifiers: list[Identifier]) -> str:

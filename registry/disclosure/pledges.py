@@ -4,12 +4,14 @@ stakeholder type and region under the small-group rule. A fixed number of statem
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, OrderedDict
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from registry.extensions import db
+from registry.i18n import current_language
 from registry.lists import Page, last_page
 from registry.models import (
     Organisation,
@@ -80,13 +82,79 @@ def public_pledge(view: View, slug: str) -> PublicPledge | None:
     return _record(view, pledge, _signatory_totals().get(pledge.id, 0))
 
 
-def _signatory_organisations(pledge_id: int) -> list[Organisation]:
-    query = select(Organisation).join(Signature).where(*_accepted(pledge_id))
-    return list(db.session.scalars(query))
+def _signatories(pledge_id: int) -> list[tuple]:
+    """(id, name, visibility) of every accepted signatory: plain rows, not records (tens of
+    thousands at scale)."""
+    query = select(Organisation.id, Organisation.name, Organisation.visibility).join(Signature)
+    return db.session.execute(query.where(*_accepted(pledge_id))).all()
 
 
 #: Signatories listed on one page of a pledge's public page (scale: tens of thousands).
 SIGNATORIES_PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class _Listing:
+    """A pledge's signatories as its public page lists them."""
+
+    ids: tuple[int, ...]  # the listed ones, in the page's order
+    anonymised: frozenset[int]  # who counts for the small-group rule
+    hidden: int
+    total: int
+
+
+#: Listings kept between requests, by `_listing_key` (a few pledges and languages).
+_LISTINGS: OrderedDict[tuple, _Listing] = OrderedDict()
+_KEEP_LISTINGS = 16
+
+
+def forget() -> None:
+    """Drop the kept listings."""
+    _LISTINGS.clear()
+
+
+def _include_population(view: View, anonymised) -> None:
+    """Every anonymised signatory counts for the small-group rule (the view's snapshots of
+    the protected organisations stand for them: no record is loaded)."""
+    view.include(view.protected[id_] for id_ in sorted(anonymised) if id_ in view.protected)
+
+
+def _listing_key(view: View, pledge_id: int) -> tuple | None:
+    """What a listing depends on: the state of everything the view's names come from (None
+    when the view reads its own session's changes: never kept), the language of the
+    descriptions and the small-group threshold."""
+    if view.state_key is None or not view.public or view.viewer_id or view.only_id:
+        return None
+    return (view.state_key, pledge_id, current_language(), view.threshold)
+
+
+def _listing(view: View, pledge_id: int) -> _Listing:
+    """Public organisations by name as printed (a name that holds a protected organisation's
+    is sorted as it reads, redacted), then anonymised ones by description; hidden ones are
+    only counted. The population is included in the view on the way."""
+    key = _listing_key(view, pledge_id)
+    if key is not None and (kept := _LISTINGS.get(key)) is not None:
+        _LISTINGS.move_to_end(key)
+        _include_population(view, kept.anonymised)
+        return kept
+    rows = _signatories(pledge_id)
+    anonymised = frozenset(r.id for r in rows if r.visibility is Visibility.anonymised)
+    _include_population(view, anonymised)
+    listed = []
+    for row in rows:
+        if row.visibility is Visibility.public:
+            listed.append((False, (view.text(row.name) or "").casefold(), row.id))
+        elif row.id in anonymised and row.id in view.protected:
+            described = view.describer.describe(view.protected[row.id])
+            listed.append((True, described.casefold(), row.id))
+    hidden = sum(r.visibility is Visibility.hidden for r in rows)
+    ids = tuple(id_ for *_order, id_ in sorted(listed))
+    listing = _Listing(ids, anonymised, hidden, len(rows))
+    if key is not None:
+        _LISTINGS[key] = listing
+        while len(_LISTINGS) > _KEEP_LISTINGS:
+            _LISTINGS.popitem(last=False)
+    return listing
 
 
 def public_signatories(
@@ -94,20 +162,22 @@ def public_signatories(
 ) -> PublicSignatories:
     """Who signed the pledge, one page at a time: public organisations by name, then
     anonymised ones by description only; hidden ones only counted. Every signatory counts
-    for the small-group rule; records are built for the page's rows only."""
-    organisations = _signatory_organisations(pledge_id)
-    view.include(organisations)
-    listed = [(name, o) for o in organisations if (name := view.name(o)) is not None]
-    listed.sort(key=lambda pair: (not view.is_named(pair[1]), pair[0].casefold()))
-    page = min(max(page, 1), last_page(len(listed), per_page))
-    rows = [view.organisation(o) for _name, o in listed[(page - 1) * per_page : page * per_page]]
-    hidden = sum(o.visibility is Visibility.hidden for o in organisations)
+    for the small-group rule; records are built for the page's rows only, and the sorted
+    listing is kept while nothing it depends on changes."""
+    listing = _listing(view, pledge_id)
+    page = min(max(page, 1), last_page(len(listing.ids), per_page))
+    shown = listing.ids[(page - 1) * per_page : page * per_page]
+    query = select(Organisation).where(Organisation.id.in_(shown))
+    loaded = {o.id: o for o in db.session.scalars(query)}
+    view.include(loaded.values())
+    records = [view.organisation(loaded[id_]) for id_ in shown if id_ in loaded]
+    records = [r for r in records if r is not None]
     return PublicSignatories(
-        named=tuple(r for r in rows if r.is_named),
-        described=tuple(r for r in rows if not r.is_named),
-        not_listed=view.count(hidden),
-        total=len(organisations),
-        page=Page(rows=rows, total=len(listed), page=page, per_page=per_page),
+        named=tuple(r for r in records if r.is_named),
+        described=tuple(r for r in records if not r.is_named),
+        not_listed=view.count(listing.hidden),
+        total=listing.total,
+        page=Page(rows=records, total=len(listing.ids), page=page, per_page=per_page),
     )
 
 
@@ -119,15 +189,24 @@ def _rows(view: View, counts: Counter, order) -> list[tuple]:
 def signatory_counts(view: View, pledge_id: int) -> dict:
     """The pledge's accepted signatories in total (exact), by stakeholder type and by region
     (each a count under a filter: "fewer than 3" for a small group)."""
-    organisations = _signatory_organisations(pledge_id)
+    groups = db.session.execute(
+        select(Organisation.stakeholder_type, Organisation.region, func.count())
+        .join(Signature)
+        .where(*_accepted(pledge_id))
+        .group_by(Organisation.stakeholder_type, Organisation.region)
+    ).all()
+    types, regions = Counter(), Counter()
+    for stakeholder_type, region, n in groups:
+        types[stakeholder_type] += n
+        regions[region] += n
 
     def order(value):
         return "~" if value is None else value.name
 
-    by_type = _rows(view, Counter(o.stakeholder_type for o in organisations), order)
-    by_region = _rows(view, Counter(o.region for o in organisations), order)
+    by_type = _rows(view, types, order)
+    by_region = _rows(view, regions, order)
     return {
-        "total": view.count(len(organisations), exact=True),
+        "total": view.count(sum(types.values()), exact=True),
         "by_stakeholder_type": by_type,
         "by_region": by_region,
         "coarsened": any(count.is_small for _value, count in by_type + by_region),

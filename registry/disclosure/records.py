@@ -95,6 +95,15 @@ class PublicUpdate:
 
 
 @dataclass(frozen=True)
+class PublicCommitmentLink:
+    """A commitment another one matches or supports (or is matched by), as the output names it."""
+
+    id: int
+    title: str
+    organisation: str
+
+
+@dataclass(frozen=True)
 class PublicCommitment:
     """A commitment with what its organisation and the audience allow."""
 
@@ -131,6 +140,8 @@ class PublicCommitment:
     pledge_slug: str = ""
     country_codes: tuple[str, ...] = ()  # ISO codes of `countries` (public organisations only)
     updated_at: datetime | None = None
+    matches: tuple[PublicCommitmentLink, ...] = ()  # the commitments this one matches
+    matched_by: tuple[PublicCommitmentLink, ...] = ()  # the commitments that match this one
 
     @property
     def latest_update(self) -> PublicUpdate | None:

@@ -35,6 +35,7 @@ PUBLIC_TABLES = (
     "signatures",
     "commitments",
     "commitment_partners",
+    "commitment_matches",
     "commitment_countries",
     "commitment_action_areas",
     "commitment_risks",

@@ -28,9 +28,15 @@ from registry.models import (
     Visibility,
 )
 
-from .identifiers import identifiers_digest, load_protected
+from .identifiers import ProtectedOrganisation, protected_now
 from .naming import Describer, PublicCount, in_text, min_group
-from .records import PublicCommitment, PublicOrganisation, PublicSignature, PublicUpdate
+from .records import (
+    PublicCommitment,
+    PublicCommitmentLink,
+    PublicOrganisation,
+    PublicSignature,
+    PublicUpdate,
+)
 from .redaction import Match, Redactor
 from .wording import FIELDS, WordingState, all_approvals, entity_type, wording_state
 
@@ -46,7 +52,14 @@ COMMITMENT_LOADS = (
     selectinload(Commitment.risks),
     selectinload(Commitment.target_populations),
     selectinload(Commitment.co_implementers),
+    selectinload(Commitment.listed_co_implementers),
     selectinload(Commitment.country_links),
+    selectinload(Commitment.matches)
+    .selectinload(Commitment.signature)
+    .options(selectinload(Signature.organisation), selectinload(Signature.pledge)),
+    selectinload(Commitment.matched_by)
+    .selectinload(Commitment.signature)
+    .options(selectinload(Signature.organisation), selectinload(Signature.pledge)),
 )
 
 
@@ -103,7 +116,7 @@ class View:
 
     @cached_property
     def _protected(self):
-        return load_protected()
+        return protected_now()
 
     @property
     def identifiers(self) -> list:
@@ -111,13 +124,20 @@ class View:
         return self._protected.identifiers
 
     @property
-    def protected(self) -> dict[int, Organisation]:
+    def protected(self) -> dict[int, ProtectedOrganisation]:
         """The non-public organisations by id."""
         return self._protected.organisations
 
-    @cached_property
+    @property
+    def state_key(self) -> tuple | None:
+        """The state of every table the view's names and identifiers come from, while the
+        view reads a kept load (`identifiers.protected_now`); None when it reads its own
+        session's changes. What is computed from the view's names may be kept under it."""
+        return self._protected.key
+
+    @property
     def _identifiers_digest(self) -> str:
-        return identifiers_digest(self.identifiers)
+        return self._protected.digest
 
     @cached_property
     def full_redactor(self) -> Redactor:
@@ -334,9 +354,23 @@ class View:
         return (), tuple(sorted(r.label for r in regions)), ()
 
     def _partners(self, commitment: Commitment) -> tuple[tuple[PublicOrganisation, ...], int]:
-        partners = [self.organisation(o) for o in commitment.co_implementers]
+        # A partner that declined its part is no co-implementer: neither listed nor counted.
+        partners = [self.organisation(o) for o in commitment.listed_co_implementers]
         listed = tuple(p for p in partners if p is not None)
         return listed, len(partners) - len(listed)
+
+    def _links(self, commitments) -> tuple[PublicCommitmentLink, ...]:
+        """Matching commitments as the output may show them: only those it would show
+        itself, titled by their public wording (else by number), their owner by display name."""
+        links = []
+        for other in commitments:
+            owner = other.signature.organisation
+            if not self._shows(other.signature) or (name := self.name(owner)) is None:
+                continue
+            texts = self.wording(other, owner)
+            title = (texts or {}).get("title") or gettext("Commitment #%(id)s", id=other.id)
+            links.append(PublicCommitmentLink(id=other.id, title=title, organisation=name))
+        return tuple(links)
 
     def commitment(self, commitment: Commitment, updates=()) -> PublicCommitment | None:
         """A commitment (with its `updates` the output shows); public outputs show only those
@@ -394,6 +428,8 @@ class View:
             pledge_slug=signature.pledge.slug,
             country_codes=codes,
             updated_at=commitment.updated_at,
+            matches=self._links(commitment.matches),
+            matched_by=self._links(commitment.matched_by),
         )
 
     def _shows(self, signature: Signature) -> bool:

@@ -1,15 +1,23 @@
 """SQLAlchemy models of the registry (DESIGN §2), re-exported from one place."""
 
 from .accounts import ApiToken, PendingRegistration, SavedFilter, User
+from .amendments import CommitmentAmendment, CommitmentPartner, PartnerInvitation, PartnerNote
 from .base import Audited, InvalidTransition, utcnow
 from .disclosure import PublicWordingApproval
 from .engagements import EngagementRecord
 from .enums import *  # noqa: F403 - the enums are part of the model's public names
 from .enums import __all__ as _enum_names
-from .history import StatusChange
+from .history import CommitmentRevision, StatusChange
 from .organisations import Contact, JoinRequest, Organisation, PossibleDuplicate
 from .pledges import DEFAULT_CLOSED_MESSAGE, Invitation, KeyOutcome, Pledge, SubmissionWindow
-from .signatures import Commitment, CommitmentCountry, ProgressUpdate, Signature
+from .signatures import (
+    Commitment,
+    CommitmentCountry,
+    ProgressUpdate,
+    Signature,
+    commitment_matches,
+    commitment_partners,
+)
 from .system import (
     AuditEvent,
     ImportRun,
@@ -27,7 +35,10 @@ __all__ = [
     "AuditEvent",
     "Audited",
     "Commitment",
+    "CommitmentAmendment",
     "CommitmentCountry",
+    "CommitmentPartner",
+    "CommitmentRevision",
     "Contact",
     "EngagementRecord",
     "ImportRun",
@@ -36,6 +47,8 @@ __all__ = [
     "JoinRequest",
     "KeyOutcome",
     "Organisation",
+    "PartnerInvitation",
+    "PartnerNote",
     "OutboxMessage",
     "PendingRegistration",
     "Pledge",
@@ -52,6 +65,8 @@ __all__ = [
     "SummaryCount",
     "User",
     "VocabularyTerm",
+    "commitment_matches",
+    "commitment_partners",
     "utcnow",
     *_enum_names,
 ]

@@ -4,6 +4,7 @@ from registry.geo import Region
 from registry.i18n import N_, NP_, LabelledEnum
 
 __all__ = [
+    "AmendmentStatus",
     "Audience",
     "CommitmentStatus",
     "DuplicateStatus",
@@ -13,6 +14,7 @@ __all__ = [
     "ImportStatus",
     "JoinRequestStatus",
     "OutboxStatus",
+    "PartnerStatus",
     "Region",
     "ReportStatus",
     "ReportingStatus",
@@ -80,6 +82,23 @@ class SignatureStatus(LabelledEnum):
     rejected = N_("Rejected")
     changes_requested = N_("Changes requested")
     withdrawn = N_("Withdrawn")
+
+
+class AmendmentStatus(LabelledEnum):
+    """A proposed change to an accepted signature's commitments, reviewed like a signature."""
+
+    submitted = N_("Submitted")
+    accepted = N_("Accepted")
+    changes_requested = N_("Changes requested")
+    rejected = N_("Rejected")
+
+
+class PartnerStatus(LabelledEnum):
+    """A co-implementing organisation's answer to being named on a joint commitment."""
+
+    pending = N_("Waiting for the partner")
+    confirmed = N_("Confirmed by the partner")
+    declined = N_("Declined by the partner")
 
 
 class CommitmentStatus(LabelledEnum):

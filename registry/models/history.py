@@ -13,7 +13,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy import event, inspect
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from registry.extensions import db
 
@@ -88,3 +88,35 @@ def _record_status_changes(session, _flush_context):
         rows.append(status_row(type(obj), obj.id, before, after, at, "app", now))
     if rows:
         session.connection().execute(sa.insert(StatusChange.__table__), rows)
+
+
+class CommitmentRevision(TimestampMixin, db.Model):
+    """One accepted change to a published commitment, with who and when: an amendment the
+    organisation proposed and a coordinator accepted, or a coordinator's edit on the
+    organisation's behalf. `changes` holds {field: [before, after]} as shown to people."""
+
+    __tablename__ = "commitment_revisions"
+    __table_args__ = (sa.Index("ix_commitment_revisions_commitment", "commitment_id", "at"),)
+
+    commitment_id: Mapped[int] = mapped_column(sa.ForeignKey("commitments.id", ondelete="CASCADE"))
+    # "amendment" (proposed and accepted), "new" (a commitment added by an amendment),
+    # "on_behalf" (a coordinator's edit for the organisation).
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    amendment_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("commitment_amendments.id", ondelete="SET NULL")
+    )
+    proposed_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    accepted_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    on_behalf_of_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organisations.id", ondelete="SET NULL")
+    )
+    changes: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    proposed_by = relationship("User", foreign_keys=[proposed_by_id])
+    accepted_by = relationship("User", foreign_keys=[accepted_by_id])
+    on_behalf_of = relationship("Organisation")

@@ -26,6 +26,8 @@ class Organisation(Audited, TimestampMixin, db.Model):
     __table_args__ = (
         # Lists by name walk this index (the public pledge page's signatories, page by page).
         sa.Index("ix_organisations_lower_name_id", sa.text("lower(name)"), "id"),
+        # The public data's version reads the latest change (`registry.versions`).
+        sa.Index("ix_organisations_updated_at", "updated_at"),
     )
 
     name: Mapped[str] = mapped_column(sa.String(300))
@@ -206,6 +208,7 @@ class Contact(Audited, TimestampMixin, db.Model):
     """A person at an organisation: protected data, never public (DESIGN §4)."""
 
     __tablename__ = "contacts"
+    __table_args__ = (sa.Index("ix_contacts_updated_at", "updated_at"),)
 
     organisation_id: Mapped[int] = mapped_column(
         sa.ForeignKey("organisations.id", ondelete="CASCADE"), index=True

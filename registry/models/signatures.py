@@ -13,11 +13,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from registry.extensions import db
 
 from .base import Audited, InvalidTransition, TimestampMixin, UTCDateTime, enum_column, utcnow
-from .enums import CommitmentStatus, GeographicLevel, ReviewState, SignatureStatus
+from .enums import CommitmentStatus, GeographicLevel, PartnerStatus, ReviewState, SignatureStatus
 from .vocabulary import VocabularyTerm, term_link_table
 
 if TYPE_CHECKING:
     from .accounts import User
+    from .amendments import CommitmentPartner
     from .organisations import Organisation
     from .pledges import KeyOutcome, Pledge, SubmissionWindow
 
@@ -33,6 +34,31 @@ commitment_partners = sa.Table(
         primary_key=True,
         index=True,
     ),
+    # The co-implementer's answer (a joint commitment both sides see): a declined partner is
+    # never listed in public output.
+    sa.Column(
+        "status",
+        sa.Enum(PartnerStatus, native_enum=False, length=40, validate_strings=True),
+        nullable=False,
+        default=PartnerStatus.pending,
+        server_default=PartnerStatus.pending.name,
+    ),
+    sa.Column("responded_at", UTCDateTime, nullable=True),
+    sa.Column("responded_by_id", sa.ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+)
+#: A commitment naming the commitments it matches or supports (matching pledges).
+commitment_matches = sa.Table(
+    "commitment_matches",
+    db.metadata,
+    sa.Column(
+        "commitment_id", sa.ForeignKey("commitments.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column(
+        "matched_id",
+        sa.ForeignKey("commitments.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    ),
 )
 commitment_action_areas = term_link_table("commitment_action_areas", "commitments")
 commitment_risks = term_link_table("commitment_risks", "commitments")
@@ -45,6 +71,7 @@ class Signature(Audited, TimestampMixin, db.Model):
     __tablename__ = "signatures"
     __table_args__ = (
         sa.UniqueConstraint("pledge_id", "organisation_id", name="uq_signatures_pledge_org"),
+        sa.Index("ix_signatures_updated_at", "updated_at"),
     )
     # (from, to) pairs the state machine allows; any non-final state may also be withdrawn.
     TRANSITIONS = {
@@ -210,6 +237,32 @@ class Commitment(Audited, TimestampMixin, db.Model):
         secondary=commitment_target_populations
     )
     co_implementers: Mapped[list[Organisation]] = relationship(secondary=commitment_partners)
+    # Those the public may list: every co-implementer but one that declined its part.
+    listed_co_implementers: Mapped[list[Organisation]] = relationship(
+        secondary=commitment_partners,
+        secondaryjoin=lambda: sa.and_(
+            commitment_partners.c.organisation_id == _organisation_id(),
+            commitment_partners.c.status != PartnerStatus.declined,
+        ),
+        viewonly=True,
+    )
+    # Each co-implementer's answer (read only: `co_implementers` adds and removes them).
+    partner_parts: Mapped[list[CommitmentPartner]] = relationship(
+        "CommitmentPartner", viewonly=True
+    )
+    matches: Mapped[list[Commitment]] = relationship(
+        secondary=commitment_matches,
+        primaryjoin=lambda: Commitment.id == commitment_matches.c.commitment_id,
+        secondaryjoin=lambda: Commitment.id == commitment_matches.c.matched_id,
+        order_by=lambda: Commitment.id,
+    )
+    matched_by: Mapped[list[Commitment]] = relationship(
+        secondary=commitment_matches,
+        primaryjoin=lambda: Commitment.id == commitment_matches.c.matched_id,
+        secondaryjoin=lambda: Commitment.id == commitment_matches.c.commitment_id,
+        order_by=lambda: Commitment.id,
+        viewonly=True,
+    )
     country_links: Mapped[list[CommitmentCountry]] = relationship(
         cascade="all, delete-orphan", order_by=CommitmentCountry.country
     )
@@ -234,6 +287,12 @@ class Commitment(Audited, TimestampMixin, db.Model):
         return self.status_changed_at or self.pledged_at
 
 
+def _organisation_id():
+    from .organisations import Organisation
+
+    return Organisation.id
+
+
 class ProgressUpdate(Audited, TimestampMixin, db.Model):
     """A report on a commitment in one reporting window."""
 
@@ -246,6 +305,7 @@ class ProgressUpdate(Audited, TimestampMixin, db.Model):
         ),
         # The dashboard's latest highlights walk this index backwards and stop after a few.
         sa.Index("ix_progress_updates_reviewed_at_id", "reviewed_at", "id"),
+        sa.Index("ix_progress_updates_updated_at", "updated_at"),
     )
     TRANSITIONS = {
         (ReviewState.draft, ReviewState.submitted),

@@ -4,13 +4,14 @@ a duplicate registration into the one that is kept."""
 from __future__ import annotations
 
 from flask_babel import gettext
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from registry.audit import record
 from registry.errors import OperationError
 from registry.extensions import db
 from registry.models import (
     Commitment,
+    CommitmentRevision,
     Contact,
     DuplicateStatus,
     EngagementRecord,
@@ -18,6 +19,8 @@ from registry.models import (
     Invitation,
     JoinRequest,
     Organisation,
+    PartnerInvitation,
+    PartnerNote,
     Pledge,
     PossibleDuplicate,
     Signature,
@@ -200,9 +203,23 @@ def merge_organisations(
     duplicate_id, name = duplicate.id, duplicate.name
     _merge_possible_duplicates(kept, duplicate, by)
     _merge_signatures(kept, duplicate)
-    for model in (EngagementRecord, Contact, User, JoinRequest, Invitation):
+    moved = (
+        EngagementRecord,
+        Contact,
+        User,
+        JoinRequest,
+        Invitation,
+        PartnerNote,
+        PartnerInvitation,
+    )
+    for model in moved:
         for row in owned_by(model, duplicate):
             row.organisation = kept
+    db.session.execute(
+        update(CommitmentRevision)
+        .where(CommitmentRevision.on_behalf_of_id == duplicate.id)
+        .values(on_behalf_of_id=kept.id)
+    )
     _merge_links(kept, duplicate)
     db.session.flush()
     db.session.expire(duplicate)

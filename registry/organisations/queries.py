@@ -7,8 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import Select, exists, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
+from registry.disclosure import View
 from registry.extensions import db
 from registry.geo import is_country
 from registry.lists import (
@@ -23,6 +24,7 @@ from registry.lists import (
 )
 from registry.models import (
     Commitment,
+    CommitmentPartner,
     Contact,
     DuplicateStatus,
     EngagementRecord,
@@ -290,4 +292,61 @@ def returned_updates(organisation: Organisation) -> list[ProgressUpdate]:
             )
             .order_by(ProgressUpdate.reviewed_at.desc(), ProgressUpdate.id.desc())
         )
+    )
+
+
+def joint_commitments_of(organisation: Organisation) -> list[CommitmentPartner]:
+    """The joint commitments `organisation` is named on as co-implementer (of signatures
+    submitted or accepted), with its answer."""
+    return list(
+        db.session.scalars(
+            select(CommitmentPartner)
+            .join(Commitment, Commitment.id == CommitmentPartner.commitment_id)
+            .join(Commitment.signature)
+            .where(
+                CommitmentPartner.organisation_id == organisation.id,
+                Signature.status.in_([SignatureStatus.submitted, SignatureStatus.accepted]),
+            )
+            .options(
+                joinedload(CommitmentPartner.commitment)
+                .joinedload(Commitment.signature)
+                .joinedload(Signature.organisation),
+                joinedload(CommitmentPartner.commitment)
+                .joinedload(Commitment.signature)
+                .joinedload(Signature.pledge),
+            )
+            .order_by(Commitment.id)
+        )
+    )
+
+
+def joint_entries(organisation: Organisation) -> list[dict]:
+    """The joint commitments `organisation` is named on, each {part, commitment}: its answer,
+    and the commitment as the public view shows it to that organisation (the lead and every
+    other protected organisation named by the rules of public output, never more)."""
+    parts = joint_commitments_of(organisation)
+    view = View(viewer=organisation, preview=True)
+    commitments = [p.commitment for p in parts]
+    view.include(
+        [c.signature.organisation for c in commitments]
+        + [o for c in commitments for o in c.co_implementers],
+        [t for c in commitments for t in (c.title, c.description)],
+    )
+    entries = []
+    for part in parts:
+        record = view.commitment(part.commitment, ())
+        if record is not None:
+            entries.append({"part": part, "commitment": record})
+    return entries
+
+
+def joint_entry(part: CommitmentPartner) -> dict | None:
+    """One joint commitment as `joint_entries` gives it."""
+    return next(
+        (
+            e
+            for e in joint_entries(part.organisation)
+            if e["part"].commitment_id == part.commitment_id
+        ),
+        None,
     )

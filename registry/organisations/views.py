@@ -34,6 +34,7 @@ def mine():
         organisation=organisation,
         signatures=queries.signatures_of(organisation) if organisation else [],
         returned=queries.returned_updates(organisation) if organisation else [],
+        joint=queries.joint_entries(organisation) if organisation else [],
         withdraw_form=BaseForm(),
     )
 

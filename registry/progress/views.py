@@ -13,6 +13,7 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from registry.disclosure import View
 from registry.errors import OperationError, Refused
 from registry.extensions import db
 from registry.forms import ApproveWordingForm, commit_or_conflict
@@ -33,6 +34,7 @@ from registry.progress.forms import (
     ReviewUpdateForm,
     VerifyUpdateForm,
 )
+from registry.signatures import queries as signature_queries
 from registry.templating import window_words
 
 bp = Blueprint("progress", __name__)
@@ -134,6 +136,9 @@ def _edit_page(pledge, organisation, window, row, form, warnings=()):
         form=form,
         can_write=can_write(window, organisation) and _editable(row),
         closed=closed,
+        # A joint commitment: the co-implementers' own notes, for the consolidated report.
+        partner_notes=signature_queries.partner_notes(row.commitment),
+        partner_name=lambda o: View(viewer=organisation).name(o) or _("An organisation"),
     )
 
 

@@ -113,15 +113,18 @@ PANELS = (
 
 
 def _panel(slug: str, name: str, title: str, facets) -> dict:
+    """A chart and its data table. A group of fewer organisations than the small-group
+    threshold reads "fewer than 3" in the table and has no bar (a bar's length is a count)."""
     rows = [
         {
             "label": f.label,
-            "count": f.count,
+            "count": f.shown,
+            "small": f.is_small,
             "link": url_for("directory.commitments", pledge=slug, **{name: f.value}),
         }
         for f in facets
     ]
-    data = {row["label"]: row["count"] for row in rows}
+    data = {row["label"]: row["count"].value for row in rows if not row["small"]}
     links = {row["label"]: row["link"] for row in rows}
     return {
         "id": name,

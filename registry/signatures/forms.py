@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     DateField,
+    EmailField,
     FloatField,
     HiddenField,
     RadioField,
@@ -18,6 +19,7 @@ from wtforms import (
 )
 from wtforms.validators import (
     DataRequired,
+    Email,
     Length,
     Optional,
     ValidationError,
@@ -34,7 +36,8 @@ from registry.forms import (
     finite_number,
 )
 from registry.geo import country_choices, is_country
-from registry.models import GeographicLevel, SignatureStatus
+from registry.lists import MAX_ID
+from registry.models import AmendmentStatus, GeographicLevel, PartnerStatus, SignatureStatus
 
 
 class OrganisationProfileForm(DisclosureCheckMixin, OrganisationFieldsMixin, BaseForm):
@@ -157,7 +160,24 @@ class CommitmentForm(DisclosureCheckMixin, VersionedForm):
         choices=[],
         description=_l("For a joint commitment: the other registered organisations involved."),
     )
+    matches = StringField(
+        _l("Matching commitments"),
+        validators=[Optional(), Length(max=300)],
+        description=_l(
+            "The numbers of published commitments this one matches or supports, separated "
+            "by commas, e.g. 12, 40. Find them with the search below the form."
+        ),
+    )
     submit = SubmitField(_l("Save commitment"))
+
+    def validate_matches(self, field) -> None:
+        """Commitment numbers only (whether they are published is the operation's check)."""
+        try:
+            match_ids(field.data)
+        except ValueError:
+            raise ValidationError(
+                _l("Give the numbers of the commitments, separated by commas.")
+            ) from None
 
     def set_choices(self, pledge, terms: dict, organisations: list[tuple[int, str]]) -> None:
         """Fill the choices from the pledge, the vocabularies and (id, name) of the
@@ -194,7 +214,25 @@ class CommitmentForm(DisclosureCheckMixin, VersionedForm):
         self.countries.data = list(commitment.countries)
         self.languages.data = ", ".join(commitment.languages or [])
         self.co_implementers.data = [o.id for o in commitment.co_implementers]
+        self.matches.data = ", ".join(str(c.id) for c in commitment.matches)
         self.version.data = str(commitment.version)
+
+    def load_proposal(self, data: dict) -> None:
+        """Fill the form from a proposal's values (`commitment_data` keys, on GET)."""
+        self.title.data, self.description.data = data["title"], data["description"]
+        self.key_outcome.data = data["key_outcome_id"] or 0
+        self.action_areas.data = list(data["action_area_ids"])
+        self.risks.data = list(data["risk_ids"])
+        self.target_populations.data = list(data["target_population_ids"])
+        level = data["geographic_level"]
+        self.geographic_level.data = level.name if level else ""
+        self.countries.data = list(data["countries"])
+        self.languages.data = ", ".join(data["languages"])
+        self.start_date.data, self.target_date.data = data["start_date"], data["target_date"]
+        for name in ("indicator_text", "indicator_unit", "indicator_baseline", "indicator_target"):
+            getattr(self, name).data = data[name]
+        self.co_implementers.data = list(data["co_implementer_ids"])
+        self.matches.data = ", ".join(str(i) for i in data["match_ids"])
 
     def commitment_data(self) -> dict:
         """The fields as `save_commitment` arguments."""
@@ -215,7 +253,109 @@ class CommitmentForm(DisclosureCheckMixin, VersionedForm):
             "target_population_ids": self.target_populations.data or [],
             "countries": [c.upper() for c in self.countries.data or []],
             "co_implementer_ids": self.co_implementers.data or [],
+            "match_ids": match_ids(self.matches.data),
         }
+
+
+def match_ids(text: str | None) -> list[int]:
+    """Commitment numbers from "12, #40 41" (ValueError on anything else)."""
+    parts = (text or "").replace(",", " ").replace(";", " ").split()
+    ids = [int(part.removeprefix("#")) for part in parts]
+    if any(not 0 < i <= MAX_ID for i in ids):
+        raise ValueError("not a commitment number")
+    return list(dict.fromkeys(ids))
+
+
+class AmendmentForm(CommitmentForm):
+    """An accepted signatory proposes a change to a published commitment, or a new one. It
+    carries the commitment's version and the open proposal's ("new": none) as read."""
+
+    proposal_version = HiddenField()
+    submit = SubmitField(_l("Send the proposal for review"))
+
+
+class OnBehalfForm(CommitmentForm):
+    """A coordinator changes a published commitment on its organisation's behalf."""
+
+    submit = SubmitField(_l("Save on the organisation's behalf"))
+
+
+class AmendmentDecisionForm(BaseForm):
+    """Coordinator: accept a proposed amendment, request changes to it, or reject it."""
+
+    decision = RadioField(
+        _l("Decision"),
+        choices=[
+            (AmendmentStatus.accepted.name, _l("Accept: the change is published")),
+            (AmendmentStatus.changes_requested.name, _l("Request changes")),
+            (AmendmentStatus.rejected.name, _l("Reject: the published version stays")),
+        ],
+        validators=[DataRequired(message=_l("Choose a decision."))],
+    )
+    comment = TextAreaField(
+        _l("Comment to the organisation"),
+        validators=[Length(max=5000)],
+        description=_l("Required when you request changes or reject."),
+    )
+    version = HiddenField()
+    submit = SubmitField(_l("Record the decision"))
+
+    def validate_comment(self, field) -> None:
+        """Requesting changes needs a comment; rejecting needs a reason."""
+        if (field.data or "").strip() or self.decision.data == AmendmentStatus.accepted.name:
+            return
+        raise ValidationError(_l("Say what the organisation should change, or why not."))
+
+    @property
+    def status(self) -> AmendmentStatus:
+        """The chosen decision as an amendment status."""
+        return AmendmentStatus[self.decision.data]
+
+
+class PartnerAnswerForm(BaseForm):
+    """A co-implementing organisation confirms or declines its part in a joint commitment."""
+
+    answer = RadioField(
+        _l("Your part in this joint commitment"),
+        choices=[
+            (PartnerStatus.confirmed.name, _l("We confirm our part")),
+            (PartnerStatus.declined.name, _l("We are not part of it")),
+        ],
+        validators=[DataRequired(message=_l("Choose confirm or decline."))],
+    )
+    submit_answer = SubmitField(_l("Send the answer"))
+
+    @property
+    def status(self) -> PartnerStatus:
+        """The answer as a partner status."""
+        return PartnerStatus[self.answer.data]
+
+
+class PartnerNoteForm(BaseForm):
+    """A co-implementing organisation's own progress note on a joint commitment."""
+
+    text = TextAreaField(
+        _l("Your progress note"),
+        validators=[DataRequired(message=_l("Write the note.")), Length(max=5000)],
+        description=_l(
+            "For the lead organisation and the coordinators; the lead's progress report stays "
+            "the consolidated one. Not published."
+        ),
+    )
+    submit_note = SubmitField(_l("Add the note"))
+
+
+class PartnerInvitationForm(BaseForm):
+    """The lead invites a co-implementer that is not registered yet, by e-mail."""
+
+    organisation_name = StringField(
+        _l("Organisation name"), validators=[DataRequired(), Length(max=300)]
+    )
+    email = EmailField(
+        _l("E-mail address of a person there"),
+        validators=[DataRequired(), Email(message=_l("Enter an e-mail address.")), Length(max=320)],
+    )
+    submit_invitation = SubmitField(_l("Invite"))
 
 
 class SubmitSignatureForm(BaseForm):

@@ -9,13 +9,20 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from registry.disclosure import View
+from registry.disclosure.directory import CommitmentQuery, public_commitments
 from registry.extensions import db
 from registry.models import (
+    AmendmentStatus,
     AuditEvent,
     Commitment,
+    CommitmentAmendment,
+    CommitmentPartner,
+    CommitmentRevision,
     GeographicLevel,
     KeyOutcome,
     Organisation,
+    PartnerInvitation,
+    PartnerNote,
     Pledge,
     Signature,
     SignatureStatus,
@@ -359,3 +366,194 @@ def _display(key: str, value, names: dict) -> str | None:
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
     return str(value)
+
+
+# -- amendments after acceptance ------------------------------------------------------------
+
+AMENDMENT_LABELS = FIELD_LABELS | {
+    "action_area_ids": _l("Action areas"),
+    "risk_ids": _l("Risks addressed"),
+    "target_population_ids": _l("Target populations"),
+    "countries": _l("Countries"),
+    "co_implementer_ids": _l("Co-implementing organisations"),
+    "match_ids": _l("Matching commitments"),
+}
+
+
+def open_amendment(commitment: Commitment) -> CommitmentAmendment | None:
+    """The proposal waiting on a published commitment (submitted or changes requested)."""
+    return db.session.scalar(
+        select(CommitmentAmendment).where(CommitmentAmendment.open_key == commitment.id)
+    )
+
+
+def amendments_of(signature: Signature) -> list[CommitmentAmendment]:
+    """Every proposal made on the signature, newest first."""
+    return list(
+        db.session.scalars(
+            select(CommitmentAmendment)
+            .where(CommitmentAmendment.signature_id == signature.id)
+            .order_by(CommitmentAmendment.id.desc())
+        )
+    )
+
+
+def amendment_queue() -> list[CommitmentAmendment]:
+    """Proposals waiting for a decision, oldest first."""
+    return list(
+        db.session.scalars(
+            select(CommitmentAmendment)
+            .where(CommitmentAmendment.status == AmendmentStatus.submitted)
+            .options(
+                joinedload(CommitmentAmendment.signature).joinedload(Signature.organisation),
+                joinedload(CommitmentAmendment.signature).joinedload(Signature.pledge),
+                joinedload(CommitmentAmendment.commitment),
+                joinedload(CommitmentAmendment.proposed_by),
+            )
+            .order_by(CommitmentAmendment.proposed_at, CommitmentAmendment.id)
+        )
+    )
+
+
+def get_amendment(amendment_id: int) -> CommitmentAmendment | None:
+    """One proposal (the caller checks who may see it)."""
+    return db.session.get(CommitmentAmendment, amendment_id)
+
+
+def revisions_of(commitment: Commitment) -> list[CommitmentRevision]:
+    """Every accepted change of the commitment, newest first."""
+    return list(
+        db.session.scalars(
+            select(CommitmentRevision)
+            .where(CommitmentRevision.commitment_id == commitment.id)
+            .options(
+                joinedload(CommitmentRevision.proposed_by),
+                joinedload(CommitmentRevision.accepted_by),
+                joinedload(CommitmentRevision.on_behalf_of),
+            )
+            .order_by(CommitmentRevision.at.desc(), CommitmentRevision.id.desc())
+        )
+    )
+
+
+def readable_changes(changes: dict, name_of) -> list[dict]:
+    """Rows {label, old, new} of a diff ({field: [before, after]}) as people read it;
+    `name_of(organisation)` names co-implementers as the reader may see them."""
+    term_ids = {
+        i
+        for name in ("action_area_ids", "risk_ids", "target_population_ids")
+        for pair in [changes.get(name) or [[], []]]
+        for side in pair
+        for i in side or []
+    }
+    org_ids = {i for side in changes.get("co_implementer_ids") or [[], []] for i in side or []}
+    terms = {
+        t.id: t.label
+        for t in (
+            db.session.scalars(select(VocabularyTerm).where(VocabularyTerm.id.in_(term_ids)))
+            if term_ids
+            else []
+        )
+    }
+    orgs = {
+        o.id: name_of(o)
+        for o in (
+            db.session.scalars(select(Organisation).where(Organisation.id.in_(org_ids)))
+            if org_ids
+            else []
+        )
+    }
+    outcome_ids = {i for i in changes.get("key_outcome_id") or [] if i}
+    outcomes = {
+        o.id: o.title
+        for o in (
+            db.session.scalars(select(KeyOutcome).where(KeyOutcome.id.in_(outcome_ids)))
+            if outcome_ids
+            else []
+        )
+    }
+
+    def show(name, value):
+        if value in (None, "", []):
+            return None
+        if name in ("action_area_ids", "risk_ids", "target_population_ids"):
+            return ", ".join(terms.get(i, "?") for i in value)
+        if name == "co_implementer_ids":
+            return ", ".join(orgs.get(i) or "?" for i in value)
+        if name == "match_ids":
+            return ", ".join(f"#{i}" for i in value)
+        if name == "key_outcome_id":
+            return outcomes.get(value, "?")
+        if name == "geographic_level":
+            return GeographicLevel[value].label
+        if isinstance(value, list):
+            return ", ".join(str(v) for v in value)
+        return str(value)
+
+    return [
+        {"label": AMENDMENT_LABELS.get(name, name), "old": show(name, old), "new": show(name, new)}
+        for name, (old, new) in changes.items()
+    ]
+
+
+def match_candidates(view: View, q: str | None, exclude_id: int | None = None) -> list:
+    """Published commitments whose public text holds `q` (through the public view), to pick
+    matching commitments by number; at most 20."""
+    if not (q or "").strip():
+        return []
+    page = public_commitments(view, CommitmentQuery(q=q.strip()[:200]), 1, 20)
+    return [r for r in page.rows if r.id != exclude_id]
+
+
+# -- joint commitments ----------------------------------------------------------------------
+
+
+def partner_link(commitment_id: int, organisation_id: int) -> CommitmentPartner | None:
+    """The organisation's part in a joint commitment, if it is named on it."""
+    return db.session.get(CommitmentPartner, (commitment_id, organisation_id))
+
+
+def partners_of(commitment: Commitment) -> list[CommitmentPartner]:
+    """Each co-implementer of the commitment with its answer."""
+    return list(
+        db.session.scalars(
+            select(CommitmentPartner)
+            .where(CommitmentPartner.commitment_id == commitment.id)
+            .options(joinedload(CommitmentPartner.organisation))
+            .order_by(CommitmentPartner.organisation_id)
+        )
+    )
+
+
+def partner_notes(commitment: Commitment, organisation_id: int | None = None) -> list[PartnerNote]:
+    """The co-implementers' notes on the commitment (of one organisation, when given)."""
+    statement = select(PartnerNote).where(PartnerNote.commitment_id == commitment.id)
+    if organisation_id is not None:
+        statement = statement.where(PartnerNote.organisation_id == organisation_id)
+    return list(
+        db.session.scalars(
+            statement.options(
+                joinedload(PartnerNote.organisation), joinedload(PartnerNote.author)
+            ).order_by(PartnerNote.id)
+        )
+    )
+
+
+def partner_invitations(commitment: Commitment) -> list[PartnerInvitation]:
+    """The lead's invitations of unregistered co-implementers to the commitment."""
+    return list(
+        db.session.scalars(
+            select(PartnerInvitation)
+            .where(PartnerInvitation.commitment_id == commitment.id)
+            .order_by(PartnerInvitation.id)
+        )
+    )
+
+
+def partner_candidates(lead_id: int) -> list[Organisation]:
+    """Every organisation but the lead, by name (a coordinator names any co-implementer)."""
+    return list(
+        db.session.scalars(
+            select(Organisation).where(Organisation.id != lead_id).order_by(Organisation.name)
+        )
+    )

@@ -4,7 +4,7 @@ wording, and the public preview of a signature."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -12,10 +12,17 @@ from registry.disclosure import View
 from registry.disclosure.review import wording_reviews, wording_version
 from registry.errors import OperationError
 from registry.extensions import db
-from registry.forms import ApproveWordingForm
-from registry.policies import STAFF, get_signature_or_404, role_required
+from registry.forms import ApproveWordingForm, commit_or_conflict
+from registry.policies import (
+    STAFF,
+    get_amendment_or_404,
+    get_commitment_or_404,
+    get_signature_or_404,
+    role_required,
+)
+from registry.seed import vocabulary_terms
 from registry.signatures import operations, queries
-from registry.signatures.forms import DecisionForm
+from registry.signatures.forms import AmendmentDecisionForm, DecisionForm, OnBehalfForm
 
 bp = Blueprint("review", __name__, url_prefix="/coordinate/review")
 
@@ -118,3 +125,95 @@ def preview(signature_id: int):
     signature = _get_signature_or_404(signature_id)
     shown = queries.signature_preview(View(preview=True), signature)
     return render_template("signatures/preview.html", **shown)
+
+
+# -- amendments after acceptance ------------------------------------------------------------
+
+
+@bp.get("/amendments")
+@role_required(*STAFF)
+def amendment_queue():
+    """Proposed amendments of accepted signatures waiting for a decision, oldest first."""
+    return render_template(
+        "signatures/review/amendments.html", amendments=queries.amendment_queue()
+    )
+
+
+def _amendment_page(amendment, form: AmendmentDecisionForm, code: int = 200):
+    commitment = amendment.commitment
+    before = operations.published_values(commitment) if commitment else {}
+    diff = operations.changed_values(before, amendment.proposed)
+    if not form.is_submitted():
+        form.version.data = str(amendment.version)
+    return render_template(
+        "signatures/review/amendment.html",
+        amendment=amendment,
+        commitment=commitment,
+        rows=queries.readable_changes(diff, lambda o: o.name),
+        stale=commitment is not None and commitment.version != amendment.base_version,
+        form=form,
+    ), code
+
+
+@bp.get("/amendments/<int:amendment_id>")
+@role_required(*STAFF)
+def amendment(amendment_id: int):
+    """A proposal beside the published version it would change, and the decision."""
+    return _amendment_page(get_amendment_or_404(amendment_id), AmendmentDecisionForm())
+
+
+@bp.post("/amendments/<int:amendment_id>/decide")
+@role_required(*STAFF)
+def decide_amendment(amendment_id: int):
+    """Accept (the change is published and recorded in the commitment's history), request
+    changes or reject; refused over a newer change to the proposal or the commitment."""
+    amendment = get_amendment_or_404(amendment_id)
+    form = AmendmentDecisionForm()
+    if form.validate_on_submit():
+        try:
+            operations.decide_amendment(
+                amendment, form.status, current_user, form.comment.data, form.version.data
+            )
+        except OperationError as exc:
+            db.session.rollback()
+            form.add_error(exc)
+        else:
+            if commit_or_conflict(form, operations.stale_proposal()):
+                flash(_("Proposal: %(status)s.", status=amendment.status.label), "success")
+                return redirect(url_for("review.amendment_queue"))
+        return _amendment_page(get_amendment_or_404(amendment_id), form, 409)
+    return _amendment_page(amendment, form, 400)
+
+
+@bp.route("/commitments/<int:commitment_id>/edit", methods=["GET", "POST"])
+@role_required(*STAFF)
+def edit_on_behalf(commitment_id: int):
+    """Change a published commitment on its organisation's behalf (recorded as such)."""
+    commitment = get_commitment_or_404(commitment_id)
+    signature = commitment.signature
+    if signature.status.name != "accepted":
+        abort(404)
+    form = OnBehalfForm()
+    partners = [(o.id, o.name) for o in queries.partner_candidates(signature.organisation_id)]
+    form.set_choices(signature.pledge, vocabulary_terms(), partners)
+    if form.validate_on_submit():
+        try:
+            operations.edit_on_behalf(
+                commitment, form.commitment_data(), current_user, form.version.data
+            )
+        except OperationError as exc:
+            db.session.rollback()
+            form.add_error(exc)
+        else:
+            if commit_or_conflict(form, operations.stale_proposal()):
+                flash(_("Saved on the organisation's behalf."), "success")
+                return redirect(url_for("commitments.detail", commitment_id=commitment.id))
+    elif not form.is_submitted():
+        form.load(commitment)
+    return render_template(
+        "signatures/review/edit_on_behalf.html",
+        commitment=commitment,
+        form=form,
+        match_q=request.args.get("match_q", ""),
+        candidates=queries.match_candidates(View(), request.args.get("match_q"), commitment.id),
+    ), 400 if form.errors else 200

@@ -190,6 +190,13 @@ def _commitment_form(pledge, org, commitment=None) -> CommitmentForm:
     return form
 
 
+def _match_search(commitment) -> dict:
+    """The search for published commitments to name as matching ones (`match_q`)."""
+    q = request.args.get("match_q", "")
+    exclude = commitment.id if commitment else None
+    return {"match_q": q, "candidates": queries.match_candidates(View(), q, exclude)}
+
+
 @bp.route("/commitments/new", methods=["GET", "POST"])
 @stakeholder_only
 def new_commitment(slug: str):
@@ -200,14 +207,27 @@ def new_commitment(slug: str):
     if form.validate_on_submit():
         _writable(pledge, org, signature)
         if not (warnings := form.disclosure_warnings(org)):
-            operations.save_commitment(signature, form.commitment_data(), token=form.token.data)
-            db.session.commit()
-            flash(_("Commitment saved."), "success")
-            return redirect(url_for("signing.commitments", slug=slug))
+            try:
+                operations.save_commitment(signature, form.commitment_data(), token=form.token.data)
+            except OperationError as exc:
+                db.session.rollback()
+                form.add_error(exc)
+            else:
+                db.session.commit()
+                flash(_("Commitment saved."), "success")
+                return redirect(url_for("signing.commitments", slug=slug))
     if not form.is_submitted():
         form.token.data = secrets.token_hex(16)
     return _render(
-        "commitment", pledge, org, signature, form=form, commitment=None, warnings=warnings, step=3
+        "commitment",
+        pledge,
+        org,
+        signature,
+        form=form,
+        commitment=None,
+        warnings=warnings,
+        step=3,
+        **_match_search(None),
     )
 
 
@@ -224,10 +244,15 @@ def edit_commitment(slug: str, commitment_id: int):
         if form.is_stale(commitment):
             form.form_errors.append(CONFLICT())
         elif not (warnings := form.disclosure_warnings(org)):
-            operations.save_commitment(signature, form.commitment_data(), commitment)
-            if commit_or_conflict(form, CONFLICT()):
-                flash(_("Commitment saved."), "success")
-                return redirect(url_for("signing.commitments", slug=slug))
+            try:
+                operations.save_commitment(signature, form.commitment_data(), commitment)
+            except OperationError as exc:
+                db.session.rollback()
+                form.add_error(exc)
+            else:
+                if commit_or_conflict(form, CONFLICT()):
+                    flash(_("Commitment saved."), "success")
+                    return redirect(url_for("signing.commitments", slug=slug))
     elif not form.is_submitted():
         form.load(commitment)
     form.version.data = str(commitment.version)
@@ -240,6 +265,7 @@ def edit_commitment(slug: str, commitment_id: int):
         commitment=commitment,
         warnings=warnings,
         step=3,
+        **_match_search(commitment),
     )
 
 

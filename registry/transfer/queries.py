@@ -125,7 +125,15 @@ def _day(moment):
 COMMITMENT_COLUMNS = [
     *IMPORT_COLUMNS["commitments"],
     *("id", "organisation", "stakeholder_type", "region", "progress_percent", "updated_at"),
+    # Joint commitments and matching pledges (not imported: an import names neither).
+    *("co_implementers", "matches", "matched_by"),
 ]
+
+
+def _partner_text(commitment) -> list[str]:
+    """Each co-implementer with its answer, e.g. "Kenya Peace Network (confirmed)"."""
+    answers = {part.organisation_id: part.status.name for part in commitment.partner_parts}
+    return [f"{o.name} ({answers.get(o.id, 'pending')})" for o in commitment.co_implementers]
 
 
 def _commitment_getters(numbers: dict[int, int]) -> Getters:
@@ -159,6 +167,9 @@ def _commitment_getters(numbers: dict[int, int]) -> Getters:
         "id": lambda c: c.id,
         "progress_percent": lambda c: c.progress_percent,
         "updated_at": lambda c: c.updated_at,
+        "co_implementers": _partner_text,
+        "matches": lambda c: [m.id for m in c.matches],
+        "matched_by": lambda c: [m.id for m in c.matched_by],
     }
 
 
@@ -173,6 +184,10 @@ def _commitments(args, _contacts: bool) -> Export:
         selectinload(Commitment.action_areas),
         selectinload(Commitment.target_populations),
         selectinload(Commitment.country_links),
+        selectinload(Commitment.co_implementers),
+        selectinload(Commitment.partner_parts),
+        selectinload(Commitment.matches),
+        selectinload(Commitment.matched_by),
     )
     statement = statement.order_by(
         column.asc() if ascending else column.desc(),

@@ -134,3 +134,33 @@ def test_only_coordinators_have_tokens_and_only_their_own(client, db, staff, mak
     client.post("/account/logout")
     login_as(make_user(role=Role.stakeholder))
     assert client.get("/coordinate/api-tokens").status_code == 403
+
+
+def test_another_site_may_call_with_a_token_after_a_preflight(app, client, db, staff, hidden_name):
+    """A browser on another site asks first (`OPTIONS`) whether it may send `Authorization`;
+    the answer allows it, and the call itself is readable there. No cookie is involved: a
+    fresh client, signed in nowhere, makes both requests."""
+    secret = _create(client, internal=True)
+    browser = app.test_client()
+    origin = {"Origin": "https://tracker.partner.example"}
+    preflight = browser.options(
+        "/api/v1/commitments",
+        headers=origin
+        | {
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "authorization, if-none-match",
+        },
+    )
+    assert preflight.status_code == 200
+    assert preflight.headers["Access-Control-Allow-Origin"] == "*"
+    allowed = {
+        h.strip().lower() for h in preflight.headers["Access-Control-Allow-Headers"].split(",")
+    }
+    assert {"authorization", "if-none-match"} <= allowed
+    assert "GET" in preflight.headers["Access-Control-Allow-Methods"]
+    assert "POST" not in preflight.headers["Access-Control-Allow-Methods"]
+    call = browser.get(
+        "/api/v1/commitments", headers=origin | {"Authorization": f"Bearer {secret}"}
+    )
+    assert call.status_code == 200 and call.headers["Access-Control-Allow-Origin"] == "*"
+    assert hidden_name.name in call.text  # the internal scope names it

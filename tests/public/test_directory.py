@@ -124,7 +124,8 @@ def _count(page: str) -> int:
     return int(re.search(r"(\d+) commitments?\b", page).group(1))
 
 
-def test_facets_count_what_the_filtered_list_shows(client, directory):
+def test_facets_count_what_the_filtered_list_shows(app, client, directory, monkeypatch):
+    monkeypatch.setitem(app.config, "DISCLOSURE_MIN_GROUP", 1)  # every count exact
     page = client.get("/commitments").get_data(as_text=True)
     assert _count(page) == 4
     facets = re.findall(r'href="(/commitments\?[^"]+)">([^<]+)</a> \((\d+)\)', page)
@@ -137,6 +138,27 @@ def test_facets_count_what_the_filtered_list_shows(client, directory):
     for url, label, count in facets:
         filtered = client.get(url.replace("&amp;", "&")).get_data(as_text=True)
         assert _count(filtered) == int(count), (label, url)
+
+
+def test_a_facet_or_chart_of_fewer_than_three_organisations_is_not_counted_exactly(
+    client, directory, pledge
+):
+    """DESIGN §4: a public count under a filter below the threshold prints "fewer than 3".
+    Three organisations in all: every facet value is held by one or two of them."""
+    page = client.get("/commitments").get_data(as_text=True)
+    assert _count(page) == 4  # the whole list's total is exact
+    facets = re.findall(r'href="/commitments\?[^"]+">([^<]+)</a> \(([^)]+)\)', page)
+    counts = dict(facets)
+    assert counts[pledge.title] == counts["Europe"] == "4"  # all three organisations: exact
+    assert counts["In progress"] == "fewer than 3"  # two organisations
+    assert counts["Media outlet or journalist"] == counts["Planning"] == "fewer than 3"
+    dashboard = client.get(f"/pledges/{pledge.slug}/progress").get_data(as_text=True)
+    cells = re.findall(r'<td class="text-end"><a href="[^"]+">([^<]+)</a>', dashboard)
+    assert "fewer than 3" in cells and "4" in cells, cells
+    assert "Groups of fewer than 3 organisations are not counted exactly" in dashboard
+    # Only exact counts have a bar: a bar's length would give a small group's count away.
+    exact = [c for c in cells if c != "fewer than 3"]
+    assert dashboard.count('class="rect reactive tooltip-trigger"') == len(exact)
 
 
 def test_a_filtered_view_has_its_own_url_and_search(client, directory):
@@ -178,7 +200,10 @@ def test_an_unchanged_page_answers_304(client, directory):
     assert client.get("/signatories").headers["ETag"] != first.headers["ETag"]
 
 
-def test_the_progress_dashboard_counts_what_the_directory_lists(client, db, directory, pledge):
+def test_the_progress_dashboard_counts_what_the_directory_lists(
+    app, client, db, directory, pledge, monkeypatch
+):
+    monkeypatch.setitem(app.config, "DISCLOSURE_MIN_GROUP", 1)  # every count exact
     desk = directory["Fact-checking desk"]
     with acting_as(label="test-setup"):
         newest = SubmissionWindow(

@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from itertools import islice
 
 from flask_babel import gettext
@@ -173,13 +174,19 @@ def _decode(obj: dict):
     if "$date" in obj:
         return date.fromisoformat(obj["$date"])
     if "$enum" in obj:
-        from registry import models
-
-        enum_cls = getattr(models, obj["$enum"])
-        if not (isinstance(enum_cls, type) and issubclass(enum_cls, enum.Enum)):
-            raise ValueError(f"{obj['$enum']} is not an enum")
-        return enum_cls[obj["name"]]
+        return _enum_class(obj["$enum"])[obj["name"]]
     return obj
+
+
+@lru_cache(maxsize=64)
+def _enum_class(name: str) -> type[enum.Enum]:
+    """The model enum called `name` (looked up once: a plan holds one per cell)."""
+    from registry import models
+
+    enum_cls = getattr(models, name)
+    if not (isinstance(enum_cls, type) and issubclass(enum_cls, enum.Enum)):
+        raise ValueError(f"{name} is not an enum")
+    return enum_cls
 
 
 def chunks(items: Iterable, size: int) -> Iterator[list]:
