@@ -41,6 +41,12 @@ ENVIRONMENT = {
     "LOG_LEVEL": "logging level; default INFO for the server, WARNING for commands",
     "INSTANCE_PATH": "folder for the secret key and SQLite database; default instance/",
     "DISCLOSURE_MIN_GROUP": "small-group threshold of public outputs; default 3",
+    "MAX_EVIDENCE_MB": "largest evidence file of a progress update, in MB; default 10",
+    "EVIDENCE_DIR": "folder of evidence files (outside the web root); default instance/evidence",
+    "EVIDENCE_S3_BUCKET": "S3-compatible bucket for evidence files instead; default none",
+    "EVIDENCE_S3_ENDPOINT_URL": "the S3-compatible store's address; default AWS S3",
+    "EVIDENCE_S3_REGION": "the bucket's region; default boto3's (AWS_DEFAULT_REGION)",
+    "EVIDENCE_S3_PREFIX": "key prefix of evidence objects in the bucket; default evidence/",
 }
 
 
@@ -109,6 +115,7 @@ def load(instance_path: str) -> dict:
     idle = timedelta(minutes=float(os.environ.get("SESSION_IDLE_MINUTES", "120")))
     staff_idle = timedelta(minutes=float(os.environ.get("SESSION_IDLE_MINUTES_STAFF", "30")))
     max_age = timedelta(hours=float(os.environ.get("SESSION_MAX_HOURS", "12")))
+    evidence_mb = _env_int("MAX_EVIDENCE_MB", 10, minimum=1)
     salt = (
         os.environ.get("SECURITY_PASSWORD_SALT")
         or hashlib.sha256(("salt:" + secret_key).encode()).hexdigest()
@@ -146,8 +153,16 @@ def load(instance_path: str) -> dict:
         "RATELIMIT_SWALLOW_ERRORS": True,
         # An import file may be 100 MB (100,000 rows); other forms are limited by Flask's
         # MAX_FORM_MEMORY_SIZE (500 kB of fields), and uploads are spooled to disk.
-        "MAX_CONTENT_LENGTH": 101 * 1024 * 1024,
+        "MAX_CONTENT_LENGTH": max(101, evidence_mb + 1) * 1024 * 1024,
         "IMPORT_MAX_BYTES": 100 * 1024 * 1024,
+        # Evidence files of progress updates (registry/evidence.py): a folder outside the web
+        # root, or an S3-compatible bucket when one is named.
+        "MAX_EVIDENCE_MB": evidence_mb,
+        "EVIDENCE_DIR": os.environ.get("EVIDENCE_DIR") or str(instance / "evidence"),
+        "EVIDENCE_S3_BUCKET": os.environ.get("EVIDENCE_S3_BUCKET") or None,
+        "EVIDENCE_S3_ENDPOINT_URL": os.environ.get("EVIDENCE_S3_ENDPOINT_URL") or None,
+        "EVIDENCE_S3_REGION": os.environ.get("EVIDENCE_S3_REGION") or None,
+        "EVIDENCE_S3_PREFIX": os.environ.get("EVIDENCE_S3_PREFIX", "evidence/"),
         "WTF_CSRF_TIME_LIMIT": None,
         # Server-side sessions (Flask-Session): the cookie holds only a random id; logging out
         # deletes the session on the server, so a copied cookie opens nothing afterwards.

@@ -5,17 +5,22 @@ Every view is marked: `@public` or `@role_required(...)`. The permission walk in
 these marks, so a view without one fails the suite. Object loaders answer 404 for another
 organisation's objects, so a stakeholder cannot even learn that they exist. A loader takes the
 eager-loading `options` of the page that asks (from its area's queries).
+
+A coordinator may be scoped to some pledges and regions (`Scope`): the loaders answer 404
+outside the scope, and every list query of a coordinator page applies `in_scope` (or
+`scope_criteria`), so the scope is enforced here and nowhere else.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from functools import wraps
 
-from flask import abort, flash, redirect, session, url_for
+from flask import abort, flash, has_request_context, redirect, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload, undefer
 
 from registry import mfa
@@ -26,12 +31,14 @@ from registry.models import (
     CommitmentAmendment,
     CommitmentPartner,
     EngagementRecord,
+    EvidenceFile,
     Invitation,
     JoinRequest,
     Organisation,
     OutboxMessage,
     Pledge,
     ProgressUpdate,
+    Region,
     ReportRun,
     Role,
     SavedFilter,
@@ -97,6 +104,94 @@ def can_act_for(organisation_id: int | None, user=None) -> bool:
     )
 
 
+@dataclass(frozen=True)
+class Scope:
+    """What a coordinator works on: a set of pledges (ids) and a set of UNHCR regions; an empty
+    set does not restrict. Admins, stakeholders (kept to their own organisation by the loaders)
+    and code outside a request (jobs, the CLI) are unscoped."""
+
+    pledge_ids: frozenset[int] = frozenset()
+    regions: frozenset[Region] = frozenset()
+
+    @property
+    def is_scoped(self) -> bool:
+        """True when the scope restricts anything."""
+        return bool(self.pledge_ids or self.regions)
+
+    def allows_pledge(self, pledge_id: int | None) -> bool:
+        """The pledge with `pledge_id` is in the scope."""
+        return not self.pledge_ids or pledge_id in self.pledge_ids
+
+    def allows_region(self, region: Region | None) -> bool:
+        """An organisation of `region` is in the scope (no region: only when unrestricted)."""
+        return not self.regions or region in self.regions
+
+    def allows_organisation(self, organisation: Organisation | None) -> bool:
+        """`organisation` is in the scope (by its region)."""
+        return self.allows_region(organisation.region if organisation is not None else None)
+
+    def allows_signature(self, signature: Signature) -> bool:
+        """`signature` (its pledge and its organisation's region) is in the scope."""
+        return self.allows_pledge(signature.pledge_id) and self.allows_organisation(
+            signature.organisation
+        )
+
+
+UNSCOPED = Scope()
+
+
+def scope_of(user) -> Scope:
+    """The scope `user` works in: a coordinator's own, everyone else unscoped."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return UNSCOPED
+    if user.role != Role.coordinator:
+        return UNSCOPED
+    names = user.scope_regions or ()
+    regions = frozenset(Region[name] for name in names if name in Region.__members__)
+    return Scope(frozenset(user.scope_pledge_ids or ()), regions)
+
+
+def current_scope() -> Scope:
+    """The scope of the signed-in user (unscoped outside a request)."""
+    return scope_of(current_user) if has_request_context() else UNSCOPED
+
+
+def scope_criteria(*, pledge_id=None, organisation_id=None, scope: Scope | None = None) -> list:
+    """The criteria that keep rows to the current user's scope, given the rows' pledge-id
+    column and organisation-id column (a half of the scope without its column is not
+    applied); none for unscoped users."""
+    scope = current_scope() if scope is None else scope
+    criteria = []
+    if pledge_id is not None and scope.pledge_ids:
+        criteria.append(pledge_id.in_(sorted(scope.pledge_ids)))
+    if organisation_id is not None and scope.regions:
+        regions = sorted(scope.regions, key=lambda r: r.name)
+        in_regions = select(Organisation.id).where(Organisation.region.in_(regions))
+        criteria.append(organisation_id.in_(in_regions))
+    return criteria
+
+
+def in_scope(
+    query: Select, *, pledge_id=None, organisation_id=None, scope: Scope | None = None
+) -> Select:
+    """`query` kept to the current user's scope: every list query of a coordinator page,
+    export, dashboard and report form passes its pledge-id and organisation-id columns here."""
+    criteria = scope_criteria(pledge_id=pledge_id, organisation_id=organisation_id, scope=scope)
+    return query.where(*criteria) if criteria else query
+
+
+def require_unscoped() -> None:
+    """404 for a scoped coordinator: the route acts on the whole registry (imports, API tokens)."""
+    if current_scope().is_scoped:
+        abort(404)
+
+
+def _in_scope_or_404(record, allowed: bool):
+    if record is None or not allowed:
+        abort(404)
+    return record
+
+
 def _load(model, object_id: int, options=()):
     """The row of `model` with `object_id` (with `options` applied), or None."""
     if not options:
@@ -110,6 +205,15 @@ def _staff_record_or_404(model, object_id: int, options=()):
     if record is None or not is_staff():
         abort(404)
     return record
+
+
+def get_possible_duplicate_or_404(duplicate) -> object:
+    """A possible duplicate (staff; both organisations in their scope), loaded by its area's
+    query, else 404."""
+    staff_only_or_404(duplicate)
+    scope = current_scope()
+    organisations = [o for o in (duplicate.organisation, duplicate.existing) if o is not None]
+    return _in_scope_or_404(duplicate, all(scope.allows_organisation(o) for o in organisations))
 
 
 def staff_only_or_404(record):
@@ -138,7 +242,7 @@ def get_organisation_or_404(organisation_id: int, options=()) -> Organisation:
     organisation = _load(Organisation, organisation_id, options)
     if organisation is None or not can_act_for(organisation.id):
         abort(404)
-    return organisation
+    return _in_scope_or_404(organisation, current_scope().allows_organisation(organisation))
 
 
 def get_signature_or_404(signature_id: int, for_edit: bool = False, options=()) -> Signature:
@@ -146,6 +250,7 @@ def get_signature_or_404(signature_id: int, for_edit: bool = False, options=()) 
     signature = _load(Signature, signature_id, options)
     if signature is None or not can_act_for(signature.organisation_id):
         abort(404)
+    _in_scope_or_404(signature, current_scope().allows_signature(signature))
     if for_edit and not (signature.is_editable or is_staff()):
         abort(403)
     return signature
@@ -161,15 +266,28 @@ def get_commitment_or_404(
         abort(404)
     if not can_act_for(commitment.signature.organisation_id):
         abort(404)
-    return commitment
+    return _in_scope_or_404(commitment, current_scope().allows_signature(commitment.signature))
+
+
+def get_evidence_file_or_404(file_id: int) -> EvidenceFile:
+    """An evidence file of a progress update the user may see: of their own organisation's
+    updates (staff: any within their scope), else 404 (another organisation learns nothing)."""
+    evidence = db.session.get(EvidenceFile, file_id)
+    if evidence is None:
+        abort(404)
+    signature = evidence.progress_update.commitment.signature
+    if not can_act_for(signature.organisation_id):
+        abort(404)
+    return _in_scope_or_404(evidence, current_scope().allows_signature(signature))
 
 
 def get_amendment_or_404(amendment_id: int) -> CommitmentAmendment:
-    """A proposed amendment of the user's organisation (any for staff), else 404."""
+    """A proposed amendment of the user's organisation (staff: any within their scope), else
+    404."""
     amendment = _load(CommitmentAmendment, amendment_id)
     if amendment is None or not can_act_for(amendment.signature.organisation_id):
         abort(404)
-    return amendment
+    return _in_scope_or_404(amendment, current_scope().allows_signature(amendment.signature))
 
 
 def get_partner_part_or_404(commitment_id: int) -> CommitmentPartner:
@@ -186,23 +304,29 @@ _JOINT_SHOWN = frozenset({SignatureStatus.submitted, SignatureStatus.accepted})
 
 
 def get_window_or_404(window_id: int) -> SubmissionWindow:
-    """A submission window (staff), else 404."""
-    return _staff_record_or_404(SubmissionWindow, window_id)
+    """A submission window (staff, of a pledge in their scope), else 404."""
+    window = _staff_record_or_404(SubmissionWindow, window_id)
+    return _in_scope_or_404(window, current_scope().allows_pledge(window.pledge_id))
 
 
 def get_update_or_404(update_id: int) -> ProgressUpdate:
-    """A progress update (staff), else 404."""
-    return _staff_record_or_404(ProgressUpdate, update_id)
+    """A progress update (staff, in their scope), else 404."""
+    update = _staff_record_or_404(ProgressUpdate, update_id)
+    return _in_scope_or_404(update, current_scope().allows_signature(update.commitment.signature))
 
 
 def get_engagement_or_404(record_id: int) -> EngagementRecord:
-    """An engagement record (staff only, never public), else 404."""
-    return _staff_record_or_404(EngagementRecord, record_id)
+    """An engagement record (staff only, never public; of an organisation of a region in their
+    scope), else 404."""
+    record = _staff_record_or_404(EngagementRecord, record_id)
+    return _in_scope_or_404(record, current_scope().allows_organisation(record.organisation))
 
 
 def get_join_request_or_404(request_id: int) -> JoinRequest:
-    """A request to join an organisation (staff), else 404."""
-    return _staff_record_or_404(JoinRequest, request_id)
+    """A request to join an organisation (staff, of a region in their scope), else 404."""
+    join_request = _staff_record_or_404(JoinRequest, request_id)
+    allowed = current_scope().allows_organisation(join_request.organisation)
+    return _in_scope_or_404(join_request, allowed)
 
 
 def get_user_or_404(user_id: int) -> User:
@@ -216,8 +340,31 @@ def get_outbox_message_or_404(message_id: int) -> OutboxMessage:
 
 
 def get_run_or_404(run_id: int, *, with_pdf: bool = False) -> ReportRun:
-    """A report run (staff), its PDF loaded only when asked for, else 404."""
-    return _staff_record_or_404(ReportRun, run_id, (undefer(ReportRun.pdf),) if with_pdf else ())
+    """A report run (staff; of parameters within their scope), its PDF loaded only when asked
+    for, else 404."""
+    run = _staff_record_or_404(ReportRun, run_id, (undefer(ReportRun.pdf),) if with_pdf else ())
+    return _in_scope_or_404(run, report_in_scope(run.kind, run.parameters or {}))
+
+
+def report_in_scope(kind: str, parameters: dict, scope: Scope | None = None) -> bool:
+    """A report of `kind` with `parameters` stays within the scope: a scoped coordinator's
+    reports name a pledge and a region of the scope (never "all"), an organisation of it."""
+    scope = current_scope() if scope is None else scope
+    if not scope.is_scoped:
+        return True
+    region = parameters.get("region")
+    region_ok = not scope.regions or (
+        region in Region.__members__ and Region[region] in scope.regions
+    )
+    if kind == "engagement":
+        return region_ok
+    slug = parameters.get("pledge")
+    pledge_id = db.session.scalar(select(Pledge.id).where(Pledge.slug == slug)) if slug else None
+    pledge_ok = not scope.pledge_ids or pledge_id in scope.pledge_ids
+    if kind == "signatory":
+        organisation = db.session.get(Organisation, parameters.get("organisation") or 0)
+        return pledge_ok and organisation is not None and scope.allows_organisation(organisation)
+    return pledge_ok and region_ok
 
 
 def get_saved_filter_or_404(filter_id: int, area: str) -> SavedFilter:

@@ -352,3 +352,12 @@ def free_port_for_tests() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+@pytest.fixture
+def evidence_dir(app, tmp_path, monkeypatch):
+    """Evidence files of this test in a folder of its own (registry/evidence.py)."""
+    monkeypatch.setitem(app.config, "EVIDENCE_DIR", str(tmp_path / "evidence"))
+    monkeypatch.delitem(app.extensions, "evidence_store", raising=False)
+    yield tmp_path / "evidence"
+    app.extensions.pop("evidence_store", None)

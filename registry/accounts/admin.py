@@ -6,11 +6,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from registry.accounts import operations, queries
-from registry.accounts.forms import UserActiveForm, UserRoleForm
+from registry.accounts.forms import CoordinatorScopeForm, UserActiveForm, UserRoleForm
 from registry.audit import record
 from registry.errors import OperationError
 from registry.extensions import db
-from registry.models import OutboxStatus, Role
+from registry.models import OutboxStatus, Region, Role
+from registry.pledges import queries as pledge_queries
 from registry.policies import get_outbox_message_or_404, get_user_or_404, role_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -23,6 +24,7 @@ def users():
     return render_template(
         "accounts/admin/users.html",
         users=queries.all_users(),
+        scopes=_scope_names(),
         role_form=UserRoleForm(),
         active_form=UserActiveForm(),
     )
@@ -47,6 +49,41 @@ def change_role(user_id: int):
     else:
         flash(_("Choose a role."), "danger")
     return redirect(url_for("admin.users"))
+
+
+def _scope_names() -> dict[int, list[str]]:
+    """Per coordinator with a scope, its pledges' titles and its regions' names."""
+    titles = {pledge.id: pledge.title for pledge in pledge_queries.all_pledges()}
+    return {
+        user.id: [titles[i] for i in user.scope_pledge_ids if i in titles]
+        + [Region[name].label for name in user.scope_regions if name in Region.__members__]
+        for user in queries.all_users()
+        if user.role is Role.coordinator and (user.scope_pledge_ids or user.scope_regions)
+    }
+
+
+@bp.route("/users/<int:user_id>/scope", methods=["GET", "POST"])
+@role_required(Role.admin)
+def scope(user_id: int):
+    """Limit a coordinator to some pledges and regions, chosen by name (audited)."""
+    user = get_user_or_404(user_id)
+    form = CoordinatorScopeForm()
+    form.set_choices(pledge_queries.all_pledges())
+    if form.validate_on_submit():
+        try:
+            operations.set_scope(user, form.pledges.data or [], form.regions.data or [])
+        except OperationError as exc:
+            db.session.rollback()
+            form.add_error(exc)
+        else:
+            db.session.commit()
+            flash(_("The scope of %(email)s is saved.", email=user.email), "success")
+            return redirect(url_for("admin.users"))
+    elif not form.is_submitted():
+        form.pledges.data = list(user.scope_pledge_ids or [])
+        form.regions.data = list(user.scope_regions or [])
+    status = 400 if form.errors else 200
+    return render_template("accounts/admin/scope.html", user=user, form=form), status
 
 
 @bp.post("/users/<int:user_id>/active")

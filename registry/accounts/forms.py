@@ -30,11 +30,12 @@ from registry import security_log
 from registry.forms import (
     BaseForm,
     EnumSelectField,
+    MultiCheckboxField,
     OrganisationFieldsMixin,
     database_id,
 )
 from registry.i18n import LANGUAGE_NAMES
-from registry.models import Role
+from registry.models import Region, Role
 from registry.passwords import MAX_LENGTH, MIN_LENGTH
 
 
@@ -87,6 +88,27 @@ class UserRoleForm(BaseForm):
 
     role = EnumSelectField(_l("Role"), enum=Role, validators=[DataRequired()])
     submit = SubmitField(_l("Change role"))
+
+
+class CoordinatorScopeForm(BaseForm):
+    """Admin: the pledges and regions a coordinator works on (none ticked: all of them)."""
+
+    pledges = MultiCheckboxField(
+        _l("Pledges"),
+        choices=[],
+        coerce=int,
+        description=_l("Tick none for every pledge."),
+    )
+    regions = MultiCheckboxField(
+        _l("Regions"),
+        choices=[(region.name, region.label) for region in Region],
+        description=_l("Tick none for every region."),
+    )
+    submit = SubmitField(_l("Save the scope"))
+
+    def set_choices(self, pledges) -> None:
+        """The pledges to choose from, by title."""
+        self.pledges.choices = [(pledge.id, pledge.title) for pledge in pledges]
 
 
 class UserActiveForm(BaseForm):

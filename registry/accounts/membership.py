@@ -12,7 +12,12 @@ from registry.extensions import db
 from registry.forms import BaseForm
 from registry.organisations import operations as organisation_operations
 from registry.organisations import queries as organisation_queries
-from registry.policies import STAFF, get_join_request_or_404, role_required, staff_only_or_404
+from registry.policies import (
+    STAFF,
+    get_join_request_or_404,
+    get_possible_duplicate_or_404,
+    role_required,
+)
 
 bp = Blueprint("membership", __name__)
 
@@ -49,7 +54,9 @@ def requests():
 @role_required(*STAFF)
 def keep(duplicate_id: int):
     """Keep a registration that matched a non-public organisation: they are different."""
-    duplicate = staff_only_or_404(organisation_queries.get_possible_duplicate(duplicate_id))
+    duplicate = get_possible_duplicate_or_404(
+        organisation_queries.get_possible_duplicate(duplicate_id)
+    )
     if BaseForm().validate_on_submit():
         try:
             organisation_operations.keep_possible_duplicate(duplicate, current_user)

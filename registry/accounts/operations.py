@@ -228,6 +228,17 @@ def change_role(user: User, role: Role, by: User | None = None) -> User:
     return user
 
 
+def set_scope(user: User, pledge_ids: list[int], regions: list[str]) -> User:
+    """Limit a coordinator to some pledges and regions (empty lists: unscoped); the change is
+    audited with the user (`User` is audited). Only coordinators have a scope."""
+    if user.role is not Role.coordinator:
+        raise OperationError(gettext("Only coordinators work within a scope; admins see all."))
+    user.scope_pledge_ids = sorted(set(pledge_ids))
+    user.scope_regions = sorted(set(regions))
+    db.session.flush()
+    return user
+
+
 def set_active(user: User, active: bool, by: User | None = None) -> User:
     """Deactivate (ending every session of the user) or reactivate a login."""
     if by is not None and by.id == user.id and not active:

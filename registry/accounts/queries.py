@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 from registry.extensions import db
 from registry.lists import ListFilters, Page, contains_text, enum_name, page_of, url_int, url_text
 from registry.models import JoinRequest, JoinRequestStatus, OutboxMessage, OutboxStatus, User
+from registry.policies import in_scope
 
 
 def all_users() -> list[User]:
@@ -26,8 +27,10 @@ def pending_join_requests() -> list[JoinRequest]:
     """Requests to join an organisation still waiting for a decision, oldest first."""
     return list(
         db.session.scalars(
-            select(JoinRequest)
-            .where(JoinRequest.status == JoinRequestStatus.pending)
+            in_scope(
+                select(JoinRequest).where(JoinRequest.status == JoinRequestStatus.pending),
+                organisation_id=JoinRequest.organisation_id,
+            )
             .options(selectinload(JoinRequest.user), selectinload(JoinRequest.organisation))
             .order_by(JoinRequest.created_at, JoinRequest.id)
         )

@@ -7,6 +7,7 @@ from sqlalchemy.orm import selectinload
 
 from registry.extensions import db
 from registry.models import ApiToken, Contact, User, utcnow
+from registry.policies import scope_of
 
 
 def tokens_of(user: User) -> list[ApiToken]:
@@ -26,13 +27,15 @@ def token_of(user: User, token_id: int) -> ApiToken | None:
 
 def usable_token(secret: str) -> ApiToken | None:
     """The token with this secret, if it works now (not revoked or expired, its owner active
-    staff); else None."""
+    staff and not a scoped coordinator: the API is not limited to a scope); else None."""
     token = db.session.scalar(
         select(ApiToken)
         .where(ApiToken.token_hash == ApiToken.hash_token(secret))
         .options(selectinload(ApiToken.user))
     )
-    return token if token is not None and token.is_usable(utcnow()) else None
+    if token is None or not token.is_usable(utcnow()) or scope_of(token.user).is_scoped:
+        return None
+    return token
 
 
 def contacts_of(organisation_ids: list[int]) -> dict[int, list[dict]]:

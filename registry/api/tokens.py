@@ -11,7 +11,7 @@ from registry.audit import acting_as
 from registry.errors import OperationError
 from registry.extensions import db
 from registry.models import utcnow
-from registry.policies import STAFF, role_required
+from registry.policies import STAFF, require_unscoped, role_required
 
 from . import operations, queries
 from .forms import RevokeForm, TokenForm
@@ -34,7 +34,9 @@ def _page(form: TokenForm, secret: str | None = None, status: int = 200):
 @bp.route("", methods=["GET", "POST"])
 @role_required(*STAFF)
 def index():
-    """The user's tokens and the form for a new one; a new token's secret is shown once."""
+    """The user's tokens and the form for a new one; a new token's secret is shown once (not
+    for a scoped coordinator: the API reads the whole registry)."""
+    require_unscoped()
     form = TokenForm()
     if not form.validate_on_submit():
         return _page(form, status=400 if form.is_submitted() else 200)

@@ -6,11 +6,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import false, or_, select
 
 from registry.extensions import db
 from registry.lists import ListFilters, Page, contains_text, page_of, url_int, url_text
-from registry.models import AuditEvent, User
+from registry.models import (
+    AuditEvent,
+    Commitment,
+    Contact,
+    EngagementRecord,
+    EvidenceFile,
+    Invitation,
+    JoinRequest,
+    Organisation,
+    Pledge,
+    ProgressUpdate,
+    Signature,
+    SubmissionWindow,
+    User,
+)
+from registry.policies import current_scope, in_scope
 
 AUDIT_PER_PAGE = 50
 
@@ -52,9 +67,46 @@ def _start_of(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
+def _scoped_ids() -> dict[str, object]:
+    """Per entity type, a select of the ids of its records within the current scope."""
+    by_signature = {"pledge_id": Signature.pledge_id, "organisation_id": Signature.organisation_id}
+    commitments = in_scope(select(Commitment.id).join(Commitment.signature), **by_signature)
+    updates = select(ProgressUpdate.id).where(ProgressUpdate.commitment_id.in_(commitments))
+    windows = in_scope(select(SubmissionWindow.id), pledge_id=SubmissionWindow.pledge_id)
+    return {
+        "Organisation": in_scope(select(Organisation.id), organisation_id=Organisation.id),
+        "Contact": in_scope(select(Contact.id), organisation_id=Contact.organisation_id),
+        "Signature": in_scope(select(Signature.id), **by_signature),
+        "Commitment": commitments,
+        "ProgressUpdate": updates,
+        "EvidenceFile": select(EvidenceFile.id).where(EvidenceFile.progress_update_id.in_(updates)),
+        "EngagementRecord": in_scope(
+            select(EngagementRecord.id), organisation_id=EngagementRecord.organisation_id
+        ),
+        "JoinRequest": in_scope(
+            select(JoinRequest.id), organisation_id=JoinRequest.organisation_id
+        ),
+        "Pledge": in_scope(select(Pledge.id), pledge_id=Pledge.id),
+        "SubmissionWindow": windows,
+        "Invitation": select(Invitation.id).where(Invitation.window_id.in_(windows)),
+    }
+
+
+def _audit_in_scope(query):
+    """A scoped coordinator sees the events of the records within the scope (records of other
+    kinds, and deleted records, which can no longer be placed, are not shown)."""
+    if not current_scope().is_scoped:
+        return query
+    allowed = [
+        (AuditEvent.entity_type == kind) & AuditEvent.entity_id.in_(ids)
+        for kind, ids in _scoped_ids().items()
+    ]
+    return query.where(or_(false(), *allowed))
+
+
 def audit_select(filters: AuditFilters):
     """A select of the audit events the filters allow (dates are whole UTC days, inclusive)."""
-    query = select(AuditEvent).outerjoin(User, User.id == AuditEvent.actor_id)
+    query = _audit_in_scope(select(AuditEvent).outerjoin(User, User.id == AuditEvent.actor_id))
     if filters.actor:
         # The label is the e-mail at the time of the event; the user may have changed it since.
         query = query.where(contains_text(filters.actor, AuditEvent.actor_label, User.email))

@@ -50,6 +50,7 @@ from registry.models import (
     utcnow,
 )
 from registry.models.signatures import commitment_action_areas, commitment_risks
+from registry.policies import current_scope, in_scope
 
 SORTS = {
     "title": Commitment.title,
@@ -132,6 +133,9 @@ def commitment_select(filters: CommitmentFilters, today: date | None = None) -> 
         .join(Commitment.signature)
         .join(Signature.organisation)
         .join(Signature.pledge)
+    )
+    query = in_scope(
+        query, pledge_id=Signature.pledge_id, organisation_id=Signature.organisation_id
     )
     if filters.pledge:
         query = query.where(Pledge.slug == filters.pledge)
@@ -228,7 +232,7 @@ COUNTED_FILTERS = {"pledge", "status", "sort", "direction", "page", "per_page"}
 def counted_total(filters: CommitmentFilters) -> int | None:
     """The number of commitments matching filters of pledge and status only, from the summary
     counts (no COUNT over every commitment); None for other filters."""
-    if set(filters.to_args()) - COUNTED_FILTERS:
+    if set(filters.to_args()) - COUNTED_FILTERS or current_scope().is_scoped:
         return None
     pledge_ids = None
     if filters.pledge:
@@ -302,9 +306,12 @@ def tracker_pledges() -> list[Pledge]:
     """Every pledge with its key outcomes and windows (the tracker's filter choices)."""
     return list(
         db.session.scalars(
-            select(Pledge)
-            .options(selectinload(Pledge.key_outcomes), selectinload(Pledge.windows))
-            .order_by(Pledge.title)
+            in_scope(
+                select(Pledge)
+                .options(selectinload(Pledge.key_outcomes), selectinload(Pledge.windows))
+                .order_by(Pledge.title),
+                pledge_id=Pledge.id,
+            )
         )
     )
 
@@ -343,10 +350,15 @@ def load_commitments(ids: list[int]) -> list[Commitment]:
         return []
     return list(
         db.session.scalars(
-            select(Commitment)
-            .where(Commitment.id.in_(ids))
-            .options(selectinload(Commitment.signature).selectinload(Signature.organisation))
-            .order_by(Commitment.id)
+            in_scope(
+                select(Commitment)
+                .join(Commitment.signature)
+                .where(Commitment.id.in_(ids))
+                .options(selectinload(Commitment.signature).selectinload(Signature.organisation))
+                .order_by(Commitment.id),
+                pledge_id=Signature.pledge_id,
+                organisation_id=Signature.organisation_id,
+            )
         )
     )
 

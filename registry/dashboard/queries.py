@@ -41,6 +41,7 @@ from registry.models import (
     WindowKind,
     utcnow,
 )
+from registry.policies import current_scope, in_scope, scope_criteria
 
 # Engagements that are still going on: a converted target lives on as its partnership, and
 # closed targets and completed or ended partnerships are history.
@@ -59,6 +60,9 @@ def _accepted(pledge: Pledge | None) -> list:
     criteria = [Signature.status == SignatureStatus.accepted]
     if pledge is not None:
         criteria.append(Signature.pledge_id == pledge.id)
+    criteria += scope_criteria(
+        pledge_id=Signature.pledge_id, organisation_id=Signature.organisation_id
+    )
     return criteria
 
 
@@ -190,7 +194,10 @@ def _direct_key_outcome_rows(pledge: Pledge | None) -> list:
 
 def _progress_windows(pledge: Pledge | None) -> dict[int, list[SubmissionWindow]]:
     """Progress windows by pledge id (one statement)."""
-    query = select(SubmissionWindow).where(SubmissionWindow.kind == WindowKind.progress)
+    query = in_scope(
+        select(SubmissionWindow).where(SubmissionWindow.kind == WindowKind.progress),
+        pledge_id=SubmissionWindow.pledge_id,
+    )
     if pledge is not None:
         query = query.where(SubmissionWindow.pledge_id == pledge.id)
     windows: dict[int, list[SubmissionWindow]] = {}
@@ -321,9 +328,12 @@ def overdue_commitments(
 def engagements_by_kind() -> list[dict]:
     """Partnerships and advocacy targets: current ones (see CURRENT_STAGES) and all records."""
     counts = db.session.execute(
-        select(
-            EngagementRecord.kind, EngagementRecord.stage, func.count(EngagementRecord.id)
-        ).group_by(EngagementRecord.kind, EngagementRecord.stage)
+        in_scope(
+            select(
+                EngagementRecord.kind, EngagementRecord.stage, func.count(EngagementRecord.id)
+            ).group_by(EngagementRecord.kind, EngagementRecord.stage),
+            organisation_id=EngagementRecord.organisation_id,
+        )
     ).all()
     return [
         {
@@ -348,6 +358,7 @@ def conversions(now: datetime | None = None) -> dict:
     converted = (
         EngagementRecord.kind == EngagementKind.advocacy_target,
         EngagementRecord.converted_at.is_not(None),
+        *scope_criteria(organisation_id=EngagementRecord.organisation_id),
     )
     this_year = db.session.scalar(
         select(func.count(EngagementRecord.id)).where(
@@ -375,6 +386,9 @@ def dashboard_figures(
     """Every dashboard figure by name (what the dashboard page and the reports print), from
     the summary counts or (`direct`) from the records."""
     now = now or utcnow()
+    # The summary counts are of every region: a scoped coordinator's figures are counted from
+    # the records of the scope.
+    direct = direct or current_scope().is_scoped
     return {
         "signatories_by_stakeholder_type": signatories_by_stakeholder_type(pledge, direct),
         "signatories_by_region": signatories_by_region(pledge, direct),

@@ -41,7 +41,9 @@ made once per output (a page, a report, a batch of e-mails):
 An internal view gives the same records with everything named and shown (and how the public
 sees each organisation), for internal reports.
 
-Also: `pledges.py` — `public_pledges(view)`, `public_pledge(view, slug)`,
+Also: `evidence.py` — `public_evidence(view, update_ids)`, `public_file(view, file_id,
+commitment_id)`, `is_public_file(view, file)`: the evidence files a public output may offer;
+`pledges.py` — `public_pledges(view)`, `public_pledge(view, slug)`,
 `public_signatories(view, pledge_id)`, `signatory_counts(view, pledge_id)`; `forms.py` —
 `own_identifier_warnings(organisation, texts, profile=None)`, what a form warns about before a
 non-public organisation's text is saved; `review.py` — `wording_review(s)` and
@@ -54,6 +56,7 @@ removal of diacritics, whole words for short ones, inside URLs too).
 from __future__ import annotations
 
 from . import directory, identifiers, pledges
+from .evidence import PublicEvidence, is_public_file, public_evidence, public_file
 from .naming import PublicCount, min_group
 from .records import (
     PublicCommitment,
@@ -86,6 +89,7 @@ __all__ = [
     "PublicCommitment",
     "PublicCommitmentLink",
     "PublicCount",
+    "PublicEvidence",
     "PublicOrganisation",
     "PublicPledge",
     "PublicSignatories",
@@ -97,6 +101,9 @@ __all__ = [
     "approve_public_wording",
     "forget_kept",
     "has_text",
+    "is_public_file",
     "link_withheld",
     "min_group",
+    "public_evidence",
+    "public_file",
 ]

@@ -43,6 +43,7 @@ PUBLIC_TABLES = (
     "progress_updates",
     "vocabulary_terms",
     "public_wording_approvals",
+    "evidence_files",
 )
 
 

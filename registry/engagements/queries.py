@@ -24,6 +24,7 @@ from registry.models import (
     VocabularyTerm,
 )
 from registry.models.engagements import engagement_purpose_areas
+from registry.policies import in_scope
 
 PER_PAGE = 25
 
@@ -62,7 +63,10 @@ class EngagementFilters(ListFilters):
 
 def engagement_select(filters: EngagementFilters) -> Select:
     """A select of the engagement records the filters allow, joined to their organisation."""
-    query = select(EngagementRecord).join(EngagementRecord.organisation)
+    query = in_scope(
+        select(EngagementRecord).join(EngagementRecord.organisation),
+        organisation_id=EngagementRecord.organisation_id,
+    )
     if filters.kind:
         query = query.where(EngagementRecord.kind == EngagementKind[filters.kind])
     if filters.stage:

@@ -7,6 +7,7 @@ from .disclosure import PublicWordingApproval
 from .engagements import EngagementRecord
 from .enums import *  # noqa: F403 - the enums are part of the model's public names
 from .enums import __all__ as _enum_names
+from .evidence import EvidenceFile
 from .history import CommitmentRevision, StatusChange
 from .organisations import Contact, JoinRequest, Organisation, PossibleDuplicate
 from .pledges import DEFAULT_CLOSED_MESSAGE, Invitation, KeyOutcome, Pledge, SubmissionWindow
@@ -41,6 +42,7 @@ __all__ = [
     "CommitmentRevision",
     "Contact",
     "EngagementRecord",
+    "EvidenceFile",
     "ImportRun",
     "InvalidTransition",
     "Invitation",

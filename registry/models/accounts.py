@@ -66,6 +66,10 @@ class User(Audited, TimestampMixin, UserMixin, db.Model):
     # Single-use recovery codes, encrypted with a key derived from SECRET_KEY.
     # Flask-Security removes a used code in place, so the list tracks its own changes.
     mf_recovery_codes: Mapped[list[str] | None] = mapped_column(MutableList.as_mutable(sa.JSON))
+    # A coordinator's scope (registry/policies.py): the pledges (ids) and UNHCR regions (names)
+    # they work on; both empty means unscoped. Admins are always unscoped.
+    scope_pledge_ids: Mapped[list[int]] = mapped_column(sa.JSON, default=list)
+    scope_regions: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="users")
 

@@ -44,6 +44,7 @@ from registry.models import (
     Visibility,
 )
 from registry.models.signatures import commitment_partners
+from registry.policies import in_scope
 from registry.text import normalise_name, site_key
 
 PER_PAGE = 25
@@ -92,7 +93,7 @@ def _accepted_signature(slug: str | None = None):
 
 def organisation_select(filters: OrganisationFilters) -> Select:
     """A select of the organisations the filters allow."""
-    query = select(Organisation)
+    query = in_scope(select(Organisation), organisation_id=Organisation.id)
     if filters.stakeholder_type:
         query = query.where(
             Organisation.stakeholder_type == StakeholderType[filters.stakeholder_type]
@@ -141,10 +142,13 @@ def signatures_of(organisation: Organisation) -> list[Signature]:
     """Every signature of an organisation, newest first, with its pledge."""
     return list(
         db.session.scalars(
-            select(Signature)
-            .where(Signature.organisation_id == organisation.id)
-            .options(selectinload(Signature.pledge), selectinload(Signature.commitments))
-            .order_by(Signature.created_at.desc(), Signature.id.desc())
+            in_scope(
+                select(Signature)
+                .where(Signature.organisation_id == organisation.id)
+                .options(selectinload(Signature.pledge), selectinload(Signature.commitments))
+                .order_by(Signature.created_at.desc(), Signature.id.desc()),
+                pledge_id=Signature.pledge_id,
+            )
         )
     )
 
@@ -188,8 +192,11 @@ def organisation_choices(with_acronym: bool = True) -> list[tuple[int, str]]:
     """(id, name) of every organisation by name, for staff selects; the name is followed by
     the acronym unless `with_acronym` is false."""
     rows = db.session.execute(
-        select(Organisation.id, Organisation.name, Organisation.acronym).order_by(
-            Organisation.name, Organisation.id
+        in_scope(
+            select(Organisation.id, Organisation.name, Organisation.acronym).order_by(
+                Organisation.name, Organisation.id
+            ),
+            organisation_id=Organisation.id,
         )
     )
     return [
@@ -253,8 +260,12 @@ def pending_possible_duplicates() -> list[PossibleDuplicate]:
     or keep them, oldest first."""
     return list(
         db.session.scalars(
-            select(PossibleDuplicate)
-            .where(PossibleDuplicate.status == DuplicateStatus.pending)
+            in_scope(
+                select(PossibleDuplicate).where(
+                    PossibleDuplicate.status == DuplicateStatus.pending
+                ),
+                organisation_id=PossibleDuplicate.existing_id,
+            )
             .options(
                 selectinload(PossibleDuplicate.organisation).selectinload(Organisation.users),
                 selectinload(PossibleDuplicate.existing),
@@ -271,7 +282,8 @@ def get_possible_duplicate(duplicate_id: int) -> PossibleDuplicate | None:
 
 def pledge_choices() -> list[tuple[str, str]]:
     """(slug, title) of every pledge by title (the directory's "signatory of" filter)."""
-    return list(db.session.execute(select(Pledge.slug, Pledge.title).order_by(Pledge.title)))
+    statement = in_scope(select(Pledge.slug, Pledge.title), pledge_id=Pledge.id)
+    return list(db.session.execute(statement.order_by(Pledge.title)))
 
 
 def returned_updates(organisation: Organisation) -> list[ProgressUpdate]:

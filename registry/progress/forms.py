@@ -3,9 +3,26 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, FloatField, IntegerField, SelectField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    FloatField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    AnyOf,
+    DataRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
+from registry.evidence import EvidenceRefused, check_upload
 from registry.forms import (
     BaseForm,
     DisclosureCheckMixin,
@@ -51,8 +68,18 @@ class ProgressUpdateForm(DisclosureCheckMixin, VersionedForm):
         validators=[Optional(), Length(max=5000)],
         description=_l("One web address per line (http:// or https://), up to 10."),
     )
+    evidence_file = FileField(
+        _l("Evidence file"),
+        description=_l(
+            "Optional: a PDF, an image (PNG, JPEG, WebP), a Word, Excel, PowerPoint or "
+            "OpenDocument file, or a CSV table, up to the size limit. Coordinators see it; the "
+            "public only if a coordinator publishes it."
+        ),
+    )
     confirm_fulfilled = BooleanField(_l("Yes, the commitment is fulfilled below 100 %"))
     save_draft = SubmitField(_l("Save draft"))
+    #: The evidence file that passed the checks (set by validation), else None.
+    checked_evidence = None
     submit_update = SubmitField(_l("Submit for verification"))
 
     def validate_evidence_links(self, field) -> None:
@@ -62,6 +89,19 @@ class ProgressUpdateForm(DisclosureCheckMixin, VersionedForm):
             raise ValidationError(_l("Give at most 10 links."))
         for link in links:
             http_url_text(link)
+
+    def validate_evidence_file(self, field) -> None:
+        """Read the upload and check its size and real type (its content, never its name);
+        the browser cannot keep a chosen file, so the message says to choose it again."""
+        upload = field.data
+        if upload is None or not getattr(upload, "filename", None):
+            return
+        try:
+            self.checked_evidence = check_upload(upload.stream, upload.filename)
+        except EvidenceRefused as exc:
+            raise ValidationError(
+                _l("%(reason)s Nothing was saved; choose the file again.", reason=str(exc))
+            ) from None
 
     def validate_confirm_fulfilled(self, field) -> None:
         """Ask, never silently fix: fulfilled with a percentage below 100 needs a confirmation."""
@@ -137,3 +177,9 @@ class RemindForm(BaseForm):
 
     window = SelectField(_l("Progress window"), coerce=int, validators=[DataRequired()])
     submit = SubmitField(_l("Send reminders"))
+
+
+class EvidencePublicForm(BaseForm):
+    """A coordinator publishes an evidence file, or takes it back (a button that says which)."""
+
+    public = HiddenField(validators=[AnyOf(["0", "1"])])

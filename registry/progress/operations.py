@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, datetime
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import func as sa_func
 from sqlalchemy import select
 
+from registry import evidence
 from registry.audit import record
 from registry.disclosure import View, approve_public_wording
 from registry.errors import OperationError
@@ -15,6 +18,7 @@ from registry.extensions import db
 from registry.mail import queue_template, queue_to_users
 from registry.models import (
     Commitment,
+    EvidenceFile,
     InvalidTransition,
     Invitation,
     Organisation,
@@ -88,6 +92,55 @@ def save_progress_update(
             raise OperationError(gettext("This update cannot be submitted now.")) from exc
     db.session.flush()
     return update
+
+
+MAX_EVIDENCE_FILES = 10
+
+
+def attach_evidence(update: ProgressUpdate, checked, by: User) -> EvidenceFile:
+    """Keep an evidence file (`registry.evidence.CheckedFile`) with a progress update: its bytes
+    are stored now and deleted again if the transaction rolls back."""
+    if not update.is_editable:
+        raise OperationError(gettext("This update is verified and can no longer be changed."))
+    count = db.session.scalar(
+        select(sa_func.count(EvidenceFile.id)).where(EvidenceFile.progress_update_id == update.id)
+    )
+    if (count or 0) >= MAX_EVIDENCE_FILES:
+        raise OperationError(
+            gettext("An update keeps at most %(num)d files.", num=MAX_EVIDENCE_FILES),
+            field="evidence_file",
+        )
+    key = evidence.stage(db.session, checked.data, checked.content_type)
+    kept = EvidenceFile(
+        progress_update=update,
+        filename=checked.filename,
+        content_type=checked.content_type,
+        size=checked.size,
+        sha256=hashlib.sha256(checked.data).hexdigest(),
+        storage_key=key,
+        uploaded_by_id=by.id if by is not None else None,
+    )
+    db.session.add(kept)
+    db.session.flush()
+    return kept
+
+
+def remove_evidence(evidence_file: EvidenceFile) -> None:
+    """Remove an evidence file from an update its reporter can still change (its bytes go when
+    the transaction commits)."""
+    if not evidence_file.progress_update.is_editable:
+        raise OperationError(gettext("This update is verified and can no longer be changed."))
+    evidence.delete_after_commit(db.session, evidence_file.storage_key)
+    db.session.delete(evidence_file)
+    db.session.flush()
+
+
+def set_evidence_public(evidence_file: EvidenceFile, public: bool) -> EvidenceFile:
+    """A coordinator's decision that an evidence file may be published (the public view still
+    withholds it for an organisation that is not public)."""
+    evidence_file.is_public = public
+    db.session.flush()
+    return evidence_file
 
 
 def spend_invitation_when_reported(

@@ -17,6 +17,7 @@ from registry.lists import ListFilters, Page, contains_text, page_of, url_int, u
 from registry.models import (
     Commitment,
     CommitmentStatus,
+    EvidenceFile,
     Organisation,
     Pledge,
     ProgressUpdate,
@@ -27,6 +28,7 @@ from registry.models import (
     WindowKind,
     utcnow,
 )
+from registry.policies import current_scope, in_scope, scope_criteria
 
 #: Commitments that are still expected to report.
 ACTIVE = (CommitmentStatus.planning, CommitmentStatus.in_progress)
@@ -55,13 +57,14 @@ def progress_windows(pledge: Pledge) -> list[SubmissionWindow]:
 def open_progress_windows() -> list[SubmissionWindow]:
     """Every progress window open now, by pledge title, with its pledge."""
     now = utcnow()
-    windows = db.session.scalars(
+    statement = (
         select(SubmissionWindow)
         .join(SubmissionWindow.pledge)
         .where(SubmissionWindow.kind == WindowKind.progress)
         .options(selectinload(SubmissionWindow.pledge))
         .order_by(Pledge.title, SubmissionWindow.id)
     )
+    windows = db.session.scalars(in_scope(statement, pledge_id=SubmissionWindow.pledge_id))
     return [window for window in windows if window.is_open(now)]
 
 
@@ -112,6 +115,9 @@ def verification_page(filters: VerificationFilters, per_page: int = QUEUE_PAGE_S
             selectinload(ProgressUpdate.window).selectinload(SubmissionWindow.pledge),
         )
     )
+    statement = in_scope(
+        statement, pledge_id=Signature.pledge_id, organisation_id=Signature.organisation_id
+    )
     if filters.pledge:
         statement = statement.join(Signature.pledge).where(Pledge.slug == filters.pledge)
     if filters.window:
@@ -131,9 +137,15 @@ def verification_page(filters: VerificationFilters, per_page: int = QUEUE_PAGE_S
 
 def verification_counts() -> dict[str, int]:
     """How many updates are in each review state the queue shows (for its tabs)."""
+    statement = (
+        select(ProgressUpdate.review_state, sa.func.count(ProgressUpdate.id))
+        .join(ProgressUpdate.commitment)
+        .join(Commitment.signature)
+        .group_by(ProgressUpdate.review_state)
+    )
     rows = db.session.execute(
-        select(ProgressUpdate.review_state, sa.func.count(ProgressUpdate.id)).group_by(
-            ProgressUpdate.review_state
+        in_scope(
+            statement, pledge_id=Signature.pledge_id, organisation_id=Signature.organisation_id
         )
     )
     counts = {state.name: n for state, n in rows}
@@ -144,21 +156,29 @@ def queue_choices() -> dict[str, list[tuple]]:
     """The filter menus of the queue: pledges, progress windows and organisations that have
     progress updates, by name."""
     pledges = db.session.execute(
-        select(Pledge.slug, Pledge.title)
-        .where(Pledge.windows.any(SubmissionWindow.kind == WindowKind.progress))
-        .order_by(Pledge.title)
+        in_scope(
+            select(Pledge.slug, Pledge.title)
+            .where(Pledge.windows.any(SubmissionWindow.kind == WindowKind.progress))
+            .order_by(Pledge.title),
+            pledge_id=Pledge.id,
+        )
     ).all()
     windows = db.session.execute(
-        select(SubmissionWindow.id, Pledge.title, SubmissionWindow.label)
-        .join(SubmissionWindow.pledge)
-        .where(SubmissionWindow.kind == WindowKind.progress)
-        .order_by(Pledge.title, SubmissionWindow.opens_at.desc(), SubmissionWindow.id.desc())
+        in_scope(
+            select(SubmissionWindow.id, Pledge.title, SubmissionWindow.label)
+            .join(SubmissionWindow.pledge)
+            .where(SubmissionWindow.kind == WindowKind.progress)
+            .order_by(Pledge.title, SubmissionWindow.opens_at.desc(), SubmissionWindow.id.desc()),
+            pledge_id=SubmissionWindow.pledge_id,
+        )
     ).all()
-    reporting = (
+    reporting = in_scope(
         select(Signature.organisation_id)
         .join(Commitment, Commitment.signature_id == Signature.id)
         .join(ProgressUpdate, ProgressUpdate.commitment_id == Commitment.id)
-        .distinct()
+        .distinct(),
+        pledge_id=Signature.pledge_id,
+        organisation_id=Signature.organisation_id,
     )
     organisations = db.session.execute(
         select(Organisation.id, Organisation.name)
@@ -184,8 +204,13 @@ def update_wording(updates: list[ProgressUpdate]) -> dict:
 
 
 def _tracked(pledge: Pledge):
-    """Criteria: commitments of the pledge's accepted signatures."""
-    return (Signature.pledge_id == pledge.id, Signature.status == SignatureStatus.accepted)
+    """Criteria: commitments of the pledge's accepted signatures (of the regions of a scoped
+    coordinator's scope)."""
+    return (
+        Signature.pledge_id == pledge.id,
+        Signature.status == SignatureStatus.accepted,
+        *scope_criteria(organisation_id=Signature.organisation_id),
+    )
 
 
 def reporting_rows(
@@ -234,7 +259,10 @@ def due_by_organisation(pledge: Pledge, window: SubmissionWindow) -> dict:
     due: dict[Organisation, list[Commitment]] = defaultdict(list)
     if not window.is_open(utcnow()):
         return due
+    scope = current_scope()
     for row in reporting_rows(pledge, window):
+        if not scope.allows_organisation(row.commitment.signature.organisation):
+            continue
         if row.status == "due" and row.commitment.status in ACTIVE:
             due[row.commitment.signature.organisation].append(row.commitment)
     return dict(due)
@@ -291,6 +319,8 @@ def rollup_by_key_outcome(
     The counts come from the summary counts (`registry.summary`), or with `direct` from two
     GROUP BY statements; the highlights from one statement. The dashboard and the GRF report of
     a large pledge call it."""
+    # The summary counts are of the whole pledge: a scoped coordinator's are counted directly.
+    direct = direct or current_scope().is_scoped
     mix, reported = (_direct_counts if direct else _summary_counts)(pledge, window)
     latest = _highlights_by_outcome(pledge, highlights)
     result = []
@@ -356,3 +386,17 @@ def _direct_counts(pledge: Pledge, window: SubmissionWindow | None):
             ).all()
         )
     return mix, reported
+
+
+def evidence_of(update_ids: list[int]) -> dict[int, list[EvidenceFile]]:
+    """Per progress update id, its evidence files in upload order (one statement)."""
+    found: dict[int, list[EvidenceFile]] = defaultdict(list)
+    if not update_ids:
+        return found
+    for kept in db.session.scalars(
+        select(EvidenceFile)
+        .where(EvidenceFile.progress_update_id.in_(update_ids))
+        .order_by(EvidenceFile.id)
+    ):
+        found[kept.progress_update_id].append(kept)
+    return found

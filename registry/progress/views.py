@@ -13,21 +13,25 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from registry import evidence
 from registry.disclosure import View
 from registry.errors import OperationError, Refused
 from registry.extensions import db
-from registry.forms import ApproveWordingForm, commit_or_conflict
+from registry.forms import ApproveWordingForm, BaseForm, commit_or_conflict
 from registry.models import ProgressUpdate, Role, WindowKind, utcnow
 from registry.policies import (
     STAFF,
     can_write,
+    get_evidence_file_or_404,
     get_pledge_or_404,
     get_update_or_404,
+    login_required,
     require_open_window,
     role_required,
 )
 from registry.progress import operations, queries
 from registry.progress.forms import (
+    EvidencePublicForm,
     ProgressUpdateForm,
     RemindForm,
     ReturnUpdateForm,
@@ -91,7 +95,7 @@ def _store(row, window, form: ProgressUpdateForm, submit: bool) -> bool:
     """Save one form's update, or put the refusal on the form (someone else's save since it
     was opened, or at this very moment)."""
     try:
-        operations.save_progress_update(
+        update = operations.save_progress_update(
             row.commitment,
             window,
             form.update_data(),
@@ -99,6 +103,9 @@ def _store(row, window, form: ProgressUpdateForm, submit: bool) -> bool:
             submit,
             seen_version=form.version.data,
         )
+        if form.checked_evidence is not None:
+            # Stored now; deleted again by the rollback if the save fails below.
+            operations.attach_evidence(update, form.checked_evidence, current_user)
     except OperationError as exc:
         db.session.rollback()
         form.add_error(exc)
@@ -139,6 +146,8 @@ def _edit_page(pledge, organisation, window, row, form, warnings=()):
         # A joint commitment: the co-implementers' own notes, for the consolidated report.
         partner_notes=signature_queries.partner_notes(row.commitment),
         partner_name=lambda o: View(viewer=organisation).name(o) or _("An organisation"),
+        files=queries.evidence_of([row.update.id]).get(row.update.id, []) if row.update else [],
+        max_mb=evidence.max_bytes() / 1024 / 1024,
     )
 
 
@@ -249,6 +258,8 @@ def queue():
         choices=queries.queue_choices(),
         return_form=ReturnUpdateForm(),
         remind_form=remind_form,
+        evidence=queries.evidence_of([u.id for u in page.rows]),
+        evidence_form=EvidencePublicForm(formdata=None),
     )
 
 
@@ -364,3 +375,49 @@ def remind():
     else:
         flash(_("Choose an open progress window."), "danger")
     return redirect(url_for("progress.queue"))
+
+
+@bp.get("/evidence/<int:file_id>")
+@login_required
+def evidence_file(file_id: int):
+    """Download an evidence file: its organisation's people and coordinators (within their
+    scope) only; anyone else gets 404."""
+    return evidence.download(get_evidence_file_or_404(file_id))
+
+
+@bp.post("/coordinate/progress/evidence/<int:file_id>/public")
+@role_required(*STAFF)
+def publish_evidence(file_id: int):
+    """Publish an evidence file with its verified update, or take it back (audited); the
+    public view never shows a non-public organisation's files."""
+    kept = get_evidence_file_or_404(file_id)
+    form = EvidencePublicForm()
+    if form.validate_on_submit():
+        operations.set_evidence_public(kept, form.public.data == "1")
+        db.session.commit()
+        if kept.is_public:
+            flash(_("“%(name)s” may be published.", name=kept.filename), "success")
+        else:
+            flash(_("“%(name)s” is no longer published.", name=kept.filename), "success")
+    return _back_to_queue()
+
+
+@bp.post("/report/<slug>/evidence/<int:file_id>/remove")
+@stakeholder_only
+def remove_evidence(slug: str, file_id: int):
+    """Remove one of the organisation's evidence files while its update can still change."""
+    pledge, organisation, _window = _context(slug)
+    kept = get_evidence_file_or_404(file_id)
+    commitment_id = kept.progress_update.commitment_id
+    if BaseForm().validate_on_submit():
+        require_open_window(pledge, WindowKind.progress, organisation)
+        try:
+            operations.remove_evidence(kept)
+        except OperationError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+        else:
+            name = kept.filename
+            db.session.commit()
+            flash(_("“%(name)s” is removed.", name=name), "success")
+    return redirect(url_for("progress.edit", slug=slug, commitment_id=commitment_id))

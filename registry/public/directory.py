@@ -12,8 +12,9 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from registry import evidence
 from registry.charts import bar_chart
-from registry.disclosure import View
+from registry.disclosure import View, public_evidence, public_file
 from registry.disclosure.directory import (
     PER_PAGE,
     CommitmentQuery,
@@ -96,10 +97,24 @@ def commitment(commitment_id: int):
     """A public commitment: what, who, where, its indicator and its verified progress."""
 
     def render(_version: str):
-        record = public_commitment(View(), commitment_id) or abort(404)
-        return render_template("directory/commitment.html", commitment=record)
+        view = View()
+        record = public_commitment(view, commitment_id) or abort(404)
+        files = public_evidence(view, [u.id for u in record.updates])
+        return render_template("directory/commitment.html", commitment=record, files=files)
 
     return _conditional(render)
+
+
+@bp.get("/commitments/<int:commitment_id>/evidence/<int:file_id>")
+@public
+def evidence_file(commitment_id: int, file_id: int):
+    """An evidence file a coordinator published with a verified update of a public
+    organisation (anything else: 404)."""
+    view = View()
+    if public_commitment(view, commitment_id) is None:
+        abort(404)
+    kept = public_file(view, file_id, commitment_id) or abort(404)
+    return evidence.download(kept, public=True)
 
 
 #: The dashboard's charts: (facet, title), each linked to the directory filtered to it.

@@ -20,21 +20,31 @@ from registry.models import (
     SubmissionWindow,
     WindowKind,
 )
+from registry.policies import current_scope, in_scope, report_in_scope
 
 
 def recent_runs(limit: int) -> list[ReportRun]:
-    """The `limit` latest report runs, newest first (their PDFs stay unloaded)."""
-    return list(db.session.scalars(select(ReportRun).order_by(ReportRun.id.desc()).limit(limit)))
+    """The `limit` latest report runs, newest first (their PDFs stay unloaded); for a scoped
+    coordinator, the latest of those within the scope (among the last few hundred)."""
+    if not current_scope().is_scoped:
+        statement = select(ReportRun).order_by(ReportRun.id.desc()).limit(limit)
+        return list(db.session.scalars(statement))
+    statement = select(ReportRun).order_by(ReportRun.id.desc()).limit(limit * 20)
+    runs = [r for r in db.session.scalars(statement) if report_in_scope(r.kind, r.parameters)]
+    return runs[:limit]
 
 
 def progress_windows() -> list[SubmissionWindow]:
     """Every progress window, newest first, with its pledge (the report form's window list)."""
     return list(
         db.session.scalars(
-            select(SubmissionWindow)
-            .options(joinedload(SubmissionWindow.pledge))
-            .where(SubmissionWindow.kind == WindowKind.progress)
-            .order_by(SubmissionWindow.id.desc())
+            in_scope(
+                select(SubmissionWindow)
+                .options(joinedload(SubmissionWindow.pledge))
+                .where(SubmissionWindow.kind == WindowKind.progress)
+                .order_by(SubmissionWindow.id.desc()),
+                pledge_id=SubmissionWindow.pledge_id,
+            )
         )
     )
 

@@ -12,7 +12,7 @@ from registry.extensions import db
 from registry.models import ReportStatus
 from registry.organisations import queries as organisation_queries
 from registry.pledges import queries as pledge_queries
-from registry.policies import STAFF, get_run_or_404, role_required
+from registry.policies import STAFF, get_run_or_404, report_in_scope, role_required
 from registry.reports import queries
 from registry.reports.common import ReportParameterError
 from registry.reports.forms import KINDS, ReportForm
@@ -21,6 +21,13 @@ from registry.reports.jobs import FINISHED, fail_lost_runs, request_report
 bp = Blueprint("reports", __name__, url_prefix="/coordinate/reports")
 
 RECENT = 20
+
+
+def OUTSIDE_SCOPE() -> str:  # noqa: N802 - a message constant translated when used
+    return _(
+        "Your work is limited to some pledges and regions: choose a pledge (and a region) "
+        "within them, and an organisation of those regions."
+    )
 
 
 def _form() -> ReportForm:
@@ -62,6 +69,8 @@ def create():
     form = _form()
     if not form.validate_on_submit():
         return _index_page(form, status=400)
+    if not report_in_scope(*form.parameters()):
+        return _index_page(form, OUTSIDE_SCOPE(), status=400)
     try:
         run = request_report(*form.parameters(), current_user)
     except ReportParameterError as exc:

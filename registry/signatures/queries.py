@@ -29,6 +29,7 @@ from registry.models import (
     Visibility,
     VocabularyTerm,
 )
+from registry.policies import in_scope
 
 # Fields the reviewer asked about are what the stakeholder entered; these move with the review
 # itself (or are internal) and would only repeat what the page already says.
@@ -86,15 +87,17 @@ def review_queue() -> list[tuple[Signature, int]]:
         .correlate(Signature)
         .scalar_subquery()
     )
+    statement = in_scope(
+        select(Signature, commitment_count).where(Signature.status == SignatureStatus.submitted),
+        pledge_id=Signature.pledge_id,
+        organisation_id=Signature.organisation_id,
+    )
     rows = db.session.execute(
-        select(Signature, commitment_count)
-        .where(Signature.status == SignatureStatus.submitted)
-        .options(
+        statement.options(
             joinedload(Signature.organisation),
             joinedload(Signature.pledge),
             joinedload(Signature.submitted_by),
-        )
-        .order_by(Signature.submitted_at.asc(), Signature.id.asc())
+        ).order_by(Signature.submitted_at.asc(), Signature.id.asc())
     ).all()
     return [(signature, count) for signature, count in rows]
 
@@ -399,11 +402,16 @@ def amendments_of(signature: Signature) -> list[CommitmentAmendment]:
 
 
 def amendment_queue() -> list[CommitmentAmendment]:
-    """Proposals waiting for a decision, oldest first."""
+    """Proposals waiting for a decision (within the coordinator's scope), oldest first."""
     return list(
         db.session.scalars(
-            select(CommitmentAmendment)
-            .where(CommitmentAmendment.status == AmendmentStatus.submitted)
+            in_scope(
+                select(CommitmentAmendment)
+                .join(CommitmentAmendment.signature)
+                .where(CommitmentAmendment.status == AmendmentStatus.submitted),
+                pledge_id=Signature.pledge_id,
+                organisation_id=Signature.organisation_id,
+            )
             .options(
                 joinedload(CommitmentAmendment.signature).joinedload(Signature.organisation),
                 joinedload(CommitmentAmendment.signature).joinedload(Signature.pledge),

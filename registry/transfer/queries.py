@@ -34,6 +34,7 @@ from registry.models import (
     StakeholderType,
     Visibility,
 )
+from registry.policies import in_scope
 from registry.transfer.importing.files import IMPORT_COLUMNS
 
 KINDS = ("commitments", "organisations", "signatures", "engagements", "progress")
@@ -241,7 +242,9 @@ def _organisations(args, contacts: bool) -> Export:
     filters["country"] = country if is_country(country) else None
     filters["visibility"] = enum_name(args.get("visibility"), Visibility)
     filters["q"] = url_text(args.get("q"))
-    statement = _where_organisation(select(Organisation), filters)
+    statement = _where_organisation(
+        in_scope(select(Organisation), organisation_id=Organisation.id), filters
+    )
     if filters["pledge"]:
         statement = statement.where(
             Organisation.signatures.any(Signature.pledge.has(Pledge.slug == filters["pledge"]))
@@ -285,7 +288,12 @@ def _signatures(args, _contacts: bool) -> Export:
     filters = _common_filters(args)
     filters["status"] = enum_name(args.get("status"), SignatureStatus)
     statement = _where_organisation(
-        select(Signature).join(Signature.organisation).join(Signature.pledge), filters
+        in_scope(
+            select(Signature).join(Signature.organisation).join(Signature.pledge),
+            pledge_id=Signature.pledge_id,
+            organisation_id=Signature.organisation_id,
+        ),
+        filters,
     )
     if filters["pledge"]:
         statement = statement.where(Pledge.slug == filters["pledge"])
@@ -332,7 +340,11 @@ def _engagements(args, _contacts: bool) -> Export:
         args.get("status"), EngagementStage
     )
     statement = _where_organisation(
-        select(EngagementRecord).join(EngagementRecord.organisation), filters
+        in_scope(
+            select(EngagementRecord).join(EngagementRecord.organisation),
+            organisation_id=EngagementRecord.organisation_id,
+        ),
+        filters,
     )
     if filters["kind"]:
         statement = statement.where(EngagementRecord.kind == EngagementKind[filters["kind"]])
@@ -378,11 +390,15 @@ def _progress(args, _contacts: bool) -> Export:
     # A window id that names no window matches nothing (an export never widens silently).
     filters["window"] = url_int(args["window"], default=-1) if args.get("window") else None
     statement = _where_organisation(
-        select(ProgressUpdate)
-        .join(ProgressUpdate.commitment)
-        .join(Commitment.signature)
-        .join(Signature.organisation)
-        .join(Signature.pledge),
+        in_scope(
+            select(ProgressUpdate)
+            .join(ProgressUpdate.commitment)
+            .join(Commitment.signature)
+            .join(Signature.organisation)
+            .join(Signature.pledge),
+            pledge_id=Signature.pledge_id,
+            organisation_id=Signature.organisation_id,
+        ),
         filters,
     )
     if filters["pledge"]:

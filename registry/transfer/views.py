@@ -29,7 +29,7 @@ from registry.audit import record
 from registry.errors import OperationError
 from registry.extensions import db
 from registry.models import ImportRun, ImportStatus, utcnow
-from registry.policies import STAFF, role_required
+from registry.policies import STAFF, require_unscoped, role_required
 from registry.transfer import exporting, queries
 from registry.transfer import jobs as import_jobs
 from registry.transfer.columns import COLUMN_HELP, KIND_LABELS
@@ -99,7 +99,9 @@ def _preview(run: ImportRun, error: str | None = None, status: int = 200):
 @bp.get("/coordinate/import")
 @role_required(*STAFF)
 def import_page():
-    """The import form, the templates and their columns, and the export links."""
+    """The import form, the templates and their columns, and the export links (not for a
+    scoped coordinator: an import writes across every pledge and region)."""
+    require_unscoped()
     return _import_page()
 
 
@@ -108,6 +110,7 @@ def import_page():
 def check_import():
     """Dry run: read the upload, show what importing each row would do; writes nothing but
     the checked file and its plan (for the confirmation)."""
+    require_unscoped()
     form = _upload_form()
     if not form.validate_on_submit():
         return _import_page(form, 400)
@@ -134,6 +137,7 @@ def check_import():
 @role_required(*STAFF)
 def confirm_import():
     """Import the checked file as a job: every row in one transaction, or nothing."""
+    require_unscoped()
     form, run_id = ImportConfirmForm(), session.get(SESSION_KEY)
     run = db.session.get(ImportRun, run_id) if isinstance(run_id, int) else None
     valid = form.validate_on_submit() and run is not None and form.token.data == str(run.id)
@@ -156,6 +160,7 @@ def confirm_import():
 @role_required(*STAFF)
 def import_run(run_id: int):
     """An import's progress (refreshing itself until it is done) and its outcome."""
+    require_unscoped()
     run = db.session.get(ImportRun, run_id) or abort(404)
     return render_template(
         "transfer/run.html", run=run, written=import_jobs.run_progress(run), kind_labels=KIND_LABELS
