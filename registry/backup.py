@@ -19,10 +19,11 @@ import subprocess  # nosec B404
 from pathlib import Path
 
 import click
+from flask_babel import gettext as _
 from sqlalchemy import func, inspect, select, table
 from sqlalchemy.engine import URL
 
-from registry.cli import leaves_the_schema_alone
+from registry.cli import CommandFailure, leaves_the_schema_alone
 from registry.extensions import db
 
 #: Tables whose rows do not make a database "non-empty" (the schema's version).
@@ -42,7 +43,7 @@ def row_counts(engine=None) -> dict[str, int]:
 
 def _sqlite_path(url: URL) -> Path:
     if not url.database or url.database == ":memory:":
-        raise click.ClickException("the database is in memory: nothing to back up")
+        raise CommandFailure(_("the database is in memory: nothing to back up"))
     return Path(url.database)
 
 
@@ -64,13 +65,15 @@ def _pg_env(url: URL) -> dict[str, str]:
 def _run(command: list[str], url: URL) -> None:
     tool = shutil.which(command[0])
     if tool is None:
-        raise click.ClickException(f"{command[0]} is not installed (PostgreSQL client tools)")
+        raise CommandFailure(
+            _("%(tool)s is not installed (PostgreSQL client tools)", tool=command[0])
+        )
     result = subprocess.run(  # nosec B603
         [tool, *command[1:]], env=_pg_env(url), capture_output=True, text=True, check=False
     )
     if result.returncode != 0:
         reason = (result.stderr.strip().splitlines() or ["failed"])[-1]
-        raise click.ClickException(f"{command[0]}: {reason}")
+        raise CommandFailure(f"{command[0]}: {reason}")  # the tool's own words
 
 
 def _copy(source: sqlite3.Connection, target_path: Path) -> None:
@@ -97,17 +100,19 @@ def backup_to(out: Path, url: URL | None = None) -> None:
     elif url.get_backend_name() == "postgresql":
         _run(["pg_dump", "--format=custom", "--no-owner", "--file", str(out)], url)
     else:
-        raise click.ClickException(f"cannot back up a {url.get_backend_name()} database")
+        raise CommandFailure(
+            _("cannot back up a %(backend)s database", backend=url.get_backend_name())
+        )
 
 
 def restore_from(source: Path, force: bool = False) -> None:
     """Put the copy `source` into the app's database, which must hold no rows unless `force`."""
     url = db.engine.url
     if not source.is_file():
-        raise click.ClickException(f"no backup file at {source}")
+        raise CommandFailure(_("no backup file at %(file)s", file=str(source)))
     if not force and any(row_counts().values()):
-        raise click.ClickException(
-            "the database is not empty; restore into an empty one, or give --force to replace it"
+        raise CommandFailure(
+            _("the database is not empty; restore into an empty one, or give --force to replace it")
         )
     db.session.remove()
     if url.get_backend_name() == "sqlite":
@@ -117,7 +122,9 @@ def restore_from(source: Path, force: bool = False) -> None:
         options = ["--clean", "--if-exists", "--no-owner", "--single-transaction"]
         _run(["pg_restore", *options, "--dbname", str(url.database), str(source)], url)
     else:
-        raise click.ClickException(f"cannot restore a {url.get_backend_name()} database")
+        raise CommandFailure(
+            _("cannot restore a %(backend)s database", backend=url.get_backend_name())
+        )
 
 
 def _restore_sqlite(source: Path, target_path: Path) -> None:
@@ -125,11 +132,11 @@ def _restore_sqlite(source: Path, target_path: Path) -> None:
     try:
         problems = copy.execute("PRAGMA integrity_check").fetchall()
         if problems != [("ok",)]:
-            raise click.ClickException(f"the backup is damaged: {problems[0][0]}")
+            raise CommandFailure(_("the backup is damaged: %(problem)s", problem=problems[0][0]))
         db.engine.dispose()
         _copy(copy, target_path)
     except sqlite3.DatabaseError as exc:
-        raise click.ClickException(f"not an SQLite backup: {exc}") from None
+        raise CommandFailure(_("not an SQLite backup: %(reason)s", reason=str(exc))) from None
     finally:
         copy.close()
 
@@ -141,7 +148,14 @@ def backup(out: Path) -> None:
     """Copy the whole database to OUT while the registry runs (SQLite file or pg_dump)."""
     backup_to(out)
     counts = row_counts()
-    click.echo(f"Backed up {sum(counts.values())} rows in {len(counts)} tables to {out}.")
+    click.echo(
+        _(
+            "Backed up %(rows)d rows in %(tables)d tables to %(file)s.",
+            rows=sum(counts.values()),
+            tables=len(counts),
+            file=str(out),
+        )
+    )
 
 
 @click.command("restore")
@@ -152,4 +166,11 @@ def restore(source: Path, force: bool) -> None:
     """Restore the backup IN into this registry's database (which must be empty)."""
     restore_from(source, force=force)
     counts = row_counts()
-    click.echo(f"Restored {sum(counts.values())} rows in {len(counts)} tables from {source}.")
+    click.echo(
+        _(
+            "Restored %(rows)d rows in %(tables)d tables from %(file)s.",
+            rows=sum(counts.values()),
+            tables=len(counts),
+            file=str(source),
+        )
+    )

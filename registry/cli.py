@@ -4,18 +4,23 @@ them to this group. Every command exits non-zero with a one-line reason on bad i
 
 Before any command touches the database, an empty database gets its tables and first pledge
 (as `python app.py` would), and one behind the migrations stops the command with what to run.
-Commands print their result only; `--verbose` adds the log lines at INFO."""
+Commands print their result only; `--verbose` adds the log lines at INFO. What they print for
+people (results and one-line reasons) is in the language of `--lang`, else `REGISTRY_LANG`,
+else the POSIX locale (`LC_ALL`, `LC_MESSAGES`, `LANG`), else English; `--help` stays English."""
 
 from __future__ import annotations
 
 import functools
 import logging
+import os
 import sys
 from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
+from flask_babel import force_locale, ngettext
+from flask_babel import gettext as _
 from sqlalchemy import inspect, select
 
 from registry.audit import acting_as
@@ -26,12 +31,55 @@ from registry.models import Pledge
 from registry.seed import seed_all
 
 
+class CommandFailure(click.ClickException):
+    """A one-line reason, printed as "Error: …" in the command's language (Click's own prefix
+    is English only)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        # Worded now: Click shows it after the command, and its language, have ended.
+        self.line = _("Error: %(reason)s", reason=message)
+
+    def show(self, file=None) -> None:
+        click.echo(self.line, file=file, err=True)
+
+
+#: Environment variables that name the commands' language, first set wins (POSIX order after
+#: the registry's own): "fr", "fr_FR.UTF-8", "es_ES@euro" and "ar" all name a language.
+LANGUAGE_VARIABLES = ("REGISTRY_LANG", "LC_ALL", "LC_MESSAGES", "LANG")
+
+
+def command_language(asked: str | None) -> str:
+    """The language of the commands' output: `--lang` when given (one the registry speaks, or
+    a one-line refusal), else the first language variable set that names one, else English."""
+    languages = current_app.config["LANGUAGES"]
+    if asked:
+        if asked not in languages:  # in English: the language asked for is not one we know
+            fail(f"--lang {asked!r} is not one of {', '.join(languages)}")
+        return asked
+    for variable in LANGUAGE_VARIABLES:
+        value = os.environ.get(variable, "")
+        if value:
+            code = value.split(".")[0].split("@")[0].split("_")[0].lower()
+            return code if code in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
 @click.group("registry", cls=AppGroup)
 @click.option("--verbose", "-v", is_flag=True, help="Also print log lines at INFO.")
-def registry_cli(verbose: bool) -> None:
+@click.option(
+    "--lang",
+    metavar="en|fr|es|ar",
+    help="Language of the results and reasons printed (default: REGISTRY_LANG, else LANG).",
+)
+@with_appcontext
+@click.pass_context
+def registry_cli(ctx: click.Context, verbose: bool, lang: str | None) -> None:
     """Pledge & Partnership Registry commands."""
     if verbose:
         logging.getLogger().setLevel(logging.INFO)
+    # Every command below speaks this language until it ends (no request: no other choice).
+    ctx.with_resource(force_locale(command_language(lang)))
 
 
 def command_line(arguments: str) -> str:
@@ -70,10 +118,15 @@ def ensure_schema() -> None:
             seed_all()
             db.session.commit()
         click.echo(
-            "The database was empty: its tables and the first pledge were created.", err=True
+            _("The database was empty: its tables and the first pledge were created."), err=True
         )
         return
-    fail(f"the database is not up to date with this release; run: {command_line('db upgrade')}")
+    fail(
+        _(
+            "the database is not up to date with this release; run: %(command)s",
+            command=command_line("db upgrade"),
+        )
+    )
 
 
 def leaves_the_schema_alone(callback):
@@ -102,8 +155,8 @@ def _with_schema(callback):
 
 
 def fail(message: str) -> None:
-    """Stop with a one-line reason and exit code 1."""
-    raise click.ClickException(message)
+    """Stop with a one-line reason (already in the command's language) and exit code 1."""
+    raise CommandFailure(message)
 
 
 def apply(operation, *args, **kwargs):
@@ -121,17 +174,21 @@ def apply(operation, *args, **kwargs):
 def read_password() -> str:
     """A password from a hidden prompt, or the first line of stdin when it is not a terminal."""
     if sys.stdin.isatty():
-        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        return click.prompt(
+            _("Password"),
+            hide_input=True,
+            confirmation_prompt=_("Repeat for confirmation"),
+        )
     return sys.stdin.readline().rstrip("\r\n")
 
 
 def pledge_named(slug: str | None) -> Pledge:
     """The pledge a `--pledge SLUG` option names, or a one-line refusal."""
     if not slug:
-        fail("--pledge SLUG is required")
+        fail(_("--pledge SLUG is required"))
     pledge = db.session.scalar(select(Pledge).where(Pledge.slug == slug))
     if pledge is None:
-        fail(f"no pledge with slug {slug!r}")
+        fail(_("no pledge with slug %(slug)s", slug=repr(slug)))
     return pledge
 
 
@@ -140,7 +197,7 @@ def pledge_named(slug: str | None) -> Pledge:
 def outbox(retry_failed: bool) -> None:
     """Deliver pending e-mail now (for cron, or after fixing the mail server)."""
     delivered = deliver_outbox(retry_failed=retry_failed)
-    click.echo(f"Delivered {delivered} message{'' if delivered == 1 else 's'}.")
+    click.echo(ngettext("Delivered %(num)d message.", "Delivered %(num)d messages.", delivered))
 
 
 @registry_cli.command("static-folders")

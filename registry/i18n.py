@@ -14,7 +14,14 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, Response, current_app, has_request_context, request
-from flask_babel import format_date, format_datetime, format_decimal, get_locale, gettext
+from flask_babel import (
+    format_date,
+    format_datetime,
+    format_decimal,
+    get_locale,
+    gettext,
+    pgettext,
+)
 from flask_login import current_user
 
 log = logging.getLogger(__name__)
@@ -34,13 +41,32 @@ def N_(text: str) -> str:  # noqa: N802 - the conventional gettext "mark only" n
     return text
 
 
+class ContextualText(str):
+    """An English label with the gettext context that tells its meaning apart from the same
+    word meaning something else ("State": a country's government, or where a record stands)."""
+
+    context: str
+
+    def __new__(cls, context: str, text: str) -> ContextualText:
+        made = super().__new__(cls, text)
+        made.context = context
+        return made
+
+
+def NP_(context: str, text: str) -> ContextualText:  # noqa: N802 - as N_, with a context
+    """Mark a string for translation in `context` without translating it (babel.cfg makes
+    `pybabel extract` read NP_'s first argument as the msgctxt)."""
+    return ContextualText(context, text)
+
+
 class LabelledEnum(enum.Enum):
     """An enum stored by name whose value is an English label marked for translation."""
 
     @property
     def label(self) -> str:
-        """The label in the current language."""
-        return gettext(self.value)
+        """The label in the current language (in its context when it has one)."""
+        context = getattr(self.value, "context", None)
+        return pgettext(context, self.value) if context else gettext(self.value)
 
     @classmethod
     def choices(cls) -> list[tuple[str, str]]:

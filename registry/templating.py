@@ -10,7 +10,7 @@ from typing import NamedTuple
 from urllib.parse import urlencode
 
 from flask import Flask, has_request_context, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, pgettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -179,10 +179,10 @@ def window_words(
     `at` formats the dates (the CLI prints ISO dates)."""
     if window is None:
         default = _("This form is closed to new submissions.")
-        return WindowWords(False, _("Closed"), _("closed"), default, default)
+        return WindowWords(False, pgettext("form state", "Closed"), _("closed"), default, default)
     now = now or utcnow()
     if window.is_open(now):
-        return WindowWords(True, _("Open"), *_open_words(window, at))
+        return WindowWords(True, pgettext("form state", "Open"), *_open_words(window, at))
     message = window.display_closed_message()
     if opens_at := window.reopens_at(now):
         summary = _("opens on %(at)s", at=at(opens_at))
@@ -195,7 +195,7 @@ def window_words(
         summary = _("closed by a coordinator")
     else:
         summary = _("closed since %(at)s", at=at(window.closes_at))
-    return WindowWords(False, _("Closed"), summary, message, message)
+    return WindowWords(False, pgettext("form state", "Closed"), summary, message, message)
 
 
 def _open_words(window: SubmissionWindow, at) -> tuple[str, str, None]:

@@ -26,6 +26,9 @@ from registry.seed import seed_all, seed_vocabularies
 PASSWORD = "tamarind kettle over lake kivu"
 # Never touch the developer's own instance folder (secret key, database).
 os.environ["INSTANCE_PATH"] = tempfile.mkdtemp(prefix="registry-test-")
+# The commands speak the shell's language (README, "Command line"): the tests read English
+# whatever the developer's LANG, unless a test asks for another.
+os.environ["REGISTRY_LANG"] = "en"
 
 #: The one configuration of every app the tests build. Flask-Security keeps the password
 #: settings on its shared `security` object, so an app built with the production hashing in

@@ -79,3 +79,51 @@ def test_hints_can_be_pasted_as_printed(app, monkeypatch):
     assert rest == "--app app registry create-user you@example.org --role admin"
     flask = Path(sys.executable).with_name("flask")
     assert (ROOT / program).resolve() == flask.resolve()  # e.g. .venv/bin/flask
+
+
+def test_a_command_speaks_the_language_asked_for(app, pledge, monkeypatch):
+    """--lang, else REGISTRY_LANG, else the POSIX locale: the one-line reason of a bad argument
+    and the summary of a success are in that language; the exit code says the same."""
+    runner = app.test_cli_runner()
+    for variable in ("REGISTRY_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(variable, raising=False)
+    window = ["window", "open", "--pledge", pledge.slug, "--kind", "signature"]
+    french = runner.invoke(args=["registry", "--lang", "fr", *window, "--until", "31/03/2027"])
+    assert french.exit_code == 1
+    assert french.output == "Erreur : --until '31/03/2027' n’est pas une date comme 2027-03-31\n"
+    monkeypatch.setenv("LANG", "es_ES.UTF-8")
+    spanish = runner.invoke(args=["registry", "remind", "--pledge", "no-such-pledge"])
+    assert spanish.exit_code == 1
+    assert spanish.output == "Error: ninguna promesa tiene el identificador 'no-such-pledge'\n"
+    monkeypatch.setenv("REGISTRY_LANG", "ar")  # outvotes LANG
+    arabic = runner.invoke(args=["registry", "outbox"])
+    assert arabic.exit_code == 0 and arabic.output == "لم تُسلَّم أي رسالة.\n"
+    english = runner.invoke(args=["registry", "--lang", "en", "outbox"])
+    assert english.output == "Delivered 0 messages.\n"
+    unknown = runner.invoke(args=["registry", "--lang", "de", "outbox"])
+    assert unknown.exit_code == 1 and unknown.output == (
+        "Error: --lang 'de' is not one of en, fr, es, ar\n"
+    )
+    # The language lasts for the command only: the next one (no variable) is English again.
+    monkeypatch.delenv("REGISTRY_LANG")
+    monkeypatch.delenv("LANG")
+    assert runner.invoke(args=["registry", "outbox"]).output == "Delivered 0 messages.\n"
+
+
+def test_an_import_refused_in_french_names_the_row_and_the_reason(app, db, tmp_path):
+    bad = tmp_path / "organisations.csv"
+    bad.write_text(
+        "external_ref,name,stakeholder_type\nORG-1,Radio Kakuma,national_ngo\nORG-2,X,bogus\n"
+    )
+    result = app.test_cli_runner().invoke(
+        args=["registry", "--lang", "fr", "import", str(bad), "--dry-run"]
+    )
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert lines[0] == "ligne 2 (ORG-1) : créer"
+    assert lines[1].startswith("ligne 3 (ORG-2) : erreur — stakeholder_type")
+    assert lines[2] == (
+        "2 lignes organisations : 1 à créer, 0 à mettre à jour, 0 sans changement, "
+        "0 en doublon probable, 1 en erreur"
+    )
+    assert lines[3] == "Erreur : 1 ligne est à corriger (voir ci-dessus) ; rien n’a été importé"

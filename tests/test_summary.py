@@ -315,5 +315,5 @@ def test_rebuild_command_recounts_what_was_written_by_hand(app, db, make_org):
     db.session.commit()
     assert dashboard_figures(pledge) != dashboard_figures(pledge, direct=True)
     result = app.test_cli_runner().invoke(args=["registry", "rebuild-summary"])
-    assert result.exit_code == 0 and "Counted the figures of 1 organisation(s)." in result.output
+    assert result.exit_code == 0 and "Counted the figures of 1 organisation." in result.output
     assert dashboard_figures(pledge) == dashboard_figures(pledge, direct=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from flask_babel import gettext as _
 
 from registry.accounts import operations
 from registry.cli import apply, fail, read_password
@@ -20,10 +21,10 @@ from registry.models import Organisation, Role
 def create_user(email: str, role: str, name: str | None, organisation_id: int | None) -> None:
     """Create a login. The password is read from a prompt or stdin, never from arguments."""
     if role not in Role.__members__:
-        fail(f"unknown role {role!r}; choose stakeholder, coordinator or admin")
+        fail(_("unknown role %(role)s; choose stakeholder, coordinator or admin", role=repr(role)))
     organisation = db.session.get(Organisation, organisation_id) if organisation_id else None
     if organisation_id and organisation is None:
-        fail(f"no organisation with id {organisation_id}")
+        fail(_("no organisation with id %(id)d", id=organisation_id))
     password = read_password()
     user = apply(
         operations.create_user,
@@ -33,4 +34,4 @@ def create_user(email: str, role: str, name: str | None, organisation_id: int | 
         Role[role],
         organisation,
     )
-    click.echo(f"Created {user.role.name} {user.email}.")
+    click.echo(_("Created %(role)s %(email)s.", role=user.role.name, email=user.email))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from flask_babel import ngettext
 
 from registry import summary
 from registry.extensions import db
@@ -14,4 +15,10 @@ def rebuild_summary() -> None:
     database by hand, outside the registry: every change the registry makes keeps them)."""
     organisations = summary.rebuild(db.session.connection())
     db.session.commit()
-    click.echo(f"Counted the figures of {organisations} organisation(s).")
+    click.echo(
+        ngettext(
+            "Counted the figures of %(num)d organisation.",
+            "Counted the figures of %(num)d organisations.",
+            organisations,
+        )
+    )

@@ -1,7 +1,7 @@
 """Enumerations of the domain, stored by name; values are English labels marked for translation."""
 
 from registry.geo import Region
-from registry.i18n import N_, LabelledEnum
+from registry.i18n import N_, NP_, LabelledEnum
 
 __all__ = [
     "AmendmentStatus",
@@ -35,7 +35,7 @@ class Role(LabelledEnum):
 
 
 class StakeholderType(LabelledEnum):
-    state = N_("State")
+    state = NP_("stakeholder type", "State")  # a country's government
     un_entity = N_("UN entity")
     international_organisation = N_("International organisation")
     international_ngo = N_("International NGO")
@@ -141,9 +141,9 @@ class EngagementStage(LabelledEnum):
     engaged = N_("Engaged")
     committed = N_("Committed")
     converted = N_("Converted to partnership")
-    closed = N_("Closed")
+    closed = NP_("engagement stage", "Closed")
     proposed = N_("Proposed")
-    active = N_("Active")
+    active = NP_("engagement stage", "Active")
     completed = N_("Completed")
     ended = N_("Ended")
 

@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 import click
 from flask.cli import AppGroup
+from flask_babel import gettext as _
 
 from registry.cli import apply, fail, pledge_named
 from registry.models import Pledge, SubmissionWindow, WindowKind, utcnow
@@ -20,7 +21,7 @@ def window_target(slug: str | None, kind: str | None) -> tuple[Pledge, WindowKin
     pledge = pledge_named(slug)
     # Checked here rather than with click.Choice, whose usage error exits 2 on several lines.
     if kind not in WindowKind.__members__:
-        fail(f"unknown kind {kind!r}; choose signature or progress")
+        fail(_("unknown kind %(kind)s; choose signature or progress", kind=repr(kind)))
     return pledge, WindowKind[kind]
 
 
@@ -31,12 +32,17 @@ def _iso(value: datetime) -> str:
 def describe_window(window: SubmissionWindow) -> str:
     """One line saying whether the window is open, until or from when, or what it says."""
     words = window_words(window, utcnow(), at=_iso)
-    name = f"{window.pledge.slug} {window.kind.name} window ({window.label})"
+    name = _(
+        "%(pledge)s %(kind)s window (%(label)s)",
+        pledge=window.pledge.slug,
+        kind=window.kind.name,
+        label=window.label,
+    )
     if words.is_open:
-        return f"{name} is {words.summary}."
+        return _("%(window)s is %(summary)s.", window=name, summary=words.summary)
     if words.opens_at:
-        return f"{name} is closed; it {words.summary}."
-    return f"{name} is closed: {words.closed}"
+        return _("%(window)s is closed; it %(summary)s.", window=name, summary=words.summary)
+    return _("%(window)s is closed: %(message)s", window=name, message=words.closed)
 
 
 @window_cli.command("open")
@@ -51,9 +57,9 @@ def open_window(slug: str | None, kind: str | None, until: str | None) -> None:
         try:
             until_day = date.fromisoformat(until)
         except ValueError:
-            fail(f"--until {until!r} is not a date like 2027-03-31")
+            fail(_("--until %(value)s is not a date like 2027-03-31", value=repr(until)))
         if until_day < utcnow().date():
-            fail(f"--until {until} is in the past")
+            fail(_("--until %(value)s is in the past", value=until))
     window = apply(operations.open_window, pledge, window_kind, until=until_day)
     click.echo(describe_window(window))
 

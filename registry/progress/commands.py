@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import click
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from registry.cli import apply, fail, pledge_named
 from registry.models import WindowKind, utcnow
@@ -21,8 +23,13 @@ def remind(slug: str | None) -> None:
     now = utcnow()
     window = pledge.current_window(WindowKind.progress, now)
     if window is None or not window.is_open(now):
-        fail(f"the pledge {pledge.slug!r} has no open progress window")
+        fail(_("the pledge %(slug)s has no open progress window", slug=repr(pledge.slug)))
     sent = apply(operations.send_reminders, window, queries.due_by_organisation(pledge, window))
     click.echo(
-        f"Reminded {len(sent)} organisation{'' if len(sent) == 1 else 's'} for {window.label!r}."
+        ngettext(
+            "Reminded %(num)d organisation for %(window)s.",
+            "Reminded %(num)d organisations for %(window)s.",
+            len(sent),
+            window=repr(window.label),
+        )
     )

@@ -5,10 +5,13 @@ from __future__ import annotations
 import time
 
 import click
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from registry.audit import acting_as
 from registry.cli import fail
 from registry.extensions import db
+from registry.i18n import current_language
 from registry.models import ReportStatus
 from registry.reports.common import ReportParameterError
 from registry.reports.jobs import request_report, run_report
@@ -35,12 +38,18 @@ from registry.reports.jobs import request_report, run_report
 @click.option(
     "--engagement-kind", "kind", metavar="partnership|advocacy_target", help="Engagement only."
 )
+@click.option(
+    "--language",
+    metavar="en|fr|es|ar",
+    help="The language the report is written in (default: the command's, see registry --lang).",
+)
 @click.option("--out", metavar="FILE.pdf", help="Where to write the PDF (required).")
 def report(report_kind: str, out: str | None, **options: str | None) -> None:
     """Make a PDF report now, in this process (the stored PDF if the data is unchanged)."""
     if not out:
-        fail("--out FILE.pdf is required")
+        fail(_("--out FILE.pdf is required"))
     started = time.perf_counter()
+    options["language"] = options["language"] or current_language()
     raw = {name: value for name, value in options.items() if value not in (None, "")}
     with acting_as(label="cli"):
         try:
@@ -54,13 +63,27 @@ def report(report_kind: str, out: str | None, **options: str | None) -> None:
             run_report(run.id)
             db.session.refresh(run)
     if run.status is not ReportStatus.done:
-        fail(f"the report failed: {run.error}")
+        fail(_("the report failed: %(error)s", error=run.error))
     try:
         with open(out, "wb") as fh:
             fh.write(run.pdf)
     except OSError as exc:
-        fail(f"cannot write {out}: {exc.strerror}")
-    note = " (cached)" if cached else ""
-    click.echo(
-        f"Wrote {run.page_count} page(s) to {out} in {time.perf_counter() - started:.1f} s{note}."
-    )
+        fail(_("cannot write %(file)s: %(reason)s", file=out, reason=exc.strerror))
+    seconds = f"{time.perf_counter() - started:.1f}"
+    if cached:
+        wrote = ngettext(
+            "Wrote %(num)d page to %(file)s in %(seconds)s s (cached).",
+            "Wrote %(num)d pages to %(file)s in %(seconds)s s (cached).",
+            run.page_count,
+            file=out,
+            seconds=seconds,
+        )
+    else:
+        wrote = ngettext(
+            "Wrote %(num)d page to %(file)s in %(seconds)s s.",
+            "Wrote %(num)d pages to %(file)s in %(seconds)s s.",
+            run.page_count,
+            file=out,
+            seconds=seconds,
+        )
+    click.echo(wrote)

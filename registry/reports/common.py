@@ -12,9 +12,10 @@ import re
 from datetime import date, datetime
 
 from flask import current_app
+from flask_babel import gettext as _
 from markupsafe import Markup
 
-from registry.i18n import current_language
+from registry.i18n import N_, current_language
 from registry.models import utcnow
 from registry.reports.render import report_static
 from registry.templating import percent_text
@@ -23,6 +24,7 @@ AUDIENCES = ("public", "internal")
 #: Audiences a template may be made for: also an organisation's own report (never a parameter).
 TEMPLATE_AUDIENCES = (*AUDIENCES, "own")
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+WHOLE_NUMBER = N_("The parameter %(name)s must be a whole number.")
 
 
 class ReportParameterError(ValueError):
@@ -34,12 +36,15 @@ def check_keys(raw: dict, allowed: set[str] | frozenset[str]) -> dict:
     if raw is None:
         return {}
     if not isinstance(raw, dict):
-        raise ReportParameterError("Report parameters must be a mapping of names to values.")
+        raise ReportParameterError(_("Report parameters must be a mapping of names to values."))
     unknown = sorted(set(raw) - set(allowed))
     if unknown:
         raise ReportParameterError(
-            f"Unknown report parameter(s): {', '.join(map(str, unknown))}; "
-            f"allowed: {', '.join(sorted(allowed))}."
+            _(
+                "Unknown report parameter(s): %(names)s; allowed: %(allowed)s.",
+                names=", ".join(map(str, unknown)),
+                allowed=", ".join(sorted(allowed)),
+            )
         )
     return raw
 
@@ -50,7 +55,9 @@ def language_param(raw: dict) -> str | None:
     value = str(raw.get("language") or "en").strip()
     languages = current_app.config["LANGUAGES"]
     if value not in languages:
-        raise ReportParameterError(f"The language must be one of {', '.join(languages)}.")
+        raise ReportParameterError(
+            _("The language must be one of %(languages)s.", languages=", ".join(languages))
+        )
     return None if value == "en" else value
 
 
@@ -62,7 +69,11 @@ def audience_of(raw: dict, default: str = "public") -> str:
     value = getattr(value, "name", value)  # the Audience enum is accepted too
     if value not in AUDIENCES:
         raise ReportParameterError(
-            f"Audience must be one of {', '.join(AUDIENCES)}, not {value!r}."
+            _(
+                "Audience must be one of %(audiences)s, not %(value)s.",
+                audiences=", ".join(AUDIENCES),
+                value=repr(value),
+            )
         )
     return value
 
@@ -72,16 +83,18 @@ def integer_param(raw: dict, key: str, *, required: bool = False) -> int | None:
     value = raw.get(key)
     if value in (None, ""):
         if required:
-            raise ReportParameterError(f"The parameter {key!r} is required.")
+            raise ReportParameterError(_("The parameter %(name)s is required.", name=repr(key)))
         return None
     if isinstance(value, bool):
-        raise ReportParameterError(f"The parameter {key!r} must be a whole number.")
+        raise ReportParameterError(_(WHOLE_NUMBER, name=repr(key)))
     try:
         number = int(str(value).strip())
     except ValueError:
-        raise ReportParameterError(f"The parameter {key!r} must be a whole number.") from None
+        raise ReportParameterError(_(WHOLE_NUMBER, name=repr(key))) from None
     if number < 1:
-        raise ReportParameterError(f"The parameter {key!r} must be a positive number.")
+        raise ReportParameterError(
+            _("The parameter %(name)s must be a positive number.", name=repr(key))
+        )
     return number
 
 
@@ -93,8 +106,12 @@ def enum_param(raw: dict, key: str, enum_cls) -> str | None:
     value = str(getattr(value, "name", value)).strip()
     if value not in enum_cls.__members__:
         raise ReportParameterError(
-            f"The parameter {key!r} must be one of {', '.join(enum_cls.__members__)}, "
-            f"not {value!r}."
+            _(
+                "The parameter %(name)s must be one of %(values)s, not %(value)s.",
+                name=repr(key),
+                values=", ".join(enum_cls.__members__),
+                value=repr(value),
+            )
         )
     return value
 
@@ -113,10 +130,16 @@ def date_param(raw: dict, key: str) -> str | None:
         parsed = date.fromisoformat(text)
     except ValueError:
         raise ReportParameterError(
-            f"The parameter {key!r} must be a date as YYYY-MM-DD, not {text!r}."
+            _(
+                "The parameter %(name)s must be a date as YYYY-MM-DD, not %(value)s.",
+                name=repr(key),
+                value=repr(text),
+            )
         ) from None
     if parsed > utcnow().date():
-        raise ReportParameterError(f"The parameter {key!r} is in the future ({text}).")
+        raise ReportParameterError(
+            _("The parameter %(name)s is in the future (%(value)s).", name=repr(key), value=text)
+        )
     return text
 
 
@@ -146,7 +169,9 @@ def base_context(
     """The context `templates/reports/_base.html` needs, plus the helpers report templates use.
     `marking` heads every page (internal reports: "Internal — not for distribution")."""
     if audience not in TEMPLATE_AUDIENCES:
-        raise ReportParameterError(f"Audience must be one of {', '.join(AUDIENCES)}.")
+        raise ReportParameterError(
+            _("Audience must be one of %(audiences)s.", audiences=", ".join(AUDIENCES))
+        )
     return {
         "title": title,
         "subject": subject,

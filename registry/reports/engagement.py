@@ -54,7 +54,7 @@ def parse_params(raw: dict) -> dict:
     advocacy_target); the audience can only be internal."""
     raw = check_keys(raw, PARAMETERS)
     if audience_of(raw, default="internal") != "internal":
-        raise ReportParameterError("The engagement report is internal only.")
+        raise ReportParameterError(gettext("The engagement report is internal only."))
     params = {"audience": "internal"}
     for key, enum_cls in (("region", Region), ("kind", EngagementKind)):
         value = enum_param(raw, key, enum_cls)

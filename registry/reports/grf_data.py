@@ -72,19 +72,23 @@ def parse_params(raw: dict) -> dict:
     raw = check_keys(raw, PARAMETERS)
     slug = str(raw.get("pledge") or "").strip()
     if not slug:
-        raise ReportParameterError("The parameter 'pledge' is required (a pledge slug or 'all').")
+        raise ReportParameterError(
+            gettext("The parameter 'pledge' is required (a pledge slug or 'all').")
+        )
     pledge_id = None
     if slug != ALL:
         pledge_id = db.session.scalar(select(Pledge.id).where(Pledge.slug == slug))
         if pledge_id is None:
-            raise ReportParameterError(f"There is no pledge {slug!r}.")
+            raise ReportParameterError(gettext("There is no pledge %(slug)s.", slug=repr(slug)))
     as_of = date_param(raw, "as_of")
     window_id = integer_param(raw, "window")
     if as_of and window_id:
-        raise ReportParameterError("Give either 'as_of' or 'window', not both.")
+        raise ReportParameterError(gettext("Give either 'as_of' or 'window', not both."))
     if window_id is not None:
         if pledge_id is None:
-            raise ReportParameterError("A reporting window belongs to one pledge: name the pledge.")
+            raise ReportParameterError(
+                gettext("A reporting window belongs to one pledge: name the pledge.")
+            )
         window = db.session.get(SubmissionWindow, window_id)
         if (
             window is None
@@ -92,7 +96,11 @@ def parse_params(raw: dict) -> dict:
             or window.pledge_id != pledge_id
         ):
             raise ReportParameterError(
-                f"There is no progress window {window_id} of the pledge {slug!r}."
+                gettext(
+                    "There is no progress window %(id)d of the pledge %(slug)s.",
+                    id=window_id,
+                    slug=repr(slug),
+                )
             )
     return {
         "pledge": slug,
@@ -161,7 +169,9 @@ def _pledges(params: dict) -> list[Pledge]:
         query = query.where(Pledge.slug == params["pledge"])
     pledges = list(db.session.scalars(query.order_by(Pledge.title, Pledge.id)))
     if params["pledge"] != ALL and not pledges:
-        raise ReportParameterError(f"There is no pledge {params['pledge']!r}.")
+        raise ReportParameterError(
+            gettext("There is no pledge %(slug)s.", slug=repr(params["pledge"]))
+        )
     return pledges
 
 

@@ -13,7 +13,7 @@ import time
 from datetime import timedelta
 from types import ModuleType
 
-from flask_babel import force_locale
+from flask_babel import force_locale, gettext
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -41,13 +41,21 @@ LOST = (
 def report_module(kind: str) -> ModuleType:
     """The report module for `kind`, imported on first use; ReportParameterError if unknown."""
     if kind not in KINDS:
-        raise ReportParameterError(f"Unknown report {kind!r}; choose {', '.join(KINDS)}.")
+        raise ReportParameterError(
+            gettext(
+                "Unknown report %(kind)s; choose %(kinds)s.",
+                kind=repr(kind),
+                kinds=", ".join(KINDS),
+            )
+        )
     try:
         return importlib.import_module(f"registry.reports.{kind}")
     except ModuleNotFoundError as exc:
         if exc.name != f"registry.reports.{kind}":
             raise
-        raise ReportParameterError(f"The {kind} report is not available yet.") from None
+        raise ReportParameterError(
+            gettext("The %(kind)s report is not available yet.", kind=kind)
+        ) from None
 
 
 def _audience(module: ModuleType, params: dict) -> Audience:

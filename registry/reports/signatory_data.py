@@ -5,11 +5,13 @@ records. What the report prints of them is built by the public view (`signatory.
 
 from __future__ import annotations
 
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from registry.disclosure.view import COMMITMENT_LOADS
 from registry.extensions import db
+from registry.i18n import N_
 from registry.models import (
     Commitment,
     EngagementRecord,
@@ -30,7 +32,7 @@ from registry.reports.common import (
 )
 
 PARAMETERS = frozenset({"organisation", "audience", "pledge", "language"})
-HIDDEN_REFUSAL = "This organisation is hidden: only an internal report can be made."
+HIDDEN_REFUSAL = N_("This organisation is hidden: only an internal report can be made.")
 
 #: The organisation's own report (for its own people, from My organisation): never a job
 #: parameter (`parse_params` takes only "public" or "internal").
@@ -57,14 +59,14 @@ def parse_params(raw: dict) -> dict:
     audience = audience_of(raw)
     organisation = db.session.get(Organisation, organisation_id)
     if organisation is None:
-        raise ReportParameterError(f"There is no organisation {organisation_id}.")
+        raise ReportParameterError(gettext("There is no organisation %(id)s.", id=organisation_id))
     if audience == "public" and organisation.visibility is Visibility.hidden:
-        raise ReportParameterError(HIDDEN_REFUSAL)
+        raise ReportParameterError(gettext(HIDDEN_REFUSAL))
     params = {"organisation": organisation_id, "audience": audience}
     slug = (str(raw.get("pledge") or "")).strip()
     if slug:
         if db.session.scalar(select(Pledge.id).where(Pledge.slug == slug)) is None:
-            raise ReportParameterError(f"There is no pledge {slug!r}.")
+            raise ReportParameterError(gettext("There is no pledge %(slug)s.", slug=repr(slug)))
         params["pledge"] = slug
     if language := language_param(raw):
         params["language"] = language
@@ -114,9 +116,11 @@ def load_organisation(params: dict) -> Organisation:
     """The report's organisation; refused when gone, or hidden in a public report."""
     organisation = db.session.get(Organisation, params["organisation"])
     if organisation is None:
-        raise ReportParameterError(f"There is no organisation {params['organisation']}.")
+        raise ReportParameterError(
+            gettext("There is no organisation %(id)s.", id=params["organisation"])
+        )
     if params["audience"] == "public" and organisation.visibility is Visibility.hidden:
-        raise ReportParameterError(HIDDEN_REFUSAL)
+        raise ReportParameterError(gettext(HIDDEN_REFUSAL))
     return organisation
 
 

@@ -7,13 +7,19 @@ import sys
 from pathlib import Path
 
 import click
+from babel.lists import format_list
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from registry.audit import acting_as, record
 from registry.cli import apply, fail
 from registry.errors import OperationError
 from registry.extensions import db
+from registry.i18n import current_language
 from registry.transfer import exporting, operations, queries
 from registry.transfer.importing.files import IMPORT_KINDS, load_import
+
+ACTIONS = ("create", "update", "skip", "duplicate", "error")
 
 
 @click.command("import")
@@ -31,37 +37,43 @@ def import_file(file: str, kind: str | None, dry_run: bool, allow_duplicates: bo
     or none. A header with commitment_external_ref (or commitment_id) and window is progress.
     The file is read as it is checked (up to 100,000 rows), with a progress bar on a terminal."""
     if kind is not None and kind not in IMPORT_KINDS:
-        fail(f"unknown kind {kind!r}; choose {', '.join(IMPORT_KINDS)}")
+        fail(_("unknown kind %(kind)s; choose %(kinds)s", kind=repr(kind), kinds=_or(IMPORT_KINDS)))
     path = Path(file)
     if not path.is_file():
-        fail(f"no file {file}")
+        fail(_("no file %(file)s", file=file))
     if path.stat().st_size > 100 * 1024 * 1024:
-        fail(f"{file} is larger than 100 MB; split it")
+        fail(_("%(file)s is larger than 100 MB; split it", file=file))
     with acting_as(label="cli"):
         try:
             table = load_import(kind, path.name, path)
-            with _bar(table.total, "Checking") as bar:
+            with _bar(table.total, _("Checking")) as bar:
                 plan = operations.plan_import(table.kind, table.rows, progress=bar.update)
         except OperationError as exc:
-            fail(f"{file}: {exc}")
+            fail(f"{file}: {exc}")  # the check's reason, translated where it is made
         for outcome in plan.shown():
             click.echo(outcome.describe())
         if len(plan) < plan.rows:
-            click.echo(f"({plan.rows - len(plan)} more row(s) not listed: every one to fix is)")
-        counts = plan.counts
-        click.echo(
-            f"{plan.rows} {table.kind} row(s): "
-            + ", ".join(
-                f"{counts[a]} {a}" for a in ("create", "update", "skip", "duplicate", "error")
+            click.echo(
+                ngettext(
+                    "(%(num)d more row not listed: every one to fix is)",
+                    "(%(num)d more rows not listed: every one to fix is)",
+                    plan.rows - len(plan),
+                )
             )
-        )
+        click.echo(_counts(plan, table.kind))
         refused = plan.blocking(allow_duplicates)
         if refused:
-            fail(f"{refused} row(s) need fixing (see above); nothing was imported")
+            fail(
+                ngettext(
+                    "%(num)d row needs fixing (see above); nothing was imported",
+                    "%(num)d rows need fixing (see above); nothing was imported",
+                    refused,
+                )
+            )
         if dry_run:
-            click.echo("Dry run: nothing was written.")
+            click.echo(_("Dry run: nothing was written."))
             return
-        with _bar(plan.writes, "Importing") as bar:
+        with _bar(plan.writes, _("Importing")) as bar:
             result = apply(
                 operations.apply_import,
                 table.kind,
@@ -70,8 +82,31 @@ def import_file(file: str, kind: str | None, dry_run: bool, allow_duplicates: bo
                 progress=bar.update,
             )
     click.echo(
-        f"Imported: {result['create']} created, {result['update']} updated, "
-        f"{result['skip']} unchanged."
+        _(
+            "Imported: %(create)d created, %(update)d updated, %(skip)d unchanged.",
+            create=result["create"],
+            update=result["update"],
+            skip=result["skip"],
+        )
+    )
+
+
+def _or(names) -> str:
+    """'a, b or c' in the command's language (أ أو ب أو ج)."""
+    return format_list(list(names), style="or", locale=current_language())
+
+
+def _counts(plan, kind: str) -> str:
+    """'120 organisations rows: 100 to create, 20 to update, …' in the command's language."""
+    counts = {action: plan.counts[action] for action in ACTIONS}
+    return ngettext(
+        "%(num)d %(kind)s row: %(create)d to create, %(update)d to update, %(skip)d unchanged, "
+        "%(duplicate)d probable duplicates, %(error)d with errors",
+        "%(num)d %(kind)s rows: %(create)d to create, %(update)d to update, %(skip)d unchanged, "
+        "%(duplicate)d probable duplicates, %(error)d with errors",
+        plan.rows,
+        kind=kind,
+        **counts,
     )
 
 
@@ -102,16 +137,24 @@ def export(
 ) -> None:
     """Export KIND (commitments, organisations, signatures, engagements, progress) to a file."""
     if kind not in queries.KINDS:
-        fail(f"unknown kind {kind!r}; choose {', '.join(queries.KINDS)}")
+        fail(
+            _("unknown kind %(kind)s; choose %(kinds)s", kind=repr(kind), kinds=_or(queries.KINDS))
+        )
     if fmt not in exporting.FORMATS:
-        fail(f"unknown format {fmt!r}; choose {', '.join(exporting.FORMATS)}")
+        fail(
+            _(
+                "unknown format %(format)s; choose %(formats)s",
+                format=repr(fmt),
+                formats=_or(exporting.FORMATS),
+            )
+        )
     if not out:
-        fail("--out FILE is required")
+        fail(_("--out FILE is required"))
     args = {}
     for item in filters:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
-            fail(f"--filter {item!r} is not NAME=VALUE")
+            fail(_("--filter %(item)s is not NAME=VALUE", item=repr(item)))
         args[name.strip()] = value.strip()
     spec = queries.build_export(kind, args, include_contacts)
     try:
@@ -125,10 +168,18 @@ def export(
             with open(out, "wb") as fh:
                 exporting.write_xlsx(spec, fh)
     except OSError as exc:
-        fail(f"cannot write {out}: {exc.strerror}")
+        fail(_("cannot write %(file)s: %(reason)s", file=out, reason=exc.strerror))
     rows = spec.count()
     with acting_as(label="cli"):
         details = {"format": fmt, "filters": spec.filters, "contacts": spec.include_contacts}
         record(db.session, "export", kind, details | {"rows": rows})
         db.session.commit()
-    click.echo(f"Wrote {rows} {kind} row(s) to {out}.")
+    click.echo(
+        ngettext(
+            "Wrote %(num)d %(kind)s row to %(file)s.",
+            "Wrote %(num)d %(kind)s rows to %(file)s.",
+            rows,
+            kind=kind,
+            file=out,
+        )
+    )

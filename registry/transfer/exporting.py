@@ -3,6 +3,13 @@ cell's text (codes, ISO dates, `;`-joined lists) and the file formats. What each
 in `transfer.queries`. Text cells that a spreadsheet would run as a formula are neutralised in
 the two spreadsheet formats; JSON keeps values typed (numbers, true/false, lists, null) under
 the same column names, for other systems to read.
+
+Headers: every format names its columns with the import's codes (`stakeholder_type`), the
+same in every language, so that a file imports again. An XLSX export, made for people, adds a
+second header row with each column in words in the exporter's language ("Type d’acteur"),
+which the import recognises and skips in any language; the About sheet is in that language
+too. CSV keeps the one header line of codes (every CSV reader takes the first line for the
+header); JSON keeps the codes and English notes for other systems.
 """
 
 from __future__ import annotations
@@ -14,10 +21,14 @@ import json
 from collections.abc import Iterator
 from datetime import date, datetime
 
+from flask_babel import gettext
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
 
 from registry.models import utcnow
+from registry.transfer.columns import COLUMN_LABELS
 from registry.transfer.importing.files import FORMULA_PREFIXES
 from registry.transfer.queries import CHUNK, Export
 
@@ -90,21 +101,42 @@ def write_csv(export: Export, fh) -> None:
         fh.write(chunk)
 
 
+def column_label(column: str) -> str:
+    """A column in words in the current language (its code when it has no label)."""
+    label = COLUMN_LABELS.get(column)
+    return str(label) if label is not None else column
+
+
 def write_xlsx(export: Export, fh) -> None:
-    """Write the XLSX (a write-only workbook, so rows never sit in memory) to a binary file."""
+    """Write the XLSX (a write-only workbook, so rows never sit in memory) to a binary file:
+    the codes, then the columns in words in the current language, then the rows."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(export.kind)
-    sheet.append(export.columns)
+    sheet.freeze_panes = "A3"  # both header rows stay in view
+    sheet.append([_styled(sheet, column, Font(bold=True)) for column in export.columns])
+    sheet.append(
+        [_styled(sheet, column_label(column), Font(italic=True)) for column in export.columns]
+    )
     for values in export.records():
         sheet.append([cell(v, "xlsx") for v in values])
-    about = workbook.create_sheet("About")
-    about.append([INTERNAL_NOTICE])
-    about.append(["Export", export.kind])
-    about.append(["Generated at (UTC)", cell(utcnow())])
-    about.append(["Contacts included", "yes" if export.include_contacts else "no"])
+    about = workbook.create_sheet(gettext("About"))
+    about.append([gettext("Internal — not for distribution")])
+    about.append([gettext("What is exported"), export.kind])
+    about.append([gettext("Generated at (UTC)"), cell(utcnow())])
+    yes_no = gettext("yes") if export.include_contacts else gettext("no")
+    about.append([gettext("Contacts included"), yes_no])
     for key, value in sorted(export.filters.items()):
-        about.append([f"Filter: {key}", cell(value, "xlsx")])
+        about.append([gettext("Filter: %(name)s", name=key), cell(value, "xlsx")])
+    about.append(
+        [gettext("Row 1 holds the column codes the import reads; row 2, the columns in words.")]
+    )
     workbook.save(fh)
+
+
+def _styled(sheet, value: str, font: Font) -> WriteOnlyCell:
+    header = WriteOnlyCell(sheet, value=value)
+    header.font = font
+    return header
 
 
 def json_value(value):

@@ -37,6 +37,7 @@ def _setup(db, pledge, make_org):
         visibility=Visibility.anonymised,
     )
     harbour = make_org(name="Harbour Media", stakeholder_type=StakeholderType.media_outlet)
+    outcome = pledge.key_outcomes[0]
     with acting_as(label="test-setup"):
         signature = Signature(
             pledge=pledge, organisation=lead, status=SignatureStatus.accepted, decided_at=utcnow()
@@ -46,9 +47,9 @@ def _setup(db, pledge, make_org):
             title="Rumour tracking desk",
             description=TEXT,
             status=CommitmentStatus.in_progress,
-            key_outcome=pledge.key_outcomes[0],
+            key_outcome=outcome,
         )
-        db.session.add(signature)
+        db.session.add_all([signature, commitment])
         db.session.commit()
     return commitment.id, hidden, harbour
 

@@ -13,7 +13,14 @@ from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parents[2]
 LANGUAGES = ("fr", "es", "ar")
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "N_": None}
+KEYWORDS = {
+    "_": None,
+    "gettext": None,
+    "ngettext": (1, 2),
+    "pgettext": ((1, "c"), 2),
+    "_l": None,
+    "N_": None,
+}  # babel.cfg adds NP_ and lazy_pgettext (a msgctxt) for the Python files
 
 
 def _searched(path: str) -> bool:
@@ -50,9 +57,9 @@ def test_every_marked_string_is_translated(language):
     for message in source:
         if not message.id:
             continue
-        entry = catalogue.get(message.id)
+        entry = catalogue.get(message.id, context=message.context)
         if entry is None:
-            missing.append(message.id)
+            missing.append((message.context, message.id))
         elif not entry.string or (isinstance(entry.string, tuple | list) and not all(entry.string)):
             untranslated.append(message.id)
     assert missing == [], f"{language}: not in the catalogue (run the README's update)"
@@ -62,11 +69,12 @@ def test_every_marked_string_is_translated(language):
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_no_fuzzy_obsolete_or_stale_entry(language):
     catalogue = _po(language)
-    source_ids = {message.id for message in marked() if message.id}
+    source_ids = {(message.context, message.id) for message in marked() if message.id}
     assert [m.id for m in catalogue if m.id and m.fuzzy] == []
     assert list(catalogue.obsolete) == []
     # An entry nothing marks any more: a string changed in the code, its translation stale.
-    assert [m.id for m in catalogue if m.id and m.id not in source_ids] == []
+    stale = [(m.context, m.id) for m in catalogue if m.id and (m.context, m.id) not in source_ids]
+    assert stale == []
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -109,3 +117,26 @@ def test_catalogues_are_compiled_at_start_once_and_readable(tmp_path):
     later = mo.stat().st_mtime + 10
     os.utime(po, (later, later))
     assert compile_catalogues(tmp_path) == 1
+
+
+def test_a_short_word_with_two_meanings_has_a_context_for_each():
+    """ "State" (a country's government, or where a record stands), "Open" (a form that takes
+    input, or the button that opens a report), "Active" and "Closed" are marked with a msgctxt
+    for each meaning, and translated apart where the languages tell them apart."""
+    source = marked()
+    for word, contexts in {
+        "State": {"stakeholder type", "record state"},
+        "Open": {"form state", "action"},
+        "Active": {"engagement stage", "user account", "invitation"},
+        "Closed": {"form state", "engagement stage"},
+        "Report": {None, "action"},  # a report (noun) / the button to report on a commitment
+        "Review": {None, "action"},  # the review (a page's title) / the link to review one
+        "Submitted": {None, "date"},  # a signature's status / the column of submission dates
+    }.items():
+        assert {m.context for m in source if m.id == word} == contexts, word
+    arabic, french = _po("ar"), _po("fr")
+    assert arabic.get("State", context="stakeholder type").string == "دولة"
+    assert arabic.get("State", context="record state").string == "الحالة"
+    assert french.get("Open", context="form state").string == "Ouvert"
+    assert french.get("Open", context="action").string == "Ouvrir"
+    assert french.get("Report", context="action").string == "Rendre compte"

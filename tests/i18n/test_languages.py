@@ -221,3 +221,16 @@ def test_every_page_of_a_role_renders_in_arabic(app, client, pledge, make_user, 
             assert '<html lang="ar" dir="rtl">' in response.get_data(as_text=True), rule.rule
             checked += 1
     assert checked > 5
+
+
+def test_a_tokens_state_and_a_countrys_state_read_apart(client, make_user, login_as):
+    """ "State" means a country's government as a stakeholder type and where a record stands
+    as a column: Arabic says دولة for one and الحالة for the other."""
+    login_as(make_user(role=Role.admin))
+    users = client.get("/admin/users?lang=ar").get_data(as_text=True)
+    assert '<th scope="col">الحالة</th>' in users and "دولة" not in users
+    assert "نشط <button" in users  # an active account, not an active partnership (نشطة)
+    organisations = client.get("/coordinate/organisations?lang=ar").get_data(as_text=True)
+    assert '<option value="state">دولة</option>' in organisations
+    tokens = client.get("/coordinate/api-tokens?lang=fr").get_data(as_text=True)
+    assert '<th scope="col">Statut</th>' in tokens

@@ -10,6 +10,7 @@ from io import BytesIO
 
 import pytest
 from pypdf import PdfReader
+from sqlalchemy import select
 
 from registry.audit import acting_as
 from registry.models import Organisation, ReportRun, ReportStatus, Role, utcnow
@@ -254,7 +255,7 @@ def test_the_cli_writes_the_pdf_and_then_uses_the_cache(app, db, make_org, tmp_p
     result = run_cli(app, "signatory", "--organisation", str(organisation.id), "--out", str(out))
     assert result.exit_code == 0, result.output
     pages = len(PdfReader(out).pages)
-    assert f"Wrote {pages} page(s) to {out} in " in result.output
+    assert f"Wrote {pages} page{'' if pages == 1 else 's'} to {out} in " in result.output
     assert "cached" not in result.output
 
     again = run_cli(app, "signatory", "--organisation", str(organisation.id), "--out", str(out))
@@ -279,6 +280,27 @@ def test_the_cli_refuses_bad_parameters_in_one_line(app, db, args, reason):
     assert result.exit_code == 1
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and reason in lines[0]
+
+
+def test_the_cli_writes_the_report_in_the_commands_language(app, db, make_org, tmp_path):
+    """A report's language is --language, else the command's (registry --lang): the reasons
+    too are in that language."""
+    organisation = make_org()
+    args = ["signatory", "--organisation", str(organisation.id), "--out", str(tmp_path / "r.pdf")]
+    refused = app.test_cli_runner().invoke(
+        args=["registry", "--lang", "fr", "report", "grf", "--pledge", "nope", "--out", "x.pdf"]
+    )
+    assert refused.exit_code == 1
+    assert refused.output == "Erreur : Aucun engagement n’a l’identifiant 'nope'.\n"
+    arabic = app.test_cli_runner().invoke(args=["registry", "--lang", "ar", "report", *args])
+    assert arabic.exit_code == 0, arabic.output
+    assert arabic.output.startswith("كُتبت")  # "Wrote … pages", in Arabic
+    spanish = app.test_cli_runner().invoke(
+        args=["registry", "--lang", "ar", "report", *args, "--language", "es"]
+    )
+    assert spanish.exit_code == 0, spanish.output
+    runs = db.session.scalars(select(ReportRun).order_by(ReportRun.id)).all()
+    assert [run.parameters.get("language") for run in runs] == ["ar", "es"]
 
 
 def test_the_cli_exits_1_when_the_render_fails(app, db, make_org, tmp_path, monkeypatch):

@@ -68,8 +68,9 @@ def csv_rows(response) -> list[dict]:
 
 
 def xlsx_rows(data: bytes) -> tuple[list, list[list]]:
+    """The codes of the first header row and the data rows (after the row of labels)."""
     workbook = load_workbook(io.BytesIO(data))
-    header, *rows = [list(r) for r in workbook.worksheets[0].iter_rows(values_only=True)]
+    header, _labels, *rows = [list(r) for r in workbook.worksheets[0].iter_rows(values_only=True)]
     return header, rows
 
 
@@ -77,7 +78,7 @@ def xlsx_cells(data: bytes):
     """The data cells (not values) of the first sheet, by header name."""
     sheet = load_workbook(io.BytesIO(data)).worksheets[0]
     header = [c.value for c in sheet[1]]
-    return [dict(zip(header, row, strict=True)) for row in sheet.iter_rows(min_row=2)]
+    return [dict(zip(header, row, strict=True)) for row in sheet.iter_rows(min_row=3)]
 
 
 def exports(db):
@@ -362,7 +363,7 @@ def test_cli_export_writes_json(app, db, injected, tmp_path):
     args = ["registry", "export", "organisations", "--format", "json", "--out", str(out)]
     result = app.test_cli_runner().invoke(args=args)
     assert result.exit_code == 0, result.output
-    assert "Wrote 4 organisations row(s)" in result.output
+    assert "Wrote 4 organisations rows" in result.output
     names = {row["name"] for row in json.loads(out.read_text(encoding="utf-8"))["rows"]}
     assert names == {"+1", "@SUM(1)", "-2", "Plain name"}
 

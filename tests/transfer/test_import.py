@@ -204,7 +204,7 @@ def test_an_error_on_row_500_of_1000_writes_nothing_and_names_the_row(app, db, t
     result = app.test_cli_runner().invoke(args=["registry", "import", str(path)])
     assert result.exit_code == 1
     assert "row 500 (ORG-499): error — country:" in result.output
-    assert result.output.strip().splitlines()[-1].startswith("Error: 1 row(s) need fixing")
+    assert result.output.strip().splitlines()[-1].startswith("Error: 1 row needs fixing")
     assert table_counts(db) == before
 
 
@@ -422,7 +422,7 @@ def test_cli_import_dry_run_then_real(app, db, tmp_path, pledge):
     result = runner.invoke(args=["registry", "import", str(path), "--dry-run"])
     assert result.exit_code == 0, result.output
     assert "row 2 (ORG-1): create" in result.output
-    assert "2 organisations row(s): 2 create" in result.output
+    assert "2 organisations rows: 2 to create" in result.output
     assert "Dry run: nothing was written." in result.output
     assert table_counts(db) == before
 

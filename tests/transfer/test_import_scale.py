@@ -25,10 +25,11 @@ def test_one_bad_row_among_20000_writes_nothing(app, db, tmp_path):
     result = app.test_cli_runner().invoke(args=["registry", "import", str(path)])
     assert result.exit_code == 1
     assert "row 12346 (ORG-12345): error — stakeholder_type:" in result.output
-    assert "20000 organisations row(s): 19999 create, 0 update, 0 skip, 0 duplicate, 1 error" in (
-        result.output
+    assert (
+        "20000 organisations rows: 19999 to create, 0 to update, 0 unchanged, "
+        "0 probable duplicates, 1 with errors" in (result.output)
     )
-    assert result.output.strip().splitlines()[-1].startswith("Error: 1 row(s) need fixing")
+    assert result.output.strip().splitlines()[-1].startswith("Error: 1 row needs fixing")
     assert table_counts(db) == before
 
     # The same file fixed imports every row, each with its audit event.
@@ -81,7 +82,7 @@ def test_a_change_after_the_dry_run_is_checked_again(client, db, staff, make_org
     done = confirm(client, response)
     page = client.get(done.headers["Location"]).get_data(as_text=True)
     assert 'data-status="failed"' in page
-    assert "row 3 (ORG-2): duplicate" in page
+    assert "row 3 (ORG-2): probable duplicate" in page
     assert db.session.scalar(select(func.count(Organisation.id))) == 1
 
 

@@ -318,7 +318,7 @@ def test_cli_dry_run_then_real_import_of_a_progress_file(app, db, tmp_path, comm
     result = runner.invoke(args=["registry", "import", str(path), "--dry-run"])  # kind guessed
     assert result.exit_code == 0, result.output
     assert f"row 2 (C-1 · {WINDOW}): create" in result.output
-    assert "2 progress row(s): 2 create, 0 update, 0 skip" in result.output
+    assert "2 progress rows: 2 to create, 0 to update, 0 unchanged" in result.output
     assert "Dry run: nothing was written." in result.output
     assert counts(db) == before
 

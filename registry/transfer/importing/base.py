@@ -234,11 +234,29 @@ class StoredOutcome:
         return describe(self)
 
 
+def action_word(action: str) -> str:
+    """What a row's action is called, as the import page says it, in the current language."""
+    words = {
+        "create": gettext("create"),
+        "update": gettext("update"),
+        "skip": gettext("unchanged"),
+        "duplicate": gettext("probable duplicate"),
+        "error": gettext("error"),
+    }
+    return words.get(action, action)
+
+
 def describe(outcome) -> str:
-    """`row N (ref): action — details` of a row's outcome."""
+    """`row N (ref): action — details` of a row's outcome, in the current language."""
     ref = f" ({outcome.external_ref})" if outcome.external_ref else ""
     details = f" — {outcome.details}" if outcome.details else ""
-    return f"row {outcome.row}{ref}: {outcome.action}{details}"
+    return gettext(
+        "row %(row)d%(ref)s: %(action)s%(details)s",
+        row=outcome.row,
+        ref=ref,
+        action=action_word(outcome.action),
+        details=details,
+    )
 
 
 def blocks(outcome: RowOutcome, allow_duplicates: bool) -> bool:

@@ -268,15 +268,47 @@ def read_import_file(filename: str, source) -> ImportTable:
         )
     columns = [name for name in header if name in known]
     ignored = [name for name in header if name and name not in known]
-    return ImportTable(guess_import_kind(columns), columns, ignored, _rows(raw, header), header)
+    second = next(raw, None)
+    if second is not None and is_label_row(header, second):
+        start = 3  # an XLSX export's columns in words, in any language: not a data row
+    else:
+        raw, start = chain([second] if second is not None else [], raw), 2
+    rows = _rows(raw, header, start)
+    return ImportTable(guess_import_kind(columns), columns, ignored, rows, header)
 
 
-def _rows(raw: Iterator[list], header: list[str]) -> Iterator[ImportRow]:
-    """The data rows as `ImportRow`s, numbered as a spreadsheet shows them; more than
-    `MAX_ROWS` is refused (before anything is written: rows are all read to plan)."""
+def is_label_row(header: list[str], values: list) -> bool:
+    """Whether `values` is the row of column names in words an XLSX export puts under its
+    codes ("Type d’acteur" under stakeholder_type), in any of the registry's languages: every
+    cell that has text is its column's label in one language, or its code."""
+    from flask import current_app
+    from flask_babel import force_locale
+
+    from registry.transfer.columns import COLUMN_LABELS
+
+    cells = [
+        (name, _cell_text(values[i] if i < len(values) else None).casefold())
+        for i, name in enumerate(header)
+        if name
+    ]
+    if not any(text for _, text in cells):
+        return False
+    names = {name for name, text in cells if text}
+    labels: dict[str, set[str]] = {name: {name} for name in names}
+    for language in current_app.config["LANGUAGES"]:
+        with force_locale(language):
+            for name in names:
+                if name in COLUMN_LABELS:
+                    labels[name].add(str(COLUMN_LABELS[name]).casefold())
+    return all(text in labels[name] for name, text in cells if text)
+
+
+def _rows(raw: Iterator[list], header: list[str], start: int = 2) -> Iterator[ImportRow]:
+    """The data rows as `ImportRow`s, numbered as a spreadsheet shows them (from `start`);
+    more than `MAX_ROWS` is refused (before anything is written: rows are all read to plan)."""
     wanted = [(i, name) for i, name in enumerate(header) if name]
-    for number, values in enumerate(raw, start=2):
-        if number - 1 > MAX_ROWS:
+    for number, values in enumerate(raw, start=start):
+        if number - start + 1 > MAX_ROWS:
             raise OperationError(
                 gettext(
                     "The file has more than %(n)d rows; split it into smaller files.", n=MAX_ROWS
