@@ -287,3 +287,30 @@ def test_the_digest_job_sends_the_previous_day(app, db, tech, follower, smtp):
     assert send_daily_digests() == 1
     assert send_daily_digests() == 0
     assert len(smtp.wait_for(1)) == 1
+
+
+def test_a_scoped_coordinator_follows_and_reads_only_within_the_scope(
+    app, client, db, pledge, make_org, make_user, login_as, smtp
+):
+    inside = _signed(db, pledge, make_org(name="Kenyan NGO", country="KEN"), ["Inside work"])
+    outside = _signed(db, pledge, make_org(name="French NGO", country="FRA"), ["Outside work"])
+    scoped = make_user(role=Role.coordinator, email="scoped@agency.example.org")
+    with acting_as(label="test"):
+        scoped.scope_regions = ["east_horn_great_lakes"]
+        db.session.commit()
+    login_as(scoped)
+    assert (
+        client.post(f"/account/following/organisation/{outside.organisation_id}").status_code == 404
+    )
+    assert (
+        client.post(f"/account/following/commitment/{outside.commitments[0].id}").status_code == 404
+    )
+    assert (
+        client.post(f"/account/following/organisation/{inside.organisation_id}").status_code == 302
+    )
+    assert client.post(f"/account/following/pledge/{pledge.id}").status_code == 302
+    for signature in (inside, outside):
+        _set_status(db, signature.commitments[0], CommitmentStatus.in_progress, at(DAY, 10))
+    assert "Sent 1 digest" in _send(app).output
+    body = body_of(smtp.wait_for(1)[0])
+    assert "Inside work" in body and "Outside work" not in body and "French NGO" not in body
