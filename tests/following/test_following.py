@@ -94,6 +94,16 @@ def test_follow_and_unfollow_a_public_commitment(client, db, tech, follower, log
     assert "Moderation in Swahili" not in client.get("/account/following").get_data(as_text=True)
 
 
+def test_a_cached_public_page_never_shows_a_stale_follow_button(client, tech, follower, login_as):
+    page = f"/commitments/{tech.commitments[0].id}"
+    login_as(follower)
+    etag = client.get(page).headers["ETag"]
+    assert client.get(page, headers={"If-None-Match": etag}).status_code == 304
+    client.post(f"/account/following/commitment/{tech.commitments[0].id}")
+    response = client.get(page, headers={"If-None-Match": etag})
+    assert response.status_code == 200 and "Unfollow</button>" in response.get_data(as_text=True)
+
+
 def test_follow_an_organisation_and_a_pledge(client, db, pledge, tech, follower, login_as):
     login_as(follower)
     client.post(f"/account/following/organisation/{tech.organisation_id}")
