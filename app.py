@@ -120,6 +120,7 @@ def _register_blueprints(app: Flask) -> None:
     from registry.commitments import views as commitments
     from registry.dashboard import views as dashboard
     from registry.engagements import views as engagements
+    from registry.following import views as following
     from registry.organisations import views as organisations
     from registry.pledges import invitations, windows
     from registry.pledges import views as pledges
@@ -155,6 +156,7 @@ def _register_blueprints(app: Flask) -> None:
         auditlog,
         reports,
         report_preview,
+        following,
     ):
         app.register_blueprint(module.bp)
     api.init_app(app)
@@ -167,6 +169,7 @@ def _register_shared(app: Flask) -> None:
     from registry.accounts import commands as accounts
     from registry.dashboard import commands as dashboard
     from registry.demo import commands as demo
+    from registry.following import commands as following
     from registry.pledges import commands as pledges
     from registry.progress import commands as progress
     from registry.reports import commands as reports
@@ -180,6 +183,7 @@ def _register_shared(app: Flask) -> None:
             accounts.create_user,
             pledges.window_cli,
             progress.remind,
+            following.send_digests,
             transfer.import_file,
             transfer.export,
             reports.report,

@@ -32,6 +32,7 @@ from registry.models import (
     CommitmentPartner,
     EngagementRecord,
     EvidenceFile,
+    FollowKind,
     Invitation,
     JoinRequest,
     Organisation,
@@ -46,6 +47,7 @@ from registry.models import (
     SignatureStatus,
     SubmissionWindow,
     User,
+    Visibility,
     WindowKind,
     utcnow,
 )
@@ -267,6 +269,48 @@ def get_commitment_or_404(
     if not can_act_for(commitment.signature.organisation_id):
         abort(404)
     return _in_scope_or_404(commitment, current_scope().allows_signature(commitment.signature))
+
+
+def may_see_publicly(record) -> bool:
+    """What the public pages show: a pledge; an organisation that is public and has an
+    accepted signature; a commitment of an accepted signature of an organisation not hidden."""
+    if isinstance(record, Pledge):
+        return True
+    if isinstance(record, Organisation):
+        return record.visibility is Visibility.public and any(
+            s.status is SignatureStatus.accepted for s in record.signatures
+        )
+    signature = record.signature
+    return (
+        signature.status is SignatureStatus.accepted
+        and signature.organisation.visibility is not Visibility.hidden
+    )
+
+
+def get_followable_or_404(kind: FollowKind, entity_id: int):
+    """The commitment, organisation or pledge `kind` names, if the user may see its page:
+    staff within their scope; a stakeholder their own organisation's, or what the public
+    pages show. Anything else answers 404 (following it would tell that it exists)."""
+    model = {
+        FollowKind.commitment: Commitment,
+        FollowKind.organisation: Organisation,
+        FollowKind.pledge: Pledge,
+    }[kind]
+    record = _load(model, entity_id)
+    if record is None:
+        abort(404)
+    if isinstance(record, Pledge):
+        return _in_scope_or_404(record, not is_staff() or current_scope().allows_pledge(record.id))
+    owner_id = record.id if isinstance(record, Organisation) else record.signature.organisation_id
+    if is_staff():
+        scope = current_scope()
+        allowed = (
+            scope.allows_organisation(record)
+            if isinstance(record, Organisation)
+            else scope.allows_signature(record.signature)
+        )
+        return _in_scope_or_404(record, allowed)
+    return _in_scope_or_404(record, can_act_for(owner_id) or may_see_publicly(record))
 
 
 def get_evidence_file_or_404(file_id: int) -> EvidenceFile:

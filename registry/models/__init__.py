@@ -8,6 +8,7 @@ from .engagements import EngagementRecord
 from .enums import *  # noqa: F403 - the enums are part of the model's public names
 from .enums import __all__ as _enum_names
 from .evidence import EvidenceFile
+from .following import Digest, Follow, FollowKind
 from .history import CommitmentRevision, StatusChange
 from .organisations import Contact, JoinRequest, Organisation, PossibleDuplicate
 from .pledges import DEFAULT_CLOSED_MESSAGE, Invitation, KeyOutcome, Pledge, SubmissionWindow
@@ -42,7 +43,10 @@ __all__ = [
     "CommitmentRevision",
     "Contact",
     "EngagementRecord",
+    "Digest",
     "EvidenceFile",
+    "Follow",
+    "FollowKind",
     "ImportRun",
     "InvalidTransition",
     "Invitation",

@@ -28,6 +28,7 @@ from registry.disclosure.directory import (
 )
 from registry.disclosure.pledges import public_pledge, public_pledges
 from registry.disclosure.version import public_version
+from registry.following import queries as following
 from registry.lists import last_page, url_int
 from registry.policies import public
 from registry.web import not_modified, versioned
@@ -55,7 +56,12 @@ def _conditional(render):
     version = public_version()
     # The page's frame differs for a signed-in person (account menu, language form): a copy
     # kept while signed out is never theirs.
-    viewer = current_user.fs_uniquifier if current_user.is_authenticated else "-"
+    # (and its Follow buttons: what the user follows is part of it).
+    viewer = (
+        f"{current_user.fs_uniquifier}.{following.stamp(current_user)}"
+        if current_user.is_authenticated
+        else "-"
+    )
     etag = version.etag(request.full_path, str(get_locale()), viewer)
     if (cached := not_modified(etag, version.modified)) is not None:
         return cached

@@ -91,6 +91,9 @@ EXEMPT = {
     ("GET", "transfer.template"): "an empty import file: column names only",
     ("GET", "organisations.mine"): "the user's own organisation",
     ("GET", "report_preview.mine"): "the user's own organisation",
+    ("GET", "following.index"): "the user's own follows (what can no longer be seen: unnamed)",
+    ("POST", "following.follow"): "get_followable_or_404: 404 outside the scope (tests/following)",
+    ("POST", "following.unfollow"): "the user's own follow; else as following.follow",
 }
 
 #: URL argument -> the key of the objects outside the scope it is built with.
