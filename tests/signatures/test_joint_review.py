@@ -62,3 +62,24 @@ def test_the_lead_reads_its_partners_notes_without_a_protected_organisations_nam
     report = browser.get(f"/report/{slug}/commitments/{commitment.id}").get_data(as_text=True)
     assert "Trained 12 volunteers" in report
     assert "Sauti ya Wakimbizi" not in report and "SYW" not in report
+
+
+def test_a_hidden_leads_partner_can_neither_answer_nor_add_notes(app, db, setting):
+    """The joint page of a hidden lead's commitment is 404 for its partners (README); so are
+    its answer and notes: nothing is written, and nothing tells the partner it is named."""
+    lead, commitment = setting
+    with acting_as(label="test-setup"):
+        lead.organisation.visibility = Visibility.hidden
+        db.session.commit()
+    part = queries.partner_link(commitment.id, commitment.co_implementers[0].id)
+    partner = next(u for u in part.organisation.users)
+    browser = _client_of(app, partner)
+    base = f"/my-organisation/joint/{commitment.id}"
+    assert browser.get(base).status_code == 404
+    assert browser.post(f"{base}/answer", data={"answer": "confirmed"}).status_code == 404
+    assert browser.post(f"{base}/notes", data={"text": "Another note."}).status_code == 404
+    db.session.expire_all()
+    assert part.status.name == "pending"
+    assert [n.text for n in queries.partner_notes(commitment)] == [
+        "Trained 12 volunteers with Sauti ya Wakimbizi (SYW) in Kakuma."
+    ]
