@@ -542,3 +542,18 @@ def test_a_scoped_coordinators_api_token_does_not_work(client, db, world, scoped
         account_ops.set_scope(db.session.merge(scoped), [], [])
         db.session.commit()
     assert client.get("/api/v1/commitments", headers=headers).status_code == 200
+
+
+def test_the_merge_page_shows_no_duplicate_outside_the_scope(client, db, login_as, world, scoped):
+    """The merge page chooses its duplicate by a query argument (not walked above): one
+    outside the scope is neither named nor counted, and cannot be merged."""
+    login_as(scoped)
+    kenya, europe = world["kenya"], world["europe"]
+    url = f"/coordinate/organisations/{kenya.id}/merge"
+    page = client.get(f"{url}?duplicate={europe.id}")
+    assert page.status_code == 200
+    assert OUT not in _text(page)
+    response = client.post(url, data={"duplicate": str(europe.id), "confirm": "y"})
+    assert OUT not in _text(response)
+    db.session.expire_all()
+    assert db.session.get(type(europe), europe.id) is not None
