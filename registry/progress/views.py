@@ -410,6 +410,8 @@ def remove_evidence(slug: str, file_id: int):
     """Remove one of the organisation's evidence files while its update can still change."""
     pledge, organisation, _window = _context(slug)
     kept = get_evidence_file_or_404(file_id)
+    if kept.progress_update.commitment.signature.pledge_id != pledge.id:
+        abort(404)  # another pledge's file: its own window decides, not this one's
     commitment_id = kept.progress_update.commitment_id
     if BaseForm().validate_on_submit():
         require_open_window(pledge, WindowKind.progress, organisation)
