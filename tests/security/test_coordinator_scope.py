@@ -557,3 +557,24 @@ def test_the_merge_page_shows_no_duplicate_outside_the_scope(client, db, login_a
     assert OUT not in _text(response)
     db.session.expire_all()
     assert db.session.get(type(europe), europe.id) is not None
+
+
+def test_editing_on_behalf_offers_no_protected_organisation_outside_the_scope(
+    app, client, db, login_as, world, scoped, admin, make_org
+):
+    """A scoped coordinator names co-implementers among the public organisations and those of
+    its scope: a hidden or anonymised one of another region is not offered (an admin's is)."""
+    from registry.models import Visibility
+
+    make_org(name="Quokka Hidden Circle", country="DEU", visibility=Visibility.hidden)
+    make_org(name="Quokka Quiet Society", country="DEU", visibility=Visibility.anonymised)
+    commitment = world["inside"].commitments[0]
+    url = f"/coordinate/review/commitments/{commitment.id}/edit"
+    login_as(scoped)
+    response = client.get(url)
+    assert response.status_code == 200
+    page = _text(response)
+    assert "quokka verein" in page  # a public organisation of another region: offered
+    assert "quokka hidden circle" not in page and "quokka quiet society" not in page
+    page = _text(_client_of(app, admin).get(url))
+    assert "quokka hidden circle" in page and "quokka quiet society" in page
