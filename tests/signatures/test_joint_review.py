@@ -83,3 +83,25 @@ def test_a_hidden_leads_partner_can_neither_answer_nor_add_notes(app, db, settin
     assert [n.text for n in queries.partner_notes(commitment)] == [
         "Trained 12 volunteers with Sauti ya Wakimbizi (SYW) in Kakuma."
     ]
+
+
+def test_an_address_is_invited_to_a_commitment_once(app, db, setting):
+    """Inviting the same address again sends no second e-mail and keeps one invitation."""
+    from sqlalchemy import func, select
+
+    from registry.models import OutboxMessage, PartnerInvitation
+
+    lead, commitment = setting
+    browser = _client_of(app, lead)
+    prefix = f"invite-{commitment.id}-"
+    data = {f"{prefix}organisation_name": "Dadaab Youth Media"}
+    url = f"{AMEND}/commitments/{commitment.id}/invite"
+    first = browser.post(url, data=data | {f"{prefix}email": "ayan@dym.example.org"})
+    assert first.status_code == 302
+    again = browser.post(url, data=data | {f"{prefix}email": "Ayan@DYM.example.org"})
+    assert again.status_code == 400
+    assert "This address is already invited to this commitment." in again.get_data(as_text=True)
+    db.session.expire_all()
+    sent = select(func.count()).where(OutboxMessage.to == "ayan@dym.example.org")
+    assert db.session.scalar(sent) == 1
+    assert db.session.scalar(select(func.count()).select_from(PartnerInvitation)) == 1
