@@ -336,10 +336,13 @@ def get_amendment_or_404(amendment_id: int) -> CommitmentAmendment:
 
 def get_partner_part_or_404(commitment_id: int) -> CommitmentPartner:
     """The current user's organisation's part in a joint commitment it is named on as a
-    co-implementer (the lead's and everyone else's: 404)."""
+    co-implementer (the lead's and everyone else's: 404; a hidden lead's too, for its page,
+    its answer and its notes alike)."""
     organisation_id = getattr(current_user, "organisation_id", None)
     part = db.session.get(CommitmentPartner, (commitment_id, organisation_id or 0))
     if part is None or part.commitment.signature.status not in _JOINT_SHOWN:
+        abort(404)
+    if part.commitment.signature.organisation.visibility is Visibility.hidden:
         abort(404)
     return part
 

@@ -17,7 +17,13 @@ from registry.lists import url_int
 from registry.models import Organisation, Region, StakeholderType, Visibility
 from registry.organisations import operations, queries
 from registry.organisations.forms import MergeForm, NewOrganisationForm, OtherNamesForm
-from registry.policies import STAFF, get_organisation_or_404, login_required, role_required
+from registry.policies import (
+    STAFF,
+    current_scope,
+    get_organisation_or_404,
+    login_required,
+    role_required,
+)
 
 bp = Blueprint("organisations", __name__)
 staff_only = role_required(*STAFF)
@@ -123,6 +129,8 @@ def merge(organisation_id: int):
     form.set_choices(queries.organisation_choices(), kept)
     # A number no id can be (too large for the database) is no organisation, not a 500.
     duplicate = db.session.get(Organisation, url_int(form.duplicate.data, default=0))
+    if duplicate is not None and not current_scope().allows_organisation(duplicate):
+        duplicate = None  # outside a scoped coordinator's scope: no such organisation
     if request.method == "POST" and form.validate():
         name = duplicate.name if duplicate else None
         try:

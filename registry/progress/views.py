@@ -133,6 +133,7 @@ def _edit_page(pledge, organisation, window, row, form, warnings=()):
     closed = window_words(window).closed
     if closed is None and not _editable(row):
         closed = _("This update is verified and can no longer be changed.")
+    lead_view = View(viewer=organisation)
     return render_template(
         "progress/edit.html",
         pledge=pledge,
@@ -145,7 +146,8 @@ def _edit_page(pledge, organisation, window, row, form, warnings=()):
         closed=closed,
         # A joint commitment: the co-implementers' own notes, for the consolidated report.
         partner_notes=signature_queries.partner_notes(row.commitment),
-        partner_name=lambda o: View(viewer=organisation).name(o) or _("An organisation"),
+        partner_name=lambda o: lead_view.name(o) or _("An organisation"),
+        note_text=lead_view.text,
         files=queries.evidence_of([row.update.id]).get(row.update.id, []) if row.update else [],
         max_mb=evidence.max_bytes() / 1024 / 1024,
     )
@@ -408,6 +410,8 @@ def remove_evidence(slug: str, file_id: int):
     """Remove one of the organisation's evidence files while its update can still change."""
     pledge, organisation, _window = _context(slug)
     kept = get_evidence_file_or_404(file_id)
+    if kept.progress_update.commitment.signature.pledge_id != pledge.id:
+        abort(404)  # another pledge's file: its own window decides, not this one's
     commitment_id = kept.progress_update.commitment_id
     if BaseForm().validate_on_submit():
         require_open_window(pledge, WindowKind.progress, organisation)

@@ -105,6 +105,8 @@ def _overview(pledge, org, signature, invite_form=None, invite_for=None, code=20
         revisions={c.id: queries.revisions_of(c) for c in signature.commitments},
         changes=lambda diff: queries.readable_changes(diff, lambda o: _partner_name(view, o)),
         name=lambda o: _partner_name(view, o),
+        # A partner's note as the lead may read it: no other protected organisation named.
+        note_text=view.text,
         invite_forms={
             c.id: invite_form
             if invite_for == c.id

@@ -574,6 +574,13 @@ def invite_partner(
             ),
             field="email",
         )
+    invited = select(PartnerInvitation.id).where(
+        PartnerInvitation.commitment_id == commitment.id, PartnerInvitation.email == email
+    )
+    if db.session.scalar(invited) is not None:
+        raise OperationError(
+            gettext("This address is already invited to this commitment."), field="email"
+        )
     invitation = PartnerInvitation(
         commitment_id=commitment.id,
         email=email,

@@ -5,7 +5,7 @@ audit trail, the one record of every change)."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from registry.disclosure import View
@@ -29,7 +29,7 @@ from registry.models import (
     Visibility,
     VocabularyTerm,
 )
-from registry.policies import in_scope
+from registry.policies import in_scope, scope_criteria
 
 # Fields the reviewer asked about are what the stakeholder entered; these move with the review
 # itself (or are internal) and would only repeat what the page already says.
@@ -558,10 +558,18 @@ def partner_invitations(commitment: Commitment) -> list[PartnerInvitation]:
     )
 
 
-def partner_candidates(lead_id: int) -> list[Organisation]:
-    """Every organisation but the lead, by name (a coordinator names any co-implementer)."""
-    return list(
-        db.session.scalars(
-            select(Organisation).where(Organisation.id != lead_id).order_by(Organisation.name)
+def partner_candidates(lead_id: int, named=()) -> list[Organisation]:
+    """Every organisation but the lead, by name (a coordinator names any co-implementer); for
+    a coordinator scoped to regions, the public ones, those of its scope and those already
+    `named` (a protected organisation of another region is outside its scope)."""
+    statement = select(Organisation).where(Organisation.id != lead_id)
+    criteria = scope_criteria(organisation_id=Organisation.id)
+    if criteria:
+        statement = statement.where(
+            or_(
+                Organisation.visibility == Visibility.public,
+                and_(*criteria),
+                Organisation.id.in_([o.id for o in named]),
+            )
         )
-    )
+    return list(db.session.scalars(statement.order_by(Organisation.name)))

@@ -194,7 +194,8 @@ def edit_on_behalf(commitment_id: int):
     if signature.status.name != "accepted":
         abort(404)
     form = OnBehalfForm()
-    partners = [(o.id, o.name) for o in queries.partner_candidates(signature.organisation_id)]
+    candidates = queries.partner_candidates(signature.organisation_id, commitment.co_implementers)
+    partners = [(o.id, o.name) for o in candidates]
     form.set_choices(signature.pledge, vocabulary_terms(), partners)
     if form.validate_on_submit():
         try:

@@ -477,3 +477,30 @@ def test_the_reporter_removes_a_file_while_the_update_can_change(
     [kept] = _files(db)
     client.post(f"{REPORT}/evidence/{kept.id}/remove")
     assert len(_files(db)) == 1 and len(_stored_files(app)) == 1
+
+
+def test_a_file_is_removed_only_through_its_own_pledges_open_window(
+    app, client, db, reporter, window, login_as
+):
+    """Another pledge's open window does not open this one's files: the removal answers 404
+    and the file stays, once the file's own window has closed."""
+    from datetime import timedelta
+
+    from registry.models import Pledge, utcnow
+
+    user, signature = reporter
+    commitment = signature.commitments[0]
+    _uploaded(client, login_as, user, commitment)
+    [kept] = _files(db)
+    with acting_as(label="test"):
+        window.closes_at = utcnow() - timedelta(minutes=1)
+        other = Pledge(title="Other pledge", slug="other-pledge", summary="s")
+        db.session.add(other)
+        db.session.commit()
+        pledge_ops.open_window(other, WindowKind.progress, label="Other cycle")
+        db.session.commit()
+    response = client.post(f"/report/other-pledge/evidence/{kept.id}/remove")
+    assert response.status_code == 404
+    assert len(_files(db)) == 1 and len(_stored_files(app)) == 1
+    client.post(f"{REPORT}/evidence/{kept.id}/remove")
+    assert len(_files(db)) == 1 and len(_stored_files(app)) == 1

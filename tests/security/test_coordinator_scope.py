@@ -545,3 +545,39 @@ def test_a_scoped_coordinators_api_token_does_not_work(client, db, world, scoped
         account_ops.set_scope(db.session.merge(scoped), [], [])
         db.session.commit()
     assert client.get("/api/v1/commitments", headers=headers).status_code == 200
+
+
+def test_the_merge_page_shows_no_duplicate_outside_the_scope(client, db, login_as, world, scoped):
+    """The merge page chooses its duplicate by a query argument (not walked above): one
+    outside the scope is neither named nor counted, and cannot be merged."""
+    login_as(scoped)
+    kenya, europe = world["kenya"], world["europe"]
+    url = f"/coordinate/organisations/{kenya.id}/merge"
+    page = client.get(f"{url}?duplicate={europe.id}")
+    assert page.status_code == 200
+    assert OUT not in _text(page)
+    response = client.post(url, data={"duplicate": str(europe.id), "confirm": "y"})
+    assert OUT not in _text(response)
+    db.session.expire_all()
+    assert db.session.get(type(europe), europe.id) is not None
+
+
+def test_editing_on_behalf_offers_no_protected_organisation_outside_the_scope(
+    app, client, db, login_as, world, scoped, admin, make_org
+):
+    """A scoped coordinator names co-implementers among the public organisations and those of
+    its scope: a hidden or anonymised one of another region is not offered (an admin's is)."""
+    from registry.models import Visibility
+
+    make_org(name="Quokka Hidden Circle", country="DEU", visibility=Visibility.hidden)
+    make_org(name="Quokka Quiet Society", country="DEU", visibility=Visibility.anonymised)
+    commitment = world["inside"].commitments[0]
+    url = f"/coordinate/review/commitments/{commitment.id}/edit"
+    login_as(scoped)
+    response = client.get(url)
+    assert response.status_code == 200
+    page = _text(response)
+    assert "quokka verein" in page  # a public organisation of another region: offered
+    assert "quokka hidden circle" not in page and "quokka quiet society" not in page
+    page = _text(_client_of(app, admin).get(url))
+    assert "quokka hidden circle" in page and "quokka quiet society" in page
