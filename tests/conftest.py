@@ -320,6 +320,14 @@ def body_of(message) -> str:
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def browser_of(app, user):
+    """Another browser, logged in as `user` (beside the test's own `client`)."""
+    browser = app.test_client()
+    response = browser.post("/account/login", data={"email": user.email, "password": PASSWORD})
+    assert response.status_code == 302
+    return browser
+
+
 def finish_registration(client, email: str):
     """Follow the link e-mailed to `email` to finish its registration (as its owner would);
     the response of the confirmation (a redirect, logged in)."""

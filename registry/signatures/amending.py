@@ -26,7 +26,7 @@ from registry.policies import (
     role_required,
 )
 from registry.seed import vocabulary_terms
-from registry.signatures import operations, queries
+from registry.signatures import amendments, operations, queries
 from registry.signatures.forms import AmendmentForm, PartnerInvitationForm
 from registry.templating import window_words
 
@@ -43,7 +43,7 @@ def _load(slug: str):
     if signature is None:
         abort(404)
     try:
-        operations.require_amendable(signature)
+        amendments.require_amendable(signature)
     except OperationError as exc:
         raise Refused(str(exc)) from exc
     return pledge, organisation, signature
@@ -121,7 +121,7 @@ def _propose(pledge, org, signature, form, commitment, amendment):
     """Send the proposal; True when it was stored (else the form shows why)."""
     require_open_window(pledge, WindowKind.signature, org)
     try:
-        operations.propose_amendment(
+        amendments.propose_amendment(
             signature,
             form.commitment_data(),
             current_user,
@@ -134,7 +134,7 @@ def _propose(pledge, org, signature, form, commitment, amendment):
         db.session.rollback()
         form.add_error(exc)
         return False
-    return commit_or_conflict(form, operations.stale_proposal())
+    return commit_or_conflict(form, amendments.stale_proposal())
 
 
 def _proposal_page(pledge, org, signature, form, commitment, amendment, warnings=()):

@@ -13,6 +13,7 @@ from registry.disclosure.review import wording_reviews, wording_version
 from registry.errors import OperationError
 from registry.extensions import db
 from registry.forms import ApproveWordingForm, commit_or_conflict
+from registry.models import SignatureStatus
 from registry.policies import (
     STAFF,
     get_amendment_or_404,
@@ -21,7 +22,7 @@ from registry.policies import (
     role_required,
 )
 from registry.seed import vocabulary_terms
-from registry.signatures import operations, queries
+from registry.signatures import amendments, operations, queries
 from registry.signatures.forms import AmendmentDecisionForm, DecisionForm, OnBehalfForm
 
 bp = Blueprint("review", __name__, url_prefix="/coordinate/review")
@@ -141,8 +142,8 @@ def amendment_queue():
 
 def _amendment_page(amendment, form: AmendmentDecisionForm, code: int = 200):
     commitment = amendment.commitment
-    before = operations.published_values(commitment) if commitment else {}
-    diff = operations.changed_values(before, amendment.proposed)
+    before = amendments.published_values(commitment) if commitment else {}
+    diff = amendments.changed_values(before, amendment.proposed)
     if not form.is_submitted():
         form.version.data = str(amendment.version)
     return render_template(
@@ -171,14 +172,14 @@ def decide_amendment(amendment_id: int):
     form = AmendmentDecisionForm()
     if form.validate_on_submit():
         try:
-            operations.decide_amendment(
+            amendments.decide_amendment(
                 amendment, form.status, current_user, form.comment.data, form.version.data
             )
         except OperationError as exc:
             db.session.rollback()
             form.add_error(exc)
         else:
-            if commit_or_conflict(form, operations.stale_proposal()):
+            if commit_or_conflict(form, amendments.stale_proposal()):
                 flash(_("Proposal: %(status)s.", status=amendment.status.label), "success")
                 return redirect(url_for("review.amendment_queue"))
         return _amendment_page(get_amendment_or_404(amendment_id), form, 409)
@@ -191,7 +192,7 @@ def edit_on_behalf(commitment_id: int):
     """Change a published commitment on its organisation's behalf (recorded as such)."""
     commitment = get_commitment_or_404(commitment_id)
     signature = commitment.signature
-    if signature.status.name != "accepted":
+    if signature.status is not SignatureStatus.accepted:
         abort(404)
     form = OnBehalfForm()
     candidates = queries.partner_candidates(signature.organisation_id, commitment.co_implementers)
@@ -199,14 +200,14 @@ def edit_on_behalf(commitment_id: int):
     form.set_choices(signature.pledge, vocabulary_terms(), partners)
     if form.validate_on_submit():
         try:
-            operations.edit_on_behalf(
+            amendments.edit_on_behalf(
                 commitment, form.commitment_data(), current_user, form.version.data
             )
         except OperationError as exc:
             db.session.rollback()
             form.add_error(exc)
         else:
-            if commit_or_conflict(form, operations.stale_proposal()):
+            if commit_or_conflict(form, amendments.stale_proposal()):
                 flash(_("Saved on the organisation's behalf."), "success")
                 return redirect(url_for("commitments.detail", commitment_id=commitment.id))
     elif not form.is_submitted():

@@ -38,9 +38,9 @@ from registry.models import (
 )
 from registry.pledges import operations as pledge_ops
 from registry.progress import operations as progress_ops
-from registry.signatures import operations as signature_ops
+from registry.signatures import amendments as signature_ops
 from registry.transfer.queries import KINDS
-from tests.conftest import make_app
+from tests.conftest import browser_of, make_app
 
 pytestmark = pytest.mark.usefixtures("evidence_dir")
 
@@ -334,16 +334,6 @@ def test_an_admin_reaches_the_same_objects(client, login_as, world, admin, metho
     assert client.open(url, method=method).status_code != 404, url
 
 
-def _client_of(app, user):
-    """Another browser, logged in as `user`."""
-    from tests.conftest import PASSWORD
-
-    other = app.test_client()
-    response = other.post("/account/login", data={"email": user.email, "password": PASSWORD})
-    assert response.status_code == 302
-    return other
-
-
 def _text(response) -> str:
     return response.get_data(as_text=True).lower()
 
@@ -360,7 +350,7 @@ def test_a_scoped_coordinators_lists_hold_nothing_outside_the_scope(
     response = client.open(url, method=method)
     assert response.status_code == 200
     assert OUT not in _text(response)
-    other = _client_of(app, admin)
+    other = browser_of(app, admin)
     assert OUT in _text(other.open(url, method=method))
 
 
@@ -386,7 +376,7 @@ def test_exports_hold_exactly_the_rows_inside_the_scope(
     assert response.status_code == 200
     assert OUT not in _text(response)
     scoped_rows = _rows(response)
-    everything = _rows(_client_of(app, admin).get(f"/coordinate/export/{kind}.csv"))
+    everything = _rows(browser_of(app, admin).get(f"/coordinate/export/{kind}.csv"))
     inside = [row for row in everything if OUT not in " ".join(map(str, row.values())).lower()]
     assert scoped_rows == inside and len(everything) > len(inside)
 
@@ -579,5 +569,5 @@ def test_editing_on_behalf_offers_no_protected_organisation_outside_the_scope(
     page = _text(response)
     assert "quokka verein" in page  # a public organisation of another region: offered
     assert "quokka hidden circle" not in page and "quokka quiet society" not in page
-    page = _text(_client_of(app, admin).get(url))
+    page = _text(browser_of(app, admin).get(url))
     assert "quokka hidden circle" in page and "quokka quiet society" in page

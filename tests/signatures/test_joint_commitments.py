@@ -28,15 +28,8 @@ from registry.models import (
     utcnow,
 )
 from registry.organisations import operations as organisation_operations
-from tests.conftest import PASSWORD, register
+from tests.conftest import PASSWORD, browser_of, register
 from tests.signatures.published import AMEND, form_of, hidden, publish
-
-
-def _client_of(app, user):
-    browser = app.test_client()
-    response = browser.post("/account/login", data={"email": user.email, "password": PASSWORD})
-    assert response.status_code == 302
-    return browser
 
 
 @pytest.fixture
@@ -63,7 +56,7 @@ def _count(db, model) -> int:
 
 
 def test_both_sides_of_a_joint_commitment(app, client, db, joint, lead, partner, staff):
-    side = _client_of(app, partner)
+    side = browser_of(app, partner)
     mine = side.get("/my-organisation").get_data(as_text=True)
     assert "Joint commitments you are named on" in mine
     assert "Shared rumour desk" in mine and "led by Open Platforms Inc" in mine
@@ -84,7 +77,7 @@ def test_both_sides_of_a_joint_commitment(app, client, db, joint, lead, partner,
 
     # The lead sees the answer and the note beside its commitment, and beside its progress
     # report, which stays the consolidated one.
-    lead_browser = _client_of(app, lead)
+    lead_browser = browser_of(app, lead)
     overview = lead_browser.get(AMEND).get_data(as_text=True)
     assert "Kenya Peace Network: Confirmed by the partner" in overview
     assert "Trained 12 volunteers in Dadaab." in overview
@@ -112,7 +105,7 @@ def test_both_sides_of_a_joint_commitment(app, client, db, joint, lead, partner,
 
 
 def test_a_declined_partner_is_not_listed_and_adds_no_notes(app, db, joint, partner):
-    side = _client_of(app, partner)
+    side = browser_of(app, partner)
     side.post(f"/my-organisation/joint/{joint.id}/answer", data={"answer": "declined"})
     assert db.session.get(CommitmentPartner, (joint.id, partner.organisation_id)).status is (
         PartnerStatus.declined
@@ -129,19 +122,19 @@ def test_a_declined_partner_is_not_listed_and_adds_no_notes(app, db, joint, part
 
 
 def test_bad_answers_and_strangers(app, db, joint, lead, make_user, make_org, partner):
-    side = _client_of(app, partner)
+    side = browser_of(app, partner)
     response = side.post(f"/my-organisation/joint/{joint.id}/answer", data={"answer": "maybe"})
     assert response.status_code == 400 and "There is a problem" in response.get_data(as_text=True)
     response = side.post(f"/my-organisation/joint/{joint.id}/notes", data={"text": " "})
     assert response.status_code == 400 and "Write the note." in response.get_data(as_text=True)
-    stranger = _client_of(app, make_user(organisation=make_org(name="Stranger org")))
+    stranger = browser_of(app, make_user(organisation=make_org(name="Stranger org")))
     assert stranger.get(f"/my-organisation/joint/{joint.id}").status_code == 404
     # The lead is not its own co-implementer either.
-    assert _client_of(app, lead).get(f"/my-organisation/joint/{joint.id}").status_code == 404
+    assert browser_of(app, lead).get(f"/my-organisation/joint/{joint.id}").status_code == 404
 
 
 def test_a_co_implementer_invited_by_email_is_named_once_registered(app, client, db, joint, lead):
-    browser = _client_of(app, lead)
+    browser = browser_of(app, lead)
     prefix = f"invite-{joint.id}-"
     response = browser.post(
         f"{AMEND}/commitments/{joint.id}/invite",
@@ -179,7 +172,7 @@ def test_an_invitation_to_an_address_of_another_organisation_is_refused(
     app, db, joint, lead, make_user, make_org
 ):
     other = make_user(organisation=make_org(name="Somewhere else"), email="taken@else.example.org")
-    browser = _client_of(app, lead)
+    browser = browser_of(app, lead)
     prefix = f"invite-{joint.id}-"
     response = browser.post(
         f"{AMEND}/commitments/{joint.id}/invite",
@@ -210,7 +203,7 @@ def test_matching_is_proposed_by_number_and_shown_on_both_pages(
     app, client, db, matched, partner, staff
 ):
     ours, theirs = matched
-    side = _client_of(app, partner)
+    side = browser_of(app, partner)
     found = side.get(f"{AMEND}/commitments/{theirs.id}?match_q=escalation").get_data(as_text=True)
     assert f"#{ours.id} — Platform escalation desk" in found  # chosen by search …
     page = side.get(f"{AMEND}/commitments/{theirs.id}").get_data(as_text=True)
@@ -264,7 +257,7 @@ def test_a_match_must_be_a_published_commitment(app, db, pledge, matched, partne
     ours, theirs = matched
     hidden_org = make_org(name="Hidden Helpers", visibility=Visibility.hidden)
     _sig, secret = publish(db, pledge, hidden_org, title="Secret work")
-    side = _client_of(app, partner)
+    side = browser_of(app, partner)
     page = side.get(f"{AMEND}/commitments/{theirs.id}").get_data(as_text=True)
     for wrong in (f"{secret.id}", "999999", f"{theirs.id}", "twelve"):
         data = form_of(theirs, matches=wrong) | {
@@ -285,7 +278,7 @@ def test_the_public_page_changes_version_when_a_partner_answers_or_a_match_is_na
     anonymous = app.test_client()
     url = f"/commitments/{joint.id}"
     first = anonymous.get(url).headers["ETag"]
-    _client_of(app, partner).post(
+    browser_of(app, partner).post(
         f"/my-organisation/joint/{joint.id}/answer", data={"answer": "declined"}
     )
     second = anonymous.get(url).headers["ETag"]
@@ -300,7 +293,7 @@ def test_the_public_page_changes_version_when_a_partner_answers_or_a_match_is_na
 
 
 def test_a_merge_keeps_the_co_implementers_notes(app, db, joint, partner, make_org, coordinator):
-    _client_of(app, partner).post(
+    browser_of(app, partner).post(
         f"/my-organisation/joint/{joint.id}/notes", data={"text": "Our note."}
     )
     kept = make_org(name="Kenya Peace Network (registered twice)")

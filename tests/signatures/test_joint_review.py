@@ -10,15 +10,8 @@ import pytest
 from registry.audit import acting_as
 from registry.models import SubmissionWindow, Visibility, WindowKind, utcnow
 from registry.signatures import operations, queries
-from tests.conftest import PASSWORD
+from tests.conftest import browser_of
 from tests.signatures.published import AMEND, publish
-
-
-def _client_of(app, user):
-    browser = app.test_client()
-    response = browser.post("/account/login", data={"email": user.email, "password": PASSWORD})
-    assert response.status_code == 302
-    return browser
 
 
 @pytest.fixture
@@ -43,7 +36,7 @@ def setting(db, pledge, make_user, make_org):
 
 def test_the_lead_reads_its_partners_notes_without_a_protected_organisations_name(app, db, setting):
     lead, commitment = setting
-    browser = _client_of(app, lead)
+    browser = browser_of(app, lead)
     overview = browser.get(AMEND).get_data(as_text=True)
     assert "Trained 12 volunteers" in overview
     assert "Sauti ya Wakimbizi" not in overview and "SYW" not in overview
@@ -73,7 +66,7 @@ def test_a_hidden_leads_partner_can_neither_answer_nor_add_notes(app, db, settin
         db.session.commit()
     part = queries.partner_link(commitment.id, commitment.co_implementers[0].id)
     partner = next(u for u in part.organisation.users)
-    browser = _client_of(app, partner)
+    browser = browser_of(app, partner)
     base = f"/my-organisation/joint/{commitment.id}"
     assert browser.get(base).status_code == 404
     assert browser.post(f"{base}/answer", data={"answer": "confirmed"}).status_code == 404
@@ -92,7 +85,7 @@ def test_an_address_is_invited_to_a_commitment_once(app, db, setting):
     from registry.models import OutboxMessage, PartnerInvitation
 
     lead, commitment = setting
-    browser = _client_of(app, lead)
+    browser = browser_of(app, lead)
     prefix = f"invite-{commitment.id}-"
     data = {f"{prefix}organisation_name": "Dadaab Youth Media"}
     url = f"{AMEND}/commitments/{commitment.id}/invite"
