@@ -298,3 +298,11 @@ def _fill_contents(chunks, body, counts, dests, guess) -> tuple[list[Chunk], lis
             filled.append(chunk)
         order.append(chunk)
     return order, filled
+
+
+def shutdown_pool() -> None:
+    """Stop the rendering processes (they start again when next needed)."""
+    global _pool
+    if _pool is not None:
+        _pool[1].shutdown(wait=True)
+        _pool = None

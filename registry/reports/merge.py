@@ -143,6 +143,7 @@ def merge(parts: list[Part], numbers: bytes | None = None) -> bytes:
                             and element.objgen == old_document.objgen
                         ):
                             value[j] = document
+            _adopt_orphans(entries, old_document, document)
             nums.extend(entries)
             for key, value in copied.get("/RoleMap", {}).items():
                 role_map[key] = value
@@ -157,6 +158,7 @@ def merge(parts: list[Part], numbers: bytes | None = None) -> bytes:
                     target = str(action.URI).partition("#")[2]
                     del annotation["/A"]
                     annotation.Dest = pikepdf.String(target)
+                    annotation.Contents = pikepdf.String(target)  # as WeasyPrint's own links
         names = source.Root.get("/Names", {}).get("/Dests")
         if names is not None:
             for name, dest in _name_tree_items(names):
@@ -193,6 +195,28 @@ def merge(parts: list[Part], numbers: bytes | None = None) -> bytes:
     for source in sources:
         source.close()
     return buffer.getvalue()
+
+
+def _adopt_orphans(entries: list, old_document, document) -> None:
+    """Put under `document` the elements whose parent is the chunk's own document but that it
+    does not list as kids (WeasyPrint 70 writes the running header's and page number's elements
+    so: in the /ParentTree, unreachable from the root), in page order."""
+    listed = {kid.objgen for kid in document.K if isinstance(kid, Dictionary)}
+    for value in entries[1::2]:
+        for element in value if isinstance(value, Array) else [value]:
+            if not isinstance(element, Dictionary):
+                continue
+            top = element
+            while (
+                "/P" in top
+                and top.P.objgen != old_document.objgen
+                and top.P.get("/Type") == Name.StructElem
+            ):
+                top = top.P
+            if "/P" in top and top.P.objgen == old_document.objgen and top.objgen not in listed:
+                top.P = document
+                document.K.append(top)
+                listed.add(top.objgen)
 
 
 def _write_outline(out: pikepdf.Pdf, entries: list[tuple[int, str, list]]) -> None:
