@@ -153,7 +153,7 @@ def _body_text(pages: list[str], heading: str) -> str:
     return " ".join(text.split())
 
 
-def test_the_merged_report_is_one_tagged_document_that_reads_as_the_whole(db, dataset, cache_dir):
+def test_the_merged_report_is_one_tagged_pdf_read_as_the_whole(db, dataset, cache_dir):  # noqa: F811
     params, data, made = _chunks(dataset["pledge"].slug)
     assert len([c for c in made if c.name.startswith("annex")]) > 2
     pdf, stats = _assemble(made)
@@ -198,7 +198,7 @@ def test_the_merged_report_is_one_tagged_document_that_reads_as_the_whole(db, da
     assert page_of[dests["methodology"][0].objgen] == methodology_page
 
 
-def test_a_changed_commitment_re_renders_only_its_chunk(db, dataset, cache_dir):
+def test_a_changed_commitment_re_renders_only_its_chunk(db, dataset, cache_dir):  # noqa: F811
     slug = dataset["pledge"].slug
     _params, _data, made = _chunks(slug)
     _pdf, first = _assemble(made)
@@ -226,7 +226,7 @@ def test_a_changed_commitment_re_renders_only_its_chunk(db, dataset, cache_dir):
     assert structure_problems(pdf) == []
 
 
-def test_the_report_job_renders_chunks_and_records_what_it_reused(db, dataset, cache_dir):
+def test_the_report_job_renders_chunks_and_records_what_it_reused(db, dataset, cache_dir):  # noqa: F811
     from registry.reports.jobs import request_report, run_report
 
     run = request_report("grf", {"pledge": dataset["pledge"].slug}, None, enqueue=False)
@@ -239,7 +239,7 @@ def test_the_report_job_renders_chunks_and_records_what_it_reused(db, dataset, c
     assert structure_problems(run.pdf) == []
 
 
-def test_the_process_pool_renders_the_same_chunks(app, db, dataset, cache_dir, monkeypatch):
+def test_the_process_pool_renders_the_same_chunks(app, db, dataset, cache_dir, monkeypatch):  # noqa: F811
     _params, _data, made = _chunks(dataset["pledge"].slug)
     serial, _stats = _assemble(made)
     for path in cache_dir.glob("*.pdf"):

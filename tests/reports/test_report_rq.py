@@ -95,7 +95,12 @@ def test_the_page_enqueues_on_rq_and_shows_the_result(
 
 
 def test_the_grf_report_fans_out_one_job_per_chunk_and_a_merge_job(
-    app, db, dataset, rq_queue, tmp_path, monkeypatch
+    app,
+    db,
+    dataset,  # noqa: F811
+    rq_queue,
+    tmp_path,
+    monkeypatch,  # noqa: F811
 ):
     """With RQ, the report job enqueues one job per chunk the cache lacks and a final merge
     job that waits for them; real workers render and merge, and the PDF is one tagged whole."""
