@@ -212,7 +212,9 @@ def render_missing(chunks: Iterable[Chunk], cache: ChunkCache, stats: Stats) -> 
     processes = current_app.config.get("REPORT_RENDER_PROCESSES", 0)
     if len(missing) > 1 and processes > 1:
         pool = _executor(processes)
-        futures = {key: pool.submit(_render, c.html, root, c.tagged) for key, c in missing.items()}
+        # The longest first, so that no long chunk starts last and keeps the others waiting.
+        longest = sorted(missing.items(), key=lambda item: -len(item[1].html))
+        futures = {key: pool.submit(_render, c.html, root, c.tagged) for key, c in longest}
         results = {key: future.result() for key, future in futures.items()}
     else:
         results = {key: _render(c.html, root, c.tagged) for key, c in missing.items()}
