@@ -235,14 +235,16 @@ def _change(kind: str, annex_html: str) -> str:
     from registry.audit import acting_as
     from registry.commitments.operations import change_commitment_statuses
     from registry.extensions import db
-    from registry.models import Commitment, CommitmentStatus
+    from registry.models import Commitment, CommitmentStatus, Visibility
 
-    # The newest commitment the public annex lists (one of a hidden organisation, or of a
-    # signature not accepted, would change no chunk at all).
+    # The newest commitment of a named organisation in the last annex chunk (one of a hidden
+    # organisation, or of a signature not accepted, would change no chunk at all; an
+    # anonymised organisation's title is printed only as approved).
     commitment = next(
         c
         for c in db.session.scalars(select(Commitment).order_by(Commitment.id.desc()))
-        if str(escape(c.title)) in annex_html
+        if c.signature.organisation.visibility is Visibility.public
+        and str(escape(c.title)) in annex_html
     )
     with acting_as(label="bench"):
         if kind == "title":
