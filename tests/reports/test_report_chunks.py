@@ -14,7 +14,7 @@ import pytest
 from pypdf import PdfReader
 
 from registry.audit import acting_as
-from registry.models import Commitment, ReportRun, ReportStatus
+from registry.models import Commitment, ReportRun, ReportStatus, Visibility
 from registry.reports import chunks, grf
 from registry.reports.render import render_pdf
 from tests.reports.test_reports_grf import GENERATED_AT, dataset  # noqa: F401 (a fixture)
@@ -266,3 +266,38 @@ def test_the_cache_keeps_the_most_recently_used_chunks_within_its_size(tmp_path)
     cache.put("c", b"c" * 100)  # 300 bytes: the least recently used goes
     assert sorted(p.name for p in tmp_path.glob("*.pdf")) == ["a.pdf", "c.pdf"]
     assert cache.get("b") is None
+
+
+def test_a_chunk_that_grows_re_renders_only_itself_the_contents_and_page_numbers(
+    db,
+    dataset,  # noqa: F811
+    cache_dir,
+):
+    slug = dataset["pledge"].slug
+    _params, _data, made = _chunks(slug)
+    before, _stats = _assemble(made)
+    annex = [c for c in made if c.name.startswith("annex")][:-1]  # not the last: others follow
+    highlights = next(c for c in made if c.name == "highlights").html
+    chunk, commitment = next(
+        (chunk, c)
+        for c in db.session.query(Commitment).order_by(Commitment.id)
+        if c.signature.organisation.visibility is Visibility.public  # its own words printed
+        and f"<strong>{c.title}</strong>" not in highlights
+        for chunk in annex
+        if f"<strong>{c.title}</strong>" in chunk.html
+    )
+    with acting_as(label="test"):
+        commitment.title = " ".join([commitment.title] * 1000)  # pages of text
+        db.session.commit()
+    _params, _data, changed = _chunks(slug)
+    after, stats = _assemble(changed)
+    pages = _pages(after)
+    assert len(pages) > len(_pages(before))
+    # The chunks after it are reused as they were: only their page numbers moved.
+    assert sorted(stats.rendered) == sorted([chunk.name, "contents", "page numbers"])
+    for number, text in enumerate(pages, start=1):
+        assert f"Page {number} of {len(pages)}" in text
+    toc = next(page for page in pages if page.startswith("Contents") or " Contents " in page)
+    methodology_page = next(i for i, p in enumerate(pages, 1) if "Methodology All data" in p)
+    assert int(re.search(r"Methodology\W*(\d+)", toc).group(1)) == methodology_page
+    assert structure_problems(after) == []
