@@ -265,14 +265,15 @@ def assemble(chunks: list[Chunk], *, lang: str, stats: Stats | None = None) -> R
     guess = {c.name: 1 for c in contents}
     for _attempt in range(3):
         order, filled = _fill_contents(chunks, body, counts, dests, guess)
-        pdfs |= render_missing(filled, cache, stats)
+        # The page numbers for the pages the contents are assumed to take, rendered with them
+        # (at once, in the pool): both again if the contents take other pages.
+        total = sum(counts) + sum(guess.values())
+        numbers = Chunk("page numbers", page_numbers_html(total, lang), tagged=False)
+        pdfs |= render_missing([*filled, numbers], cache, stats)
         actual = _page_counts([pdfs[c.key] for c in filled])[0]
         if all(guess[c.name] == n for c, n in zip(filled, actual, strict=True)):
             break
         guess = {c.name: n for c, n in zip(filled, actual, strict=True)}
-    total = sum(counts) + sum(actual)
-    numbers = Chunk("page numbers", page_numbers_html(total, lang), tagged=False)
-    pdfs |= render_missing([numbers], cache, stats)
     started = time.perf_counter()
     pdf = merge([Part(pdfs[c.key], c.level) for c in order], pdfs[numbers.key])
     stats.merge = time.perf_counter() - started
