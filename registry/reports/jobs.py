@@ -151,12 +151,13 @@ def _chunked(module: ModuleType) -> bool:
     return hasattr(module, "render_chunks") and current_app.config.get("REPORT_CHUNKS", True)
 
 
-def run_report(run_id: int) -> None:
+def run_report(run_id: int, in_process: bool = False) -> None:
     """The job: gather the data, render the HTML and the PDF, and store it on the run.
 
     A report that can be chunked (the GRF report) renders only the chunks the cache lacks: on
     the embedded default with a pool of processes, then merges them here; with RQ, one job per
-    missing chunk and a final job (`finish_report`) that merges them and stores the PDF.
+    missing chunk and a final job (`finish_report`) that merges them and stores the PDF
+    (unless `in_process`: the CLI makes the report in its own process, whatever the mode).
     Any exception marks the run failed with its type and message (the traceback goes to the
     log only); the job itself never raises, so the worker carries on.
     """
@@ -188,7 +189,7 @@ def run_report(run_id: int) -> None:
         if not chunked:
             rendered = render_pdf(made)
             _store(run, rendered, timings)
-        elif not _fan_out(run, made, language, timings):
+        elif in_process or not _fan_out(run, made, language, timings):
             with force_locale(language):
                 stats = chunks.Stats()
                 rendered = chunks.assemble(made, lang=language, stats=stats)

@@ -14,7 +14,7 @@ import pytest
 from pypdf import PdfReader
 
 from registry.audit import acting_as
-from registry.models import Commitment, ReportRun, ReportStatus, Visibility
+from registry.models import Commitment, ReportRun, ReportStatus
 from registry.reports import chunks, grf
 from registry.reports.render import render_pdf
 from tests.reports.test_reports_grf import GENERATED_AT, dataset  # noqa: F401 (a fixture)
@@ -268,36 +268,52 @@ def test_the_cache_keeps_the_most_recently_used_chunks_within_its_size(tmp_path)
     assert cache.get("b") is None
 
 
-def test_a_chunk_that_grows_re_renders_only_itself_the_contents_and_page_numbers(
-    db,
-    dataset,  # noqa: F811
-    cache_dir,
-):
-    slug = dataset["pledge"].slug
-    _params, _data, made = _chunks(slug)
-    before, _stats = _assemble(made)
-    annex = [c for c in made if c.name.startswith("annex")][:-1]  # not the last: others follow
-    highlights = next(c for c in made if c.name == "highlights").html
-    chunk, commitment = next(
-        (chunk, c)
-        for c in db.session.query(Commitment).order_by(Commitment.id)
-        if c.signature.organisation.visibility is Visibility.public  # its own words printed
-        and f"<strong>{c.title}</strong>" not in highlights
-        for chunk in annex
-        if f"<strong>{c.title}</strong>" in chunk.html
+def _document(body: str) -> str:
+    """A chunk's HTML as report chunks are made: the print stylesheet, the running header and
+    the words around the page number, no page numbers of its own."""
+    from registry.reports.render import report_static
+
+    return (
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Chunks</title>'
+        f'<link rel="stylesheet" href="{report_static("reports/print.css")}">'
+        "<style>@page { @bottom-right { content: none } }</style></head>"
+        '<body data-doc-title="Chunks"><p class="page-label">Page</p><p class="of-label">of</p>'
+        f"{body}</body></html>"
     )
-    with acting_as(label="test"):
-        commitment.title = " ".join([commitment.title] * 1000)  # pages of text
-        db.session.commit()
-    _params, _data, changed = _chunks(slug)
-    after, stats = _assemble(changed)
-    pages = _pages(after)
-    assert len(pages) > len(_pages(before))
-    # The chunks after it are reused as they were: only their page numbers moved.
-    assert sorted(stats.rendered) == sorted([chunk.name, "contents", "page numbers"])
+
+
+def _paragraphs(label: str, pages: int) -> str:
+    return "".join(
+        f'<p style="break-before: page">{label} page {n}</p>' if n else f"<p>{label} page 0</p>"
+        for n in range(pages)
+    )
+
+
+def test_a_chunk_that_grows_re_renders_only_itself_the_contents_and_page_numbers(app, cache_dir):
+    from registry.reports.merge import CHUNK_LINK
+
+    contents = _document(
+        f'<h1>Contents</h1><p><a href="{CHUNK_LINK}#last">Last part</a> '
+        f"{chunks.page_marker('last')}</p>"
+    )
+
+    def parts(middle_pages: int) -> list[chunks.Chunk]:
+        return [
+            chunks.Chunk("contents", contents, 1),
+            chunks.Chunk("first", _document("<h2>First</h2>" + _paragraphs("first", 2))),
+            chunks.Chunk("middle", _document("<h2>Middle</h2>" + _paragraphs("mid", middle_pages))),
+            chunks.Chunk("last", _document('<h2 id="last">Last</h2>' + _paragraphs("last", 2))),
+        ]
+
+    with app.test_request_context():
+        _pdf, first = _assemble(parts(1))
+        assert first.reused == 0
+        pdf, stats = _assemble(parts(3))  # the middle chunk grows by two pages
+    # The chunk after it is reused as it was: only its page numbers moved.
+    assert sorted(stats.rendered) == ["contents", "middle", "page numbers"]
+    pages = _pages(pdf)
+    assert len(pages) == 1 + 2 + 3 + 2
     for number, text in enumerate(pages, start=1):
-        assert f"Page {number} of {len(pages)}" in text
-    toc = next(page for page in pages if page.startswith("Contents") or " Contents " in page)
-    methodology_page = next(i for i, p in enumerate(pages, 1) if "Methodology All data" in p)
-    assert int(re.search(r"Methodology\W*(\d+)", toc).group(1)) == methodology_page
-    assert structure_problems(after) == []
+        assert "Chunks" in text and f"Page {number} of {len(pages)}" in text
+    assert "Last part 7" in pages[0] and "last page 0" in pages[6]
+    assert structure_problems(pdf) == []

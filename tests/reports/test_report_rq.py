@@ -139,3 +139,25 @@ def test_the_grf_report_fans_out_one_job_per_chunk_and_a_merge_job(
     assert len(pages) == run.page_count
     assert f"Page {len(pages)} of {len(pages)}" in pages[-1]
     assert "Methodology" in pages[-1]
+
+
+def test_the_report_command_renders_in_its_own_process_even_with_rq(
+    app,
+    db,
+    dataset,  # noqa: F811
+    rq_queue,
+    tmp_path,
+    monkeypatch,
+):
+    """`flask registry report` (run_report in_process) fans nothing out, whatever the mode."""
+    from registry.reports.jobs import request_report, run_report
+
+    monkeypatch.setitem(app.config, "REPORT_CHUNK_CACHE_DIR", str(tmp_path / "chunks"))
+    run = request_report("grf", {"pledge": dataset["pledge"].slug}, None, enqueue=False)
+    db.session.commit()
+    run_report(run.id, in_process=True)
+    assert rq_queue.count == 0
+    db.session.expire_all()
+    run = db.session.get(ReportRun, run.id)
+    assert run.status is ReportStatus.done, run.error
+    assert run.timings["chunks_rendered"] > 5
