@@ -194,9 +194,11 @@ class Stats:
     merge: float = 0.0
 
 
-def render_missing(chunks: Iterable[Chunk], cache: ChunkCache, stats: Stats) -> dict[str, bytes]:
+def render_missing(
+    chunks: Iterable[Chunk], cache: ChunkCache, stats: Stats, processes: int | None = None
+) -> dict[str, bytes]:
     """{key: PDF} of `chunks`: from the cache, or rendered (in parallel when more than one is
-    missing and REPORT_RENDER_PROCESSES > 1) and cached."""
+    missing and `processes`, by default REPORT_RENDER_PROCESSES, is more than 1) and cached."""
     found: dict[str, bytes] = {}
     missing: dict[str, Chunk] = {}
     for chunk in chunks:
@@ -209,7 +211,8 @@ def render_missing(chunks: Iterable[Chunk], cache: ChunkCache, stats: Stats) -> 
             found[chunk.key] = pdf
             stats.reused += 1
     root = current_app.static_folder
-    processes = current_app.config.get("REPORT_RENDER_PROCESSES", 0)
+    if processes is None:
+        processes = current_app.config.get("REPORT_RENDER_PROCESSES", 0)
     if len(missing) > 1 and processes > 1:
         pool = _executor(processes)
         # The longest first, so that no long chunk starts last and keeps the others waiting.
@@ -251,13 +254,15 @@ def page_numbers_html(pages: int, lang: str) -> str:
     )
 
 
-def assemble(chunks: list[Chunk], *, lang: str, stats: Stats | None = None) -> Rendered:
-    """The report's PDF from its chunks: render what the cache lacks, fill in the contents,
-    number the pages, merge."""
+def assemble(
+    chunks: list[Chunk], *, lang: str, stats: Stats | None = None, processes: int | None = None
+) -> Rendered:
+    """The report's PDF from its chunks: render what the cache lacks (with `processes`, see
+    `render_missing`), fill in the contents, number the pages, merge."""
     stats = stats if stats is not None else Stats()
     cache = ChunkCache.from_config()
     body = [c for c in chunks if not c.is_contents]
-    pdfs = render_missing(body, cache, stats)
+    pdfs = render_missing(body, cache, stats, processes)
     counts, dests = _page_counts([pdfs[c.key] for c in body])
     contents = [c for c in chunks if c.is_contents]
     # Each contents chunk is assumed to take as many pages as it took when last rendered
@@ -269,7 +274,7 @@ def assemble(chunks: list[Chunk], *, lang: str, stats: Stats | None = None) -> R
         # (at once, in the pool): both again if the contents take other pages.
         total = sum(counts) + sum(guess.values())
         numbers = Chunk("page numbers", page_numbers_html(total, lang), tagged=False)
-        pdfs |= render_missing([*filled, numbers], cache, stats)
+        pdfs |= render_missing([*filled, numbers], cache, stats, processes)
         actual = _page_counts([pdfs[c.key] for c in filled])[0]
         if all(guess[c.name] == n for c, n in zip(filled, actual, strict=True)):
             break

@@ -250,14 +250,16 @@ def render_chunk(html: str, tagged: bool = True) -> None:
     logged: `finish_report` renders a chunk it does not find."""
     try:
         cache = chunks.ChunkCache.from_config()
-        chunks.render_missing([chunks.Chunk("chunk", html, tagged=tagged)], cache, chunks.Stats())
+        chunk = chunks.Chunk("chunk", html, tagged=tagged)
+        chunks.render_missing([chunk], cache, chunks.Stats(), processes=0)
     except Exception:
         log.exception("rendering a report chunk failed")
 
 
 def finish_report(run_id: int, payload: dict) -> None:
     """RQ job, after the chunk jobs: the contents and page numbers, the merge, the stored PDF
-    (any chunk still missing is rendered here)."""
+    (any chunk still missing is rendered here, in this process: the RQ workers are the
+    parallelism)."""
     run = db.session.get(ReportRun, run_id)
     if run is None or run.status in FINISHED:
         return
@@ -266,7 +268,7 @@ def finish_report(run_id: int, payload: dict) -> None:
         language = payload["language"]
         with force_locale(language):
             stats = chunks.Stats()
-            rendered = chunks.assemble(made, lang=language, stats=stats)
+            rendered = chunks.assemble(made, lang=language, stats=stats, processes=0)
         _store(run, rendered, payload["timings"] | (run.timings or {}), stats)
     except Exception as exc:
         log.exception("report run %s: merging its chunks failed", run_id)
