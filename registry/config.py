@@ -47,6 +47,10 @@ ENVIRONMENT = {
     "EVIDENCE_S3_ENDPOINT_URL": "the S3-compatible store's address; default AWS S3",
     "EVIDENCE_S3_REGION": "the bucket's region; default boto3's (AWS_DEFAULT_REGION)",
     "EVIDENCE_S3_PREFIX": "key prefix of evidence objects in the bucket; default evidence/",
+    "REPORT_CHUNKS": "render the GRF report in cached chunks (1/0); default 1",
+    "REPORT_CHUNK_CACHE_DIR": "folder of the rendered chunks; default instance/report-chunks",
+    "REPORT_CHUNK_CACHE_MB": "largest size of that folder, in MB (oldest used go); default 256",
+    "REPORT_RENDER_PROCESSES": "processes rendering chunks at once (0: in-process); default cores",
 }
 
 
@@ -163,6 +167,15 @@ def load(instance_path: str) -> dict:
         "EVIDENCE_S3_ENDPOINT_URL": os.environ.get("EVIDENCE_S3_ENDPOINT_URL") or None,
         "EVIDENCE_S3_REGION": os.environ.get("EVIDENCE_S3_REGION") or None,
         "EVIDENCE_S3_PREFIX": os.environ.get("EVIDENCE_S3_PREFIX", "evidence/"),
+        # The GRF report in chunks, each PDF cached under a hash of its HTML
+        # (registry/reports/chunks.py).
+        "REPORT_CHUNKS": _env_bool("REPORT_CHUNKS", True),
+        "REPORT_CHUNK_CACHE_DIR": os.environ.get("REPORT_CHUNK_CACHE_DIR")
+        or str(instance / "report-chunks"),
+        "REPORT_CHUNK_CACHE_MB": _env_int("REPORT_CHUNK_CACHE_MB", 256, minimum=1),
+        "REPORT_RENDER_PROCESSES": _env_int(
+            "REPORT_RENDER_PROCESSES", os.cpu_count() or 1, minimum=0
+        ),
         "WTF_CSRF_TIME_LIMIT": None,
         # Server-side sessions (Flask-Session): the cookie holds only a random id; logging out
         # deletes the session on the server, so a copied cookie opens nothing afterwards.

@@ -47,6 +47,12 @@ TEST_CONFIG = {
     # Staff log in with a password alone in the area tests; tests/security/test_mfa.py sets
     # this back to the production default and logs in with the authenticator app.
     "MFA_REQUIRED_FOR_STAFF": False,
+    # Report chunks are rendered in the test's process (tests/reports/test_report_chunks.py
+    # starts the pool itself); the chunk cache is a folder of the session (the `app` fixture).
+    "REPORT_RENDER_PROCESSES": 0,
+    "REPORT_CHUNK_CACHE_DIR": os.path.join(
+        tempfile.gettempdir(), f"registry-test-report-chunks-{os.getpid()}"
+    ),
     "SECURITY_PASSWORD_HASH_PASSLIB_OPTIONS": {
         "argon2__rounds": 1,
         "argon2__memory_cost": 8,
@@ -106,7 +112,12 @@ def app(database_url, tmp_path_factory):
     """The app on a database migrated from empty through the real Alembic migrations."""
     from flask_migrate import downgrade, upgrade
 
-    application = make_app({"SQLALCHEMY_DATABASE_URI": database_url})
+    application = make_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "REPORT_CHUNK_CACHE_DIR": str(tmp_path_factory.mktemp("report-chunks")),
+        }
+    )
     with application.app_context():
         if database_url.startswith("postgresql"):
             # Start from an empty schema even if a previous run was interrupted.

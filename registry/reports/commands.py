@@ -60,7 +60,7 @@ def report(report_kind: str, out: str | None, **options: str | None) -> None:
         cached = run.status is ReportStatus.done
         db.session.commit()
         if not cached:
-            run_report(run.id)
+            run_report(run.id, in_process=True)
             db.session.refresh(run)
     if run.status is not ReportStatus.done:
         fail(_("the report failed: %(error)s", error=run.error))

@@ -150,8 +150,7 @@ def title(params: dict, data: dict) -> str:
     return gettext("GRF progress report: %(scope)s", scope=scope)
 
 
-def render_html(params: dict, data: dict, *, fingerprint: str | None, generated_at) -> str:
-    """The report's HTML, ready for `render_pdf`."""
+def _context(params: dict, data: dict, *, fingerprint: str | None, generated_at) -> dict:
     context = base_context(
         title=title(params, data),
         subject=gettext(
@@ -162,12 +161,87 @@ def render_html(params: dict, data: dict, *, fingerprint: str | None, generated_
         generated_at=generated_at,
         fingerprint=fingerprint,
     )
-    return render_template(
-        "reports/pdf/grf.html",
+    return {
         **context,
-        params=params,
-        filters=grf_data.filter_labels(params),
-        charts=_charts(data["figures"]),
-        statuses=grf_data.STATUSES,
+        "params": params,
+        "filters": grf_data.filter_labels(params),
+        "charts": _charts(data["figures"]),
+        "statuses": grf_data.STATUSES,
         **data,
-    )
+    }
+
+
+def render_html(params: dict, data: dict, *, fingerprint: str | None, generated_at) -> str:
+    """The report's HTML, ready for `render_pdf`."""
+    context = _context(params, data, fingerprint=fingerprint, generated_at=generated_at)
+    return render_template("reports/pdf/grf.html", **context)
+
+
+#: Annex entries per chunk at most: a key outcome with more is cut into id ranges, and
+#: consecutive smaller ones share a chunk up to this many.
+ANNEX_CHUNK_ITEMS = 240
+#: Sections of the contents (their ids), which the contents chunk gives the pages of.
+CONTENTS = ("summary", "rollup", "status-tables", "charts", "highlights", "annex", "methodology")
+
+
+def annex_chunks(annex: list[dict], size: int | None = None) -> list[list[dict]]:
+    """The annex's groups cut into chunks of at most `size` entries: a group's entries (in id
+    order) in pieces of `size`, the pieces after the first `continued` (no heading again) and
+    the "not listed" line on the last; consecutive whole groups share a chunk while they fit."""
+    size = size or ANNEX_CHUNK_ITEMS
+    chunks: list[list[dict]] = []
+    filled = size  # start a new chunk for the first group
+    for group in annex:
+        items = group["items"]
+        total = len(items) + group["not_listed"]
+        pieces = [items[i : i + size] for i in range(0, len(items), size)] or [[]]
+        for n, piece in enumerate(pieces):
+            part = group | {
+                "items": piece,
+                "continued": n > 0,
+                "total": total,
+                "not_listed": group["not_listed"] if n == len(pieces) - 1 else 0,
+            }
+            if len(pieces) > 1 or filled + len(piece) > size:
+                chunks.append([part])
+                filled = len(piece) if len(pieces) == 1 else size
+            else:
+                chunks[-1].append(part)
+                filled += len(piece)
+    return chunks or [[]]
+
+
+def render_chunks(params: dict, data: dict, *, fingerprint: str | None, generated_at) -> list:
+    """The report as chunks (registry/reports/chunks.py): cover, contents, summary (with the
+    roll-up and status tables), charts, highlights, the annex by key outcome and id range,
+    methodology. Each starts a page in the whole document too, except the annex's chunks
+    after the first (its pieces then start pages of their own)."""
+    from registry.reports.chunks import Chunk, page_marker
+    from registry.reports.merge import CHUNK_LINK
+
+    context = _context(params, data, fingerprint=fingerprint, generated_at=generated_at)
+    context["chunked"] = True
+
+    def chunk(name: str, level: int, parts: tuple[str, ...], **extra) -> Chunk:
+        html = render_template("reports/pdf/grf.html", **(context | extra), parts=parts)
+        return Chunk(name, html, level)
+
+    annex = annex_chunks(data["annex"])
+    return [
+        chunk("cover", 1, ("cover",)),
+        chunk(
+            "contents",
+            2,
+            ("toc",),
+            toc_pages={target: page_marker(target) for target in CONTENTS},
+            chunk_link=CHUNK_LINK,
+        ),
+        chunk("summary", 2, ("summary",)),
+        chunk("charts", 2, ("charts",)),
+        chunk("highlights", 2, ("highlights",)),
+        *(
+            chunk(f"annex {i + 1}", 2 if i == 0 else 3, ("annex",), annex=groups, annex_head=i == 0)
+            for i, groups in enumerate(annex)
+        ),
+        chunk("methodology", 2, ("methodology",)),
+    ]

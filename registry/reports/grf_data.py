@@ -607,7 +607,8 @@ def _acceptance(pledge: Pledge | None, params: dict) -> dict[int, datetime]:
 
 def previous_cycle(pledge: Pledge | None, params: dict, cycles, commitments) -> dict | None:
     """The commitments as they stood when each pledge's previous cycle closed (a snapshot
-    from the same dated facts): how many, and how many fulfilled or in progress; None when no
+    from the same dated facts): how many, how many fulfilled, and how many fulfilled or in
+    progress; None when no
     pledge has a previous cycle."""
     moments = {c["pledge"].id: _since(c["previous"]) for c in cycles if c["previous"] is not None}
     if not moments:
@@ -628,6 +629,7 @@ def previous_cycle(pledge: Pledge | None, params: dict, cycles, commitments) -> 
     labels = [c["previous"].label for c in cycles if c["previous"] is not None]
     return {
         "count": count,
+        "fulfilled": sum(1 for c in then if statuses[c.id] is CommitmentStatus.fulfilled),
         "total": len(then),
         "share": round(100 * count / len(then), 1) if then else None,
         "label": "; ".join(labels),

@@ -89,13 +89,20 @@ def report_static(path: str) -> str:
 
 def render_pdf(html: str) -> Rendered:
     """Lay out and write a tagged PDF; metadata comes from the HTML's <title> and <meta>s."""
-    root = _static_root()
+    return render_pdf_at(html, str(_static_root()))
+
+
+def render_pdf_at(html: str, static_root: str, tagged: bool = True) -> Rendered:
+    """`render_pdf` with the static folder given (no app needed: for worker processes);
+    `tagged=False` writes an untagged PDF (only for artifacts drawn on a tagged one)."""
+    root = Path(static_root)
     started = time.perf_counter()
     document = HTML(
         string=html, base_url=root.as_uri() + "/", url_fetcher=StaticOnlyFetcher(root)
     ).render()
     laid_out = time.perf_counter()
-    pdf = document.write_pdf(pdf_variant="pdf/ua-1")  # tagged, with PDF/UA identification
+    # Tagged, with the PDF/UA identification.
+    pdf = document.write_pdf(pdf_variant="pdf/ua-1") if tagged else document.write_pdf()
     return Rendered(
         pdf=pdf,
         pages=len(document.pages),

@@ -84,7 +84,8 @@ def test_a_filter_that_leaves_few_organisations_gives_no_figure_away(db, make_or
     [item] = [i for g in data["annex"] for i in g["items"]]
     assert item["organisation"] == "A refugee-led organisation"  # alone in this report
     html = grf.render_html(params, data, fingerprint=None, generated_at=utcnow())
-    assert "Signatories: fewer than 3" in html and "in Europe" not in html.split("Methodology")[0]
+    summary = '<p class="label">Signatories</p><p class="value">fewer than 3</p>'
+    assert summary in html and "in Europe" not in html.split("Methodology")[0]
     # The charts plot no small group (a bar would give its size away).
     assert grf._chart_data(data["figures"]["signatories_by_region"]) == {}
     # Unfiltered, the report's total is exact; the region of three keeps its description.
