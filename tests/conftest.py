@@ -149,7 +149,9 @@ def _vocabulary_version() -> tuple:
 
 
 def _empty_all_tables(keep_vocabularies: bool) -> None:
-    keep = {VocabularyTerm.__tablename__} if keep_vocabularies else set()
+    # The change counters only grow, as in production (registry/versions.py).
+    keep = {"change_counters", "change_marks"}
+    keep |= {VocabularyTerm.__tablename__} if keep_vocabularies else set()
     tables = [t for t in reversed(_db.metadata.sorted_tables) if t.name not in keep]
     if _db.engine.dialect.name == "postgresql":
         names = ", ".join(f'"{t.name}"' for t in tables)

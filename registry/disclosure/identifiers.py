@@ -8,9 +8,9 @@ the people who signed for it.
 
 Loading them reads every protected organisation, contact, account and signer (about a second at
 demo scale 30), so `protected_now` keeps the last load in the process, under the state it was
-read in: the version of the four tables they come from (`registry.versions`, as for the public
-ETag), the latest audited change and a fingerprint of the protected organisations (which, and
-the length of their names), one statement; it loads again as soon as any of these moves. A
+read in: the change counters of the four tables they come from (`registry.versions`, as for
+the public ETag), which database triggers renew in every transaction that writes there, one
+statement of primary-key reads; it loads again as soon as any of them moves. A
 session with changes of its own (flushed or not) always loads afresh, and only a load that the
 same state brackets before and after is kept: nothing read from uncommitted or moving data is
 ever reused.
@@ -24,12 +24,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from sqlalchemy import event, func, select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from registry.extensions import db
 from registry.models import (
-    AuditEvent,
     Contact,
     Organisation,
     Region,
@@ -218,38 +217,14 @@ _KEPT: dict[tuple, Protected] = {}
 
 
 def _state_key() -> tuple:
-    """The version of the source tables, the latest audited change (its id and time: ids may
-    be used again after a rollback, times are not) and a fingerprint of the protected
-    organisations themselves (which, and the length of their names: it moves even for a
-    write from outside the registry that leaves `updated_at` alone), in this database: one
-    statement."""
-    latest = select(func.max(AuditEvent.id)).scalar_subquery()
-    audit = [
-        latest,
-        select(AuditEvent.created_at).where(AuditEvent.id == latest).scalar_subquery(),
-    ]
-    names = [Organisation.name, Organisation.acronym, Organisation.website]
-    protected = (
-        select(
-            func.count().label("n"),
-            func.sum(Organisation.id).label("ids"),
-            *[
-                func.sum(func.length(func.coalesce(column, ""))).label(f"l{i}")
-                for i, column in enumerate(names)
-            ],
-        )
-        .where(Organisation.visibility != Visibility.public)
-        .subquery("protected")  # one row, one pass over the organisations
-    )
-    fingerprint = list(protected.c)
-    statement, widths = version_select(SOURCE_TABLES, *audit, *fingerprint)
-    statement = statement.select_from(protected)
-    version, more = split_version(db.session.execute(statement).one(), widths)
+    """The change counters of the source tables in this database (one statement): any insert,
+    update or delete there, by the registry or from outside it, moves them."""
+    statement, widths = version_select(SOURCE_TABLES)
+    version, _ = split_version(db.session.execute(statement).one(), widths)
     engine = db.session.get_bind()
     return (
         engine.url.render_as_string(hide_password=True),
         json.dumps(version, sort_keys=True, default=str),
-        tuple(more),
     )
 
 

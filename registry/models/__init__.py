@@ -22,6 +22,8 @@ from .signatures import (
 )
 from .system import (
     AuditEvent,
+    ChangeCounter,
+    ChangeMark,
     ImportRun,
     OutboxMessage,
     Reminder,
@@ -35,6 +37,8 @@ __all__ = [
     "DEFAULT_CLOSED_MESSAGE",
     "ApiToken",
     "AuditEvent",
+    "ChangeCounter",
+    "ChangeMark",
     "Audited",
     "Commitment",
     "CommitmentAmendment",

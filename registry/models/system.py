@@ -144,3 +144,25 @@ class SummaryCount(db.Model):
     figure: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
     key: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
     n: Mapped[int] = mapped_column(default=0)
+
+
+class ChangeCounter(db.Model):
+    """The version of one table: a number that database triggers renew in the transaction of
+    every insert, update, delete (or truncate) of its rows, and when (registry/versions.py)."""
+
+    __tablename__ = "change_counters"
+
+    table_name: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(sa.BigInteger, index=True)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ChangeMark(db.Model):
+    """PostgreSQL only: one row while a transaction that changed counted tables commits; its
+    deferred trigger renews their counters once, at commit (registry/versions.py)."""
+
+    __tablename__ = "change_marks"
+
+    id: Mapped[int] = mapped_column(
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True
+    )
