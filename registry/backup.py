@@ -25,9 +25,11 @@ from sqlalchemy.engine import URL
 
 from registry.cli import CommandFailure, leaves_the_schema_alone
 from registry.extensions import db
+from registry.versions import highest_version, renew_counters
 
-#: Tables whose rows do not make a database "non-empty" (the schema's version).
-IGNORED = {"alembic_version"}
+#: Tables whose rows do not make a database "non-empty" (the schema's version, the tables'
+#: change counters).
+IGNORED = {"alembic_version", "change_counters", "change_marks"}
 
 
 def row_counts(engine=None) -> dict[str, int]:
@@ -114,6 +116,8 @@ def restore_from(source: Path, force: bool = False) -> None:
         raise CommandFailure(
             _("the database is not empty; restore into an empty one, or give --force to replace it")
         )
+    with db.engine.connect() as connection:
+        replaced = highest_version(connection)
     db.session.remove()
     if url.get_backend_name() == "sqlite":
         _restore_sqlite(source, _sqlite_path(url))
@@ -125,6 +129,11 @@ def restore_from(source: Path, force: bool = False) -> None:
         raise CommandFailure(
             _("cannot restore a %(backend)s database", backend=url.get_backend_name())
         )
+    db.engine.dispose()
+    with db.engine.begin() as connection:
+        # Versions above any read before the restore: nothing a running process kept for the
+        # replaced data is taken for the restored data.
+        renew_counters(connection, above=replaced)
 
 
 def _restore_sqlite(source: Path, target_path: Path) -> None:

@@ -243,14 +243,25 @@ def remove_counters(connection: sa.Connection, names: Iterable[str]) -> None:
             connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {trigger}")
 
 
-def renew_counters(connection: sa.Connection, names: Iterable[str] | None = None) -> None:
+def highest_version(connection: sa.Connection) -> int:
+    """The highest version in use (0 before the counters exist)."""
+    if "change_counters" not in sa.inspect(connection).get_table_names():
+        return 0
+    counters = db.metadata.tables["change_counters"]
+    return connection.execute(sa.select(sa.func.max(counters.c.version))).scalar() or 0
+
+
+def renew_counters(
+    connection: sa.Connection, names: Iterable[str] | None = None, above: int = 0
+) -> None:
     """Give the tables `names` (every counted table when None) versions above any number used
-    before, from a random offset: after a restore from a backup, no version read before it
-    (and kept by a running process) can come round again for different data."""
+    in this database and above `above`, from a random offset: after a restore from a backup
+    (`above` the replaced database's highest), no version read before it (and kept by a
+    running process) can come round again for different data."""
     counters = db.metadata.tables["change_counters"]
     if names is None:
         names = counted(sa.inspect(connection).get_table_names())
-    floor = connection.execute(sa.select(sa.func.max(counters.c.version))).scalar() or 0
+    floor = max(highest_version(connection), above)
     start = floor + 2**32 + secrets.randbelow(2**40)
     if connection.dialect.name == "postgresql":
         connection.execute(

@@ -14,6 +14,7 @@ from sqlalchemy.engine import make_url
 from registry.audit import acting_as
 from registry.backup import row_counts
 from registry.models import Contact, OutboxMessage
+from registry.versions import data_version
 from tests.conftest import make_app
 
 
@@ -109,9 +110,18 @@ def test_backup_while_writing_then_restore_into_a_fresh_database(
         # A second restore over data is refused, with --force it replaces it.
         again = target.test_cli_runner().invoke(args=["registry", "restore", str(out)])
         assert again.exit_code == 1 and "not empty" in again.output
+        kept = data_version(["organisations", "contacts"])
         forced = target.test_cli_runner().invoke(args=["registry", "restore", str(out), "--force"])
         assert forced.exit_code == 0, forced.output
         assert row_counts() == counts
+        # The same data again, under versions above any before: nothing a running process
+        # kept under the replaced data's versions is reused (registry/versions.py).
+        restored_version = data_version(["organisations", "contacts"])
+        highest = max(values[0] for values in kept.values())
+        assert all(values[0] > highest for values in restored_version.values()), (
+            kept,
+            restored_version,
+        )
         from registry.extensions import db as target_db
 
         target_db.engine.dispose()
