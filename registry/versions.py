@@ -27,6 +27,7 @@ import enum
 import secrets
 from collections.abc import Iterable
 from datetime import date, datetime
+from functools import lru_cache
 
 import sqlalchemy as sa
 
@@ -123,10 +124,15 @@ def split_version(row, widths: dict[str, int]) -> tuple[dict[str, list], list]:
     return version, values[start:]
 
 
+@lru_cache(maxsize=64)
+def _version_statement(names: tuple[str, ...]) -> tuple[sa.Select, dict[str, int]]:
+    return version_select(names)  # an immutable statement, built once per set of tables
+
+
 def data_version(names) -> dict[str, list]:
     """{table: [aggregates…]} for the tables `names`, read in the current session in one
     statement."""
-    statement, widths = version_select(names)
+    statement, widths = _version_statement(tuple(names))
     if not widths:
         return {}
     return split_version(db.session.execute(statement).one(), widths)[0]

@@ -6,6 +6,7 @@ same schemas check every query parameter (an unknown or bad one is a 400 naming 
 from __future__ import annotations
 
 import hashlib
+from collections import OrderedDict
 from types import SimpleNamespace
 
 from flask import Blueprint as FlaskBlueprint
@@ -199,20 +200,44 @@ def _answer(etag, modified, body):
     return body, 200, headers
 
 
+#: Anonymous answers by entity tag (the public data's version, the URL, the language): the
+#: same body until the data changes, built once through the public view. Bounded: the
+#: oldest go first. Answers to a token are never kept.
+_ANSWERS: OrderedDict[str, object] = OrderedDict()
+KEPT_ANSWERS = 128
+
+
+def _kept_answer(etag: str, build):
+    body = _ANSWERS.get(etag)
+    if body is None:
+        body, _records = build(_view(None))
+        _ANSWERS[etag] = body
+        while len(_ANSWERS) > KEPT_ANSWERS:
+            _ANSWERS.popitem(last=False)
+    else:
+        _ANSWERS.move_to_end(etag)
+    return body
+
+
+def forget_answers() -> None:
+    """Drop the kept anonymous answers."""
+    _ANSWERS.clear()
+
+
 def _respond(build):
     """One API answer: anonymous, 304 when the public data has not changed (before any row
-    is read), else the body with its version headers; with a token, the scope's view and
-    contacts, never cached, audit-logged. `build(view)` returns (body, records shown)."""
+    is read), else the body with its version headers (kept under its entity tag); with a
+    token, the scope's view and contacts, never kept, audit-logged. `build(view)` returns
+    (body, records shown)."""
     token = _caller()
     if token is None:
         etag, modified = _version()
         if (cached := not_modified(etag, modified)) is not None:
             return cached
+        return _answer(etag, modified, _kept_answer(etag, build))
     body, records = build(_view(token))
-    if token is not None:
-        _with_contacts(token, records)
-        return _token_answer(token, body)
-    return _answer(etag, modified, body)
+    _with_contacts(token, records)
+    return _token_answer(token, body)
 
 
 def _page_links(endpoint: str, args: dict, page) -> dict:

@@ -20,11 +20,12 @@ candidates' records at once).
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from enum import Enum
 
+from flask_babel import get_locale
 from sqlalchemy import Select, case, exists, func, select
 from sqlalchemy.orm import selectinload
 
@@ -55,6 +56,7 @@ from registry.models.signatures import commitment_action_areas, commitment_risks
 
 from .naming import PublicCount, min_group
 from .records import PublicCommitment, PublicOrganisation, PublicSignature
+from .version import public_version
 from .view import COMMITMENT_LOADS, View
 
 #: The largest page of the directory and the API.
@@ -168,21 +170,39 @@ def _shown():
     )
 
 
+#: The anonymised organisations that signed, by the view's state (`View.state_key`: the
+#: change counters of organisations and signatures among others), one entry: snapshots of
+#: the view's kept protected organisations, in id order.
+_SIGNED: dict[tuple, tuple] = {}
+
+
+def _anonymised_signatories(view: View) -> tuple:
+    key = view.state_key
+    found = _SIGNED.get(key) if key is not None else None
+    if found is None:
+        signed = set(
+            db.session.scalars(
+                select(Signature.organisation_id)
+                .join(Signature.organisation)
+                .where(
+                    Signature.status == SignatureStatus.accepted,
+                    Organisation.visibility == Visibility.anonymised,
+                )
+            )
+        )
+        found = tuple(o for id_, o in sorted(view.protected.items()) if id_ in signed)
+        if key is not None:
+            _SIGNED.clear()
+            _SIGNED[key] = found
+    return found
+
+
 def _population(view: View) -> None:
     """Every anonymised signatory counts for the small-group rule, so an organisation reads
     the same on every page and under every filter of the directory. (The view has loaded the
-    protected organisations already: only which of them signed is read here.)"""
-    signed = set(
-        db.session.scalars(
-            select(Signature.organisation_id)
-            .join(Signature.organisation)
-            .where(
-                Signature.status == SignatureStatus.accepted,
-                Organisation.visibility == Visibility.anonymised,
-            )
-        )
-    )
-    view.include(o for id_, o in sorted(view.protected.items()) if id_ in signed)
+    protected organisations already: only which of them signed is read here, and kept while
+    the view's state is unchanged.)"""
+    view.include(_anonymised_signatories(view))
 
 
 def _vocabulary_match(link, kind: VocabularyKind, code: str):
@@ -275,12 +295,39 @@ def _records(view: View, commitments: list[Commitment]) -> list[PublicCommitment
     return [r for r in records if r is not None]
 
 
+#: Pages of the public list for the plain public view, by (public data version, language,
+#: filters, page, size): records built through the public view, the same until the data
+#: changes, with the protected organisations the page added to the view's small-group
+#: population (so that the rest of the output reads as on a fresh build). Bounded.
+_PAGES: OrderedDict[tuple, tuple[Page, tuple[int, ...]]] = OrderedDict()
+KEPT_PAGES = 256
+
+
 def public_commitments(
     view: View, query: CommitmentQuery, page: int = 1, per_page: int = PER_PAGE
 ) -> Page:
     """One page of the public commitments under the filters, newest change first. A page past
     the end is empty (the pages of the directory ask for at most the last one)."""
     _population(view)
+    if not view.is_plain_public or view.state_key is None:
+        return _commitments_page(view, query, page, per_page)
+    key = (public_version().tag, str(get_locale()), query, page, per_page)
+    kept = _PAGES.get(key)
+    if kept is not None:
+        _PAGES.move_to_end(key)
+        found, added = kept
+        view.include(view.protected[i] for i in added if i in view.protected)
+        return found
+    before = view.included()
+    found = _commitments_page(view, query, page, per_page)
+    added = tuple(sorted(view.included() - before))
+    _PAGES[key] = (found, added)
+    while len(_PAGES) > KEPT_PAGES:
+        _PAGES.popitem(last=False)
+    return found
+
+
+def _commitments_page(view: View, query: CommitmentQuery, page: int, per_page: int) -> Page:
     statement = commitment_select(query)
     if query.q:
         candidates = list(db.session.scalars(statement.options(*DIRECTORY_LOADS).order_by(*ORDER)))
@@ -289,7 +336,7 @@ def public_commitments(
         return Page(
             rows=found[start : start + per_page], total=len(found), page=page, per_page=per_page
         )
-    total = db.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+    total = _total(view, query, statement)
     rows = db.session.scalars(
         statement.options(*DIRECTORY_LOADS)
         .order_by(*ORDER)
@@ -297,6 +344,25 @@ def public_commitments(
         .offset((page - 1) * per_page)
     )
     return Page(rows=_records(view, list(rows)), total=total, page=page, per_page=per_page)
+
+
+#: Totals of the list under each filter, by (public data version, filters): a COUNT over every
+#: matching commitment, the same until the data changes. A number of listed rows: it names
+#: no one.
+_TOTALS: dict[tuple, int] = {}
+
+
+def _total(view: View, query: CommitmentQuery, statement: Select) -> int:
+    if view.state_key is None:  # the session's own changes: counted afresh, kept nowhere
+        return db.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+    key = (public_version().tag, query)
+    found = _TOTALS.get(key)
+    if found is None:
+        found = db.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+        if len(_TOTALS) >= 1024:
+            _TOTALS.clear()
+        _TOTALS[key] = found
+    return found
 
 
 def public_commitment(view: View, commitment_id: int) -> PublicCommitment | None:
@@ -360,8 +426,11 @@ _FACETS: dict[tuple, dict] = {}
 
 
 def forget() -> None:
-    """Drop the kept facet counts."""
+    """Drop the kept facet counts, totals and signatories."""
     _FACETS.clear()
+    _TOTALS.clear()
+    _PAGES.clear()
+    _SIGNED.clear()
 
 
 def cached_facets(version: str, language: str, query: CommitmentQuery) -> dict[str, list[Facet]]:
@@ -500,7 +569,7 @@ def public_signatures(
         return Page(
             rows=found[start : start + per_page], total=len(found), page=page, per_page=per_page
         )
-    total = db.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+    total = _total(view, query, statement)
     rows = db.session.scalars(
         statement.order_by(*SIGNATORY_ORDER).limit(per_page).offset((page - 1) * per_page)
     )

@@ -32,13 +32,25 @@ def _accepted(pledge_id: int):
     return (Signature.pledge_id == pledge_id, Signature.status == SignatureStatus.accepted)
 
 
-def _signatory_totals() -> dict[int, int]:
+#: Accepted signatures per pledge, by the view's state (which the signatures' change counter
+#: is part of): one entry.
+_TOTALS: dict[tuple, dict[int, int]] = {}
+
+
+def _signatory_totals(view: View) -> dict[int, int]:
+    key = view.state_key
+    if key is not None and (kept := _TOTALS.get(key)) is not None:
+        return kept
     rows = db.session.execute(
         select(Signature.pledge_id, func.count(Signature.id))
         .where(Signature.status == SignatureStatus.accepted)
         .group_by(Signature.pledge_id)
     )
-    return {pledge_id: count for pledge_id, count in rows}
+    found = {pledge_id: count for pledge_id, count in rows}
+    if key is not None:
+        _TOTALS.clear()
+        _TOTALS[key] = found
+    return found
 
 
 def _record(view: View, pledge: Pledge, total: int) -> PublicPledge:
@@ -70,7 +82,7 @@ PLEDGE_LOADS = (
 def public_pledges(view: View) -> list[PublicPledge]:
     """Every pledge by title, with its signature form's state and signatory total."""
     pledges = db.session.scalars(select(Pledge).options(*PLEDGE_LOADS).order_by(Pledge.title))
-    totals = _signatory_totals()
+    totals = _signatory_totals(view)
     return [_record(view, p, totals.get(p.id, 0)) for p in pledges]
 
 
@@ -79,7 +91,7 @@ def public_pledge(view: View, slug: str) -> PublicPledge | None:
     pledge = db.session.scalar(select(Pledge).where(Pledge.slug == slug).options(*PLEDGE_LOADS))
     if pledge is None:
         return None
-    return _record(view, pledge, _signatory_totals().get(pledge.id, 0))
+    return _record(view, pledge, _signatory_totals(view).get(pledge.id, 0))
 
 
 def _signatories(pledge_id: int) -> list[tuple]:
@@ -109,8 +121,9 @@ _KEEP_LISTINGS = 16
 
 
 def forget() -> None:
-    """Drop the kept listings."""
+    """Drop the kept listings and totals."""
     _LISTINGS.clear()
+    _TOTALS.clear()
 
 
 def _include_population(view: View, anonymised) -> None:

@@ -193,6 +193,22 @@ class View:
                         self._population[found.id] = found
         self._describer = None
 
+    def included(self) -> frozenset[int]:
+        """The ids of the organisations counted for the small-group rule so far."""
+        return frozenset(self._population)
+
+    @property
+    def is_plain_public(self) -> bool:
+        """The public's own view (no organisation's own output or preview): what it builds
+        is the same for every anonymous reader."""
+        return (
+            self.public
+            and not self.preview
+            and self.viewer_id is None
+            and self.only_id is None
+            and self.own_id is None
+        )
+
     @property
     def describer(self) -> Describer:
         if self._describer is None:
