@@ -135,3 +135,33 @@ def test_a_done_import_keeps_no_file_and_unconfirmed_ones_expire(client, db, sta
     db.session.expire_all()
     run = db.session.scalar(select(ImportRun))
     assert run.status is ImportStatus.done and run.plan is None and run.upload is None
+
+
+def test_bulk_created_records_audit_events_read_back_as_the_records(app, db, tmp_path):
+    """Each record an import creates in bulk has one "create" event whose snapshot is what a
+    flush of the record would log: every audited column, enums by name, dates as text."""
+    from registry.audit import _snapshot
+
+    rows = [org_row(n) for n in range(1, 31)]
+    rows[3]["website"] = ""  # a null column
+    rows[4]["stakeholder_type"] = "refugee_led_organisation"  # derived: refugee-led
+    path = tmp_path / "orgs.csv"
+    path.write_bytes(to_csv(rows))
+    result = app.test_cli_runner().invoke(args=["registry", "import", str(path)])
+    assert result.exit_code == 0, result.output[-500:]
+    db.session.expire_all()
+    events = {
+        e.entity_id: e
+        for e in db.session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.entity_type == "Organisation", AuditEvent.action == "create"
+            )
+        )
+    }
+    organisations = list(db.session.scalars(select(Organisation)))
+    assert len(organisations) == len(events) == 30
+    for organisation in organisations:
+        assert events[organisation.id].after == _snapshot(organisation)
+        assert events[organisation.id].before is None
+    led = next(o for o in organisations if o.external_ref == "ORG-5")
+    assert events[led.id].after["is_refugee_led"] is True
