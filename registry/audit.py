@@ -174,22 +174,33 @@ def created_events(model, rows: list[dict], ids: list[int]) -> list[dict]:
     actor_id, label, ip = _actor()
     now = utcnow()
     keys = [a.key for a in inspect(model).column_attrs if a.key not in model.__audit_exclude__]
-    return [
-        {
-            "actor_id": actor_id,
-            "actor_label": label,
-            "action": "create",
-            "entity_type": model.__name__,
-            "entity_id": id_,
-            "before": None,
-            "after": {key: _jsonable(id_ if key == "id" else row.get(key)) for key in keys},
-            "at": now,
-            "ip": ip,
-            "created_at": now,
-            "updated_at": now,
-        }
-        for row, id_ in zip(rows, ids, strict=True)
-    ]
+    events = []
+    for row, id_ in zip(rows, ids, strict=True):
+        # The same snapshot as `_jsonable` of each value; plain values (most) are kept as they
+        # are without going through it.
+        after = {}
+        for key in keys:
+            value = id_ if key == "id" else row.get(key)
+            after[key] = value if value is None or type(value) in _PLAIN else _jsonable(value)
+        events.append(
+            {
+                "actor_id": actor_id,
+                "actor_label": label,
+                "action": "create",
+                "entity_type": model.__name__,
+                "entity_id": id_,
+                "before": None,
+                "after": after,
+                "at": now,
+                "ip": ip,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+    return events
+
+
+_PLAIN = frozenset({str, int, float, bool})
 
 
 def record(session, action: str, entity, details: dict | None = None) -> None:

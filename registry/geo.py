@@ -50,8 +50,13 @@ def countries_in(region: Region) -> list[str]:
 
 def is_country(alpha3: str) -> bool:
     """Return True if the code is a known ISO 3166-1 alpha-3 country code (case-insensitive)."""
-    code = _normalise(alpha3)
-    return len(code) == 3 and pycountry.countries.get(alpha_3=code) is not None
+    return _normalise(alpha3) in _alpha3_codes()
+
+
+@cache
+def _alpha3_codes() -> frozenset[str]:
+    """Every ISO 3166-1 alpha-3 code (read once: imports check one per row)."""
+    return frozenset(country.alpha_3 for country in pycountry.countries)
 
 
 def country_name(alpha3: str, language: str = "en") -> str | None:

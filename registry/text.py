@@ -80,6 +80,8 @@ def fold_with_positions(text: str) -> tuple[str, Sequence[int]]:
 def words(text: str | None) -> list[str]:
     """Folded words of `text`: punctuation and symbols separate words, except that dots and
     apostrophes join ("e.V." is "ev", "Women's" is "womens")."""
+    if text and text.isascii():
+        return text.lower().translate(_ASCII_SEPARATORS).split()
     chars = []
     for char in fold(text):
         if unicodedata.category(char)[0] in "PSZ":
@@ -87,6 +89,17 @@ def words(text: str | None) -> list[str]:
         else:
             chars.append(char)
     return "".join(chars).split()
+
+
+# What `words` does to ASCII characters, as one table: those of Unicode categories P, S and Z
+# separate words, except the dot and the apostrophe, which are dropped.
+_ASCII_SEPARATORS = str.maketrans(
+    {
+        chr(code): ("" if chr(code) in ".'" else " ")
+        for code in range(128)
+        if unicodedata.category(chr(code))[0] in "PSZ"
+    }
+)
 
 
 # Words that say what kind of body an organisation is rather than which one it is, so that

@@ -85,6 +85,7 @@ def organisation_row(values: dict, now, keys: tuple | None = None) -> dict:
     row["name"] = row["name"].strip()
     row.update(Organisation.derived(values | {"name": row["name"]}, keys))
     row["visibility"] = values.get("visibility") or default_visibility(row["is_refugee_led"])
+    row.setdefault("other_names", [])  # the column's default, which a bulk insert does not apply
     row |= {"is_region_overridden": False, "created_at": now, "updated_at": now}
     return row
 

@@ -237,24 +237,6 @@ def find_similar_organisations(name: str, website: str | None = None) -> list[Or
     )
 
 
-def similar_organisations(names, websites) -> list[Organisation]:
-    """Organisations whose name or website matches any of `names` or `websites`, for a file of
-    rows at once (imports): equality on the indexed name key (the name itself, not its other
-    names) and site key, by id."""
-    name_keys = sorted({key for key in map(normalise_name, names) if key})
-    site_keys = sorted({key for key in map(site_key, websites) if key})
-    conditions = []
-    if name_keys:
-        conditions.append(Organisation.name_key.in_(name_keys))
-    if site_keys:
-        conditions.append(Organisation.site_key.in_(site_keys))
-    if not conditions:
-        return []
-    return list(
-        db.session.scalars(select(Organisation).where(or_(*conditions)).order_by(Organisation.id))
-    )
-
-
 def pending_possible_duplicates() -> list[PossibleDuplicate]:
     """Registrations that match a non-public organisation, waiting for coordinators to merge
     or keep them, oldest first."""

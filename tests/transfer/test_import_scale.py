@@ -135,3 +135,61 @@ def test_a_done_import_keeps_no_file_and_unconfirmed_ones_expire(client, db, sta
     db.session.expire_all()
     run = db.session.scalar(select(ImportRun))
     assert run.status is ImportStatus.done and run.plan is None and run.upload is None
+
+
+def test_bulk_created_records_audit_events_read_back_as_the_records(app, db, tmp_path):
+    """Each record an import creates in bulk has one "create" event whose snapshot is what a
+    flush of the record would log: every audited column, enums by name, dates as text."""
+    from registry.audit import _snapshot
+
+    rows = [org_row(n) for n in range(1, 31)]
+    rows[3]["website"] = ""  # a null column
+    rows[4]["stakeholder_type"] = "refugee_led_organisation"  # derived: refugee-led
+    path = tmp_path / "orgs.csv"
+    path.write_bytes(to_csv(rows))
+    result = app.test_cli_runner().invoke(args=["registry", "import", str(path)])
+    assert result.exit_code == 0, result.output[-500:]
+    db.session.expire_all()
+    events = {
+        e.entity_id: e
+        for e in db.session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.entity_type == "Organisation", AuditEvent.action == "create"
+            )
+        )
+    }
+    organisations = list(db.session.scalars(select(Organisation)))
+    assert len(organisations) == len(events) == 30
+    for organisation in organisations:
+        assert events[organisation.id].after == _snapshot(organisation)
+        assert events[organisation.id].before is None
+    led = next(o for o in organisations if o.external_ref == "ORG-5")
+    assert events[led.id].after["is_refugee_led"] is True
+
+
+def test_commitment_rows_over_many_chunks_see_their_organisations_and_signatures(
+    db, pledge, make_org, monkeypatch
+):
+    """Organisations and their signatures are kept between chunks (and forgotten past a
+    bound): rows in later chunks, and after the bound, are checked against them as the first."""
+    from registry.transfer.importing import commitments as commitment_import
+    from tests.transfer.test_import import commitment_row
+
+    monkeypatch.setattr(transfer_ops, "CHUNK", 2)
+    monkeypatch.setattr(commitment_import, "KEEP_ORGANISATIONS", 3)
+    for n in (1, 2, 3):
+        make_org(name=f"Partner {n}", external_ref=f"ORG-{n}")
+    with acting_as(label="test"):
+        transfer_ops.apply_import(
+            "commitments",
+            [commitment_row(1, organisation_external_ref="ORG-2", signature_status="accepted")],
+        )
+        db.session.commit()
+    rows = [commitment_row(n + 10, organisation_external_ref=f"ORG-{n % 3 + 1}") for n in range(12)]
+    rows[10]["signature_status"] = "draft"  # ORG-2's signature is accepted: refused
+    rows[11]["organisation_external_ref"] = "ORG-9"  # nobody
+    outcomes = list(transfer_ops.plan_import("commitments", rows))
+    assert [o.row for o in outcomes if o.action == "error"] == [12, 13]
+    assert outcomes[10].errors[0][0] == "signature_status"
+    assert outcomes[11].errors[0][0] == "organisation_external_ref"
+    assert {o.action for i, o in enumerate(outcomes) if i not in (10, 11)} == {"create"}

@@ -13,8 +13,10 @@ from datetime import date, datetime
 from functools import lru_cache
 from itertools import islice
 
+import sqlalchemy as sa
 from flask_babel import gettext
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from registry.errors import OperationError
 from registry.extensions import db
@@ -276,11 +278,20 @@ def check_ref(ref: str, row: int, seen: dict, errors: list) -> None:
         seen[ref] = row
 
 
+def one_of(column, values: list):
+    """`column IN (values)`; on PostgreSQL `column = ANY(:values)`, one array parameter
+    rather than one parameter per value (what a chunk of 1,000 keys costs to bind and plan)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column == sa.any_(sa.bindparam(None, list(values), type_=ARRAY(column.type)))
+    return column.in_(values)
+
+
 def by_refs(model, refs: set[str], *options) -> dict:
     """Records of `model` keyed by external_ref, looked up in chunks."""
     found, refs = {}, sorted(r for r in refs if r)
-    for start in range(0, len(refs), 500):
-        query = select(model).where(model.external_ref.in_(refs[start : start + 500]))
+    step = 1000 if db.session.get_bind().dialect.name == "postgresql" else 500
+    for start in range(0, len(refs), step):
+        query = select(model).where(one_of(model.external_ref, refs[start : start + step]))
         for obj in db.session.scalars(query.options(*options)):
             found[obj.external_ref] = obj
     return found

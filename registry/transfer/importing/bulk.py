@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from registry.extensions import db
 
+_NOTHING = object()
 #: Rows per statement (SQLite) or per COPY (PostgreSQL).
 CHUNK = 2000
 
@@ -38,10 +39,18 @@ def insert_rows(table: sa.Table, rows: list[dict]) -> list[int]:
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start : start + CHUNK]
         values = []
+        # The last value each processor saw and what it made of it: the rows of a chunk
+        # share most timestamps and many enum values, processed once.
+        last = [(_NOTHING, None)] * len(processors)
         for row in chunk:
             row_values = list(values_of(row)) if len(names) > 1 else [row[names[0]]]
-            for index, process in processors:
-                row_values[index] = process(row_values[index])
+            for position, (index, process) in enumerate(processors):
+                value = row_values[index]
+                seen, made = last[position]
+                if value is not seen:
+                    made = process(value)
+                    last[position] = (value, made)
+                row_values[index] = made
             values.append(tuple(row_values))
         connection.exec_driver_sql(sql, values)
         if "id" in table.c:

@@ -88,6 +88,10 @@ SIGNATURE_COLUMNS = ("signature_status", "signature_submitted_on", "signature_ac
 FACT_COLUMNS = {"pledged_on": "pledged_at", "status_changed_on": "status_changed_at"}
 
 
+#: Organisations a commitment import keeps loaded between chunks (bounds its memory).
+KEEP_ORGANISATIONS = 20_000
+
+
 class _CommitmentContext:
     """What commitment rows refer to: pledges and terms once per file; organisations,
     commitments and signatures once per chunk (`load`); signatures the file will create."""
@@ -100,15 +104,20 @@ class _CommitmentContext:
         self.terms = {
             (t.kind, t.code.lower()): t for t in db.session.scalars(select(VocabularyTerm))
         }
+        self.organisations: dict[str, Organisation] = {}
         self.signatures: dict[tuple[int, int], Signature] = {}
         # Signatures this import will create: (pledge id, organisation id) -> (status, row)
         self.new_signatures: dict[tuple[int, int], tuple[str, int]] = {}
 
     def load(self, rows: list[ImportRow]) -> None:
-        """The organisations, commitments and signatures a chunk of rows names."""
-        self.organisations = by_refs(
-            Organisation, {r.values.get("organisation_external_ref", "") for r in rows}
-        )
+        """The organisations, commitments and signatures a chunk of rows names (organisations
+        and their signatures kept for the next chunks, up to `KEEP_ORGANISATIONS`: the rows of a
+        file name the same organisations again and again)."""
+        refs = {r.values.get("organisation_external_ref", "") for r in rows}
+        if len(self.organisations) + len(refs) > KEEP_ORGANISATIONS:
+            self.organisations, self.signatures = {}, {}
+        found = by_refs(Organisation, refs - self.organisations.keys())
+        self.organisations.update(found)
         self.commitments = by_refs(
             Commitment,
             {r.values.get("external_ref", "") for r in rows},
@@ -119,7 +128,7 @@ class _CommitmentContext:
             selectinload(Commitment.target_populations),
             selectinload(Commitment.country_links),
         )
-        org_ids = [o.id for o in self.organisations.values()]
+        org_ids = [o.id for o in found.values()]
         self.signatures.update(
             ((s.pledge_id, s.organisation_id), s)
             for s in db.session.scalars(

@@ -99,6 +99,11 @@ def _header_name(value) -> str:
 
 def _cell_text(value) -> str:
     """A cell as text: XLSX numbers and dates come back as the text a CSV would hold."""
+    if type(value) is str:  # every CSV cell: the quick way
+        text = value.strip()
+        if text[:1] == "'" and text[1:].startswith(FORMULA_PREFIXES):
+            text = text[1:]
+        return text
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -360,13 +365,16 @@ def load_import(kind: str | None, filename: str, source) -> ImportTable:
     wanted = IMPORT_COLUMNS[kind]
     table.columns = [name for name in table.columns if name in wanted]
     table.ignored = [name for name in table.header if name and name not in wanted]
-    table.rows = _only(table.rows, set(wanted))
+    table.rows = _only(table.rows, set(wanted), table.header)
     table.kind = kind
     table.total = count_rows(filename, source)
     return table
 
 
-def _only(rows: Iterable[ImportRow], wanted: set[str]) -> Iterator[ImportRow]:
+def _only(rows: Iterable[ImportRow], wanted: set[str], header: list[str]) -> Iterator[ImportRow]:
+    if all(name in wanted for name in header if name):
+        yield from rows  # the template's columns only (the usual case): nothing to leave out
+        return
     for row in rows:
         row.values = {name: value for name, value in row.values.items() if name in wanted}
         yield row

@@ -8,6 +8,7 @@ updated ones through the ORM (each flush logs its changes).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 
 from flask_babel import gettext
 from sqlalchemy import select
@@ -16,11 +17,10 @@ from registry.audit import created_events
 from registry.extensions import db
 from registry.models import AuditEvent, Organisation, StakeholderType, Visibility
 from registry.organisations.operations import organisation_row
-from registry.organisations.queries import similar_organisations
 from registry.text import normalise_name, site_key, website_domain
 
 from . import cells
-from .base import ImportRow, RowOutcome, by_refs, check_ref
+from .base import ImportRow, RowOutcome, by_refs, check_ref, one_of
 from .bulk import insert_rows
 
 ORGANISATION_PARSERS = {
@@ -70,8 +70,13 @@ class OrganisationPlanner:
             check_ref(ref, row.number, self.seen_refs, errors)
             parsed = cells.parse_row(row.values, ORGANISATION_PARSERS, errors)
             parsed_rows.append((row, ref, parsed, errors))
-        new = [p for _r, ref, p, errors in parsed_rows if not errors and ref not in existing]
-        twins = _twins(new)
+        # The twin keys of each new row, computed once: for the look-up and for the row.
+        keys = {
+            row.number: (normalise_name(parsed["name"].strip()), site_key(parsed.get("website")))
+            for row, ref, parsed, errors in parsed_rows
+            if not errors and ref not in existing
+        }
+        twins = _twins(keys.values())
         result = []
         for row, ref, parsed, errors in parsed_rows:
             outcome = RowOutcome(row.number, ref or None, "error", errors, values=parsed)
@@ -86,11 +91,11 @@ class OrganisationPlanner:
                     result[-1] = (outcome, {"id": organisation.id, "values": parsed})
                 continue
             outcome.action = "create"
-            keys = (normalise_name(parsed["name"].strip()), site_key(parsed.get("website")))
-            outcome.duplicates = self._duplicates(row, parsed, keys, twins)
+            row_keys = keys[row.number]
+            outcome.duplicates = self._duplicates(row, parsed, row_keys, twins)
             if outcome.duplicates:
                 outcome.action = "duplicate"
-            result[-1] = (outcome, {"ref": ref, "values": parsed, "keys": keys})
+            result[-1] = (outcome, {"ref": ref, "values": parsed, "keys": row_keys})
         return result
 
     def _duplicates(self, row: ImportRow, parsed: dict, keys: tuple, twins: dict) -> list[str]:
@@ -118,14 +123,20 @@ class OrganisationPlanner:
         return duplicates
 
 
-def _twins(parsed_rows: list[dict]) -> dict[tuple[str, str], list]:
-    """Registered organisations sharing a name key or site key with the rows, by
-    ("name_key" or "site_key", key)."""
-    found = similar_organisations(
-        [p["name"] for p in parsed_rows], [p.get("website") for p in parsed_rows]
-    )
+def _twins(keys: Iterable[tuple[str | None, str | None]]) -> dict[tuple[str, str], list]:
+    """Registered organisations sharing a name key or site key with the rows (`keys`: their
+    (name key, site key)), by ("name_key" or "site_key", key): equality on the indexed keys
+    (the name itself, not its other names), each side in one statement."""
+    keys = list(keys)
+    name_keys = sorted({name for name, _site in keys if name})
+    site_keys = sorted({site for _name, site in keys if site})
+    found = {}
+    for column, wanted in ((Organisation.name_key, name_keys), (Organisation.site_key, site_keys)):
+        if wanted:
+            query = select(Organisation).where(one_of(column, wanted))
+            found.update((o.id, o) for o in db.session.scalars(query))
     by_key: dict[tuple[str, str], list] = defaultdict(list)
-    for organisation in found:
+    for _id, organisation in sorted(found.items()):
         for field in ("name_key", "site_key"):
             if getattr(organisation, field):
                 by_key[(field, getattr(organisation, field))].append(organisation)
