@@ -425,6 +425,11 @@ def _facet(statement: Select, column, labels: dict) -> list[Facet]:
 _FACETS: dict[tuple, dict] = {}
 
 
+def forget_pages() -> None:
+    """Drop the kept pages of records (what a page costs to build is then measured)."""
+    _PAGES.clear()
+
+
 def forget() -> None:
     """Drop the kept facet counts, totals and signatories."""
     _FACETS.clear()

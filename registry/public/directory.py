@@ -5,12 +5,14 @@ answer 304 when the public data has not changed."""
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from flask import Blueprint, abort, make_response, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 
 from registry import evidence
 from registry.charts import bar_chart
@@ -82,19 +84,43 @@ def commitments():
     """Every public commitment, filtered, searched and a page at a time, with facets."""
     query = CommitmentQuery.from_args(request.args)
 
-    def render(version: str):
-        view = View()
-        page = _page_of(public_commitments, view, query)
-        return render_template(
-            "directory/commitments.html",
-            page=page,
-            query=query,
-            facets=cached_facets(version, str(get_locale()), query),
-            filters=DirectoryArgs(query, page.page),
-            pledges=public_pledges(view),
+    def main(version: str) -> Markup:
+        page = _page_of(public_commitments, View(), query)
+        return Markup(
+            render_template(
+                "directory/_commitments_main.html",
+                page=page,
+                query=query,
+                facets=cached_facets(version, str(get_locale()), query),
+                filters=DirectoryArgs(query, page.page),
+            )
         )
 
+    def render(version: str):
+        return render_template("directory/commitments.html", main=_kept_main(version, main))
+
     return _conditional(render)
+
+
+#: The directory list's main part as rendered for anonymous readers, by (public data
+#: version, URL, language): it holds no form token, no account and no flashed message (the
+#: page's frame, rendered for each request, does). Bounded: the oldest go first.
+_MAINS: OrderedDict[tuple, Markup] = OrderedDict()
+KEPT_MAINS = 128
+
+
+def _kept_main(version: str, render) -> Markup:
+    if current_user.is_authenticated:
+        return render(version)
+    key = (version, request.full_path, str(get_locale()))
+    found = _MAINS.get(key)
+    if found is None:
+        found = _MAINS[key] = render(version)
+        while len(_MAINS) > KEPT_MAINS:
+            _MAINS.popitem(last=False)
+    else:
+        _MAINS.move_to_end(key)
+    return found
 
 
 @bp.get("/commitments/<int:commitment_id>")
