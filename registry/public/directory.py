@@ -86,15 +86,15 @@ def commitments():
 
     def main(version: str) -> Markup:
         page = _page_of(public_commitments, View(), query)
-        return Markup(
-            render_template(
-                "directory/_commitments_main.html",
-                page=page,
-                query=query,
-                facets=cached_facets(version, str(get_locale()), query),
-                filters=DirectoryArgs(query, page.page),
-            )
+        html = render_template(
+            "directory/_commitments_main.html",
+            page=page,
+            query=query,
+            facets=cached_facets(version, str(get_locale()), query),
+            filters=DirectoryArgs(query, page.page),
         )
+        # nosec B704: a template rendered with autoescaping (every value in it is escaped).
+        return Markup(html)  # nosec B704
 
     def render(version: str):
         return render_template("directory/commitments.html", main=_kept_main(version, main))
