@@ -6,7 +6,6 @@ same schemas check every query parameter (an unknown or bad one is a 400 naming 
 from __future__ import annotations
 
 import hashlib
-from collections import OrderedDict
 from types import SimpleNamespace
 
 from flask import Blueprint as FlaskBlueprint
@@ -29,6 +28,7 @@ from registry.disclosure.directory import (
 from registry.disclosure.pledges import public_pledge, public_pledges, signatory_counts
 from registry.disclosure.version import public_version
 from registry.extensions import db, limiter
+from registry.kept import Kept
 from registry.policies import public
 from registry.web import not_modified
 
@@ -203,20 +203,11 @@ def _answer(etag, modified, body):
 #: Anonymous answers by entity tag (the public data's version, the URL, the language): the
 #: same body until the data changes, built once through the public view. Bounded: the
 #: oldest go first. Answers to a token are never kept.
-_ANSWERS: OrderedDict[str, object] = OrderedDict()
-KEPT_ANSWERS = 128
+_ANSWERS: Kept[object] = Kept(128)
 
 
 def _kept_answer(etag: str, build):
-    body = _ANSWERS.get(etag)
-    if body is None:
-        body, _records = build(_view(None))
-        _ANSWERS[etag] = body
-        while len(_ANSWERS) > KEPT_ANSWERS:
-            _ANSWERS.popitem(last=False)
-    else:
-        _ANSWERS.move_to_end(etag)
-    return body
+    return _ANSWERS.build(etag, lambda: build(_view(None))[0])
 
 
 def forget_answers() -> None:

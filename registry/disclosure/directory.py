@@ -20,7 +20,7 @@ candidates' records at once).
 
 from __future__ import annotations
 
-from collections import Counter, OrderedDict
+from collections import Counter
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from enum import Enum
@@ -31,6 +31,7 @@ from sqlalchemy.orm import selectinload
 
 from registry.extensions import db
 from registry.geo import countries_in, is_country
+from registry.kept import Kept
 from registry.lists import Page, contains_text, url_int, url_text
 from registry.models import (
     Commitment,
@@ -173,7 +174,7 @@ def _shown():
 #: The anonymised organisations that signed, by the view's state (`View.state_key`: the
 #: change counters of organisations and signatures among others), one entry: snapshots of
 #: the view's kept protected organisations, in id order.
-_SIGNED: dict[tuple, tuple] = {}
+_SIGNED: Kept[tuple] = Kept(1)
 
 
 def _anonymised_signatories(view: View) -> tuple:
@@ -192,8 +193,7 @@ def _anonymised_signatories(view: View) -> tuple:
         )
         found = tuple(o for id_, o in sorted(view.protected.items()) if id_ in signed)
         if key is not None:
-            _SIGNED.clear()
-            _SIGNED[key] = found
+            _SIGNED.put(key, found)
     return found
 
 
@@ -299,8 +299,7 @@ def _records(view: View, commitments: list[Commitment]) -> list[PublicCommitment
 #: filters, page, size): records built through the public view, the same until the data
 #: changes, with the protected organisations the page added to the view's small-group
 #: population (so that the rest of the output reads as on a fresh build). Bounded.
-_PAGES: OrderedDict[tuple, tuple[Page, tuple[int, ...]]] = OrderedDict()
-KEPT_PAGES = 256
+_PAGES: Kept[tuple[Page, tuple[int, ...]]] = Kept(256)
 
 
 def public_commitments(
@@ -314,16 +313,13 @@ def public_commitments(
     key = (public_version().tag, str(get_locale()), query, page, per_page)
     kept = _PAGES.get(key)
     if kept is not None:
-        _PAGES.move_to_end(key)
         found, added = kept
         view.include(view.protected[i] for i in added if i in view.protected)
         return found
     before = view.included()
     found = _commitments_page(view, query, page, per_page)
     added = tuple(sorted(view.included() - before))
-    _PAGES[key] = (found, added)
-    while len(_PAGES) > KEPT_PAGES:
-        _PAGES.popitem(last=False)
+    _PAGES.put(key, (found, added))
     return found
 
 
@@ -349,20 +345,16 @@ def _commitments_page(view: View, query: CommitmentQuery, page: int, per_page: i
 #: Totals of the list under each filter, by (public data version, filters): a COUNT over every
 #: matching commitment, the same until the data changes. A number of listed rows: it names
 #: no one.
-_TOTALS: dict[tuple, int] = {}
+_TOTALS: Kept[int] = Kept(1024)
 
 
 def _total(view: View, query: CommitmentQuery, statement: Select) -> int:
-    if view.state_key is None:  # the session's own changes: counted afresh, kept nowhere
+    def count() -> int:
         return db.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
-    key = (public_version().tag, query)
-    found = _TOTALS.get(key)
-    if found is None:
-        found = db.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
-        if len(_TOTALS) >= 1024:
-            _TOTALS.clear()
-        _TOTALS[key] = found
-    return found
+
+    if view.state_key is None:  # the session's own changes: counted afresh, kept nowhere
+        return count()
+    return _TOTALS.build((public_version().tag, query), count)
 
 
 def public_commitment(view: View, commitment_id: int) -> PublicCommitment | None:
@@ -422,7 +414,7 @@ def _facet(statement: Select, column, labels: dict) -> list[Facet]:
 
 #: Facets by (public data version, language, filters): eight GROUP BY statements over every
 #: commitment, the same until the data changes. Counts of listed rows only: they name no one.
-_FACETS: dict[tuple, dict] = {}
+_FACETS: Kept[dict] = Kept(256)
 
 
 def forget_pages() -> None:
@@ -440,14 +432,7 @@ def forget() -> None:
 
 def cached_facets(version: str, language: str, query: CommitmentQuery) -> dict[str, list[Facet]]:
     """`commitment_facets(query)`, counted once per version of the public data."""
-    key = (version, language, query)
-    found = _FACETS.get(key)
-    if found is None:
-        found = commitment_facets(query)
-        if len(_FACETS) >= 256:
-            _FACETS.clear()
-        _FACETS[key] = found
-    return found
+    return _FACETS.build((version, language, query), lambda: commitment_facets(query))
 
 
 def commitment_facets(query: CommitmentQuery) -> dict[str, list[Facet]]:

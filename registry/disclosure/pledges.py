@@ -4,7 +4,7 @@ stakeholder type and region under the small-group rule. A fixed number of statem
 
 from __future__ import annotations
 
-from collections import Counter, OrderedDict
+from collections import Counter
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from registry.extensions import db
 from registry.i18n import current_language
+from registry.kept import Kept
 from registry.lists import Page, last_page
 from registry.models import (
     Organisation,
@@ -34,7 +35,7 @@ def _accepted(pledge_id: int):
 
 #: Accepted signatures per pledge, by the view's state (which the signatures' change counter
 #: is part of): one entry.
-_TOTALS: dict[tuple, dict[int, int]] = {}
+_TOTALS: Kept[dict[int, int]] = Kept(1)
 
 
 def _signatory_totals(view: View) -> dict[int, int]:
@@ -48,8 +49,7 @@ def _signatory_totals(view: View) -> dict[int, int]:
     )
     found = {pledge_id: count for pledge_id, count in rows}
     if key is not None:
-        _TOTALS.clear()
-        _TOTALS[key] = found
+        _TOTALS.put(key, found)
     return found
 
 
@@ -116,8 +116,7 @@ class _Listing:
 
 
 #: Listings kept between requests, by `_listing_key` (a few pledges and languages).
-_LISTINGS: OrderedDict[tuple, _Listing] = OrderedDict()
-_KEEP_LISTINGS = 16
+_LISTINGS: Kept[_Listing] = Kept(16)
 
 
 def forget() -> None:
@@ -147,7 +146,6 @@ def _listing(view: View, pledge_id: int) -> _Listing:
     only counted. The population is included in the view on the way."""
     key = _listing_key(view, pledge_id)
     if key is not None and (kept := _LISTINGS.get(key)) is not None:
-        _LISTINGS.move_to_end(key)
         _include_population(view, kept.anonymised)
         return kept
     rows = _signatories(pledge_id)
@@ -164,9 +162,7 @@ def _listing(view: View, pledge_id: int) -> _Listing:
     ids = tuple(id_ for *_order, id_ in sorted(listed))
     listing = _Listing(ids, anonymised, hidden, len(rows))
     if key is not None:
-        _LISTINGS[key] = listing
-        while len(_LISTINGS) > _KEEP_LISTINGS:
-            _LISTINGS.popitem(last=False)
+        _LISTINGS.put(key, listing)
     return listing
 
 

@@ -5,7 +5,6 @@ answer 304 when the public data has not changed."""
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from flask import Blueprint, abort, make_response, render_template, request, url_for
@@ -31,6 +30,7 @@ from registry.disclosure.directory import (
 from registry.disclosure.pledges import public_pledge, public_pledges
 from registry.disclosure.version import public_version
 from registry.following import queries as following
+from registry.kept import Kept
 from registry.lists import last_page, url_int
 from registry.policies import public
 from registry.web import not_modified, versioned
@@ -105,22 +105,14 @@ def commitments():
 #: The directory list's main part as rendered for anonymous readers, by (public data
 #: version, URL, language): it holds no form token, no account and no flashed message (the
 #: page's frame, rendered for each request, does). Bounded: the oldest go first.
-_MAINS: OrderedDict[tuple, Markup] = OrderedDict()
-KEPT_MAINS = 128
+_MAINS: Kept[Markup] = Kept(128)
 
 
 def _kept_main(version: str, render) -> Markup:
     if current_user.is_authenticated:
         return render(version)
     key = (version, request.full_path, str(get_locale()))
-    found = _MAINS.get(key)
-    if found is None:
-        found = _MAINS[key] = render(version)
-        while len(_MAINS) > KEPT_MAINS:
-            _MAINS.popitem(last=False)
-    else:
-        _MAINS.move_to_end(key)
-    return found
+    return _MAINS.build(key, lambda: render(version))
 
 
 @bp.get("/commitments/<int:commitment_id>")
