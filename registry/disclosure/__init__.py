@@ -55,8 +55,9 @@ removal of diacritics, whole words for short ones, inside URLs too).
 
 from __future__ import annotations
 
-from . import directory, identifiers, pledges
+from . import directory, identifiers, kept_records, pledges
 from .evidence import PublicEvidence, is_public_file, public_evidence, public_file
+from .kept_records import commitment_loads, commitment_records
 from .naming import PublicCount, min_group
 from .records import (
     PublicCommitment,
@@ -74,11 +75,13 @@ from .wording import WordingState, approve_public_wording, has_text
 
 def forget_kept() -> None:
     """Drop what is kept between requests (the protected organisations' identifiers, the
-    pledges' signatory listings, the directory's facets): for a database emptied or restored
-    under the same URL, and for tests that count the dearest case."""
+    pledges' signatory listings, the directory's facets, the reports' commitment records):
+    for a database emptied or restored under the same URL, and for tests that count the
+    dearest case."""
     identifiers.forget()
     pledges.forget()
     directory.forget()
+    kept_records.forget()
 
 
 __all__ = [
@@ -99,6 +102,8 @@ __all__ = [
     "View",
     "WordingState",
     "approve_public_wording",
+    "commitment_loads",
+    "commitment_records",
     "forget_kept",
     "has_text",
     "is_public_file",

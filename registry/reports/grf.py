@@ -16,7 +16,7 @@ from flask import render_template
 from flask_babel import gettext
 
 from registry import charts
-from registry.disclosure import View
+from registry.disclosure import View, commitment_loads, commitment_records
 from registry.reports import grf_data
 from registry.reports import grf_sections as sections
 from registry.reports.common import base_context
@@ -61,13 +61,13 @@ def _highlight_candidates(view: View, data: dict, records: dict):
 
 def gather(params: dict) -> dict:
     """Every figure, roll-up, highlight and annex entry the report prints, for its audience."""
-    data = grf_data.gather(params)
     view = View(params["audience"])
+    data = grf_data.gather(params, commitment_loads(view))
     rows = data["commitments"]
     view.include(
         [c.signature.organisation for c in rows] + [p for c in rows for p in c.co_implementers]
     )
-    records = {c.id: r for c in rows if (r := view.commitment(c)) is not None}
+    records = commitment_records(view, rows)
     if data["statuses"] is not None:  # a snapshot: each commitment as it stood then
         progress = data["latest_progress"]
         records = {

@@ -204,13 +204,13 @@ def _commitment_scope(pledge: Pledge | None, params: dict) -> list:
     return criteria
 
 
-def _commitments(pledge: Pledge | None, params: dict) -> list[Commitment]:
+def _commitments(pledge: Pledge | None, params: dict, loads) -> list[Commitment]:
     query = (
         select(Commitment)
         .join(Commitment.signature)
         .join(Signature.organisation)
         .where(*_commitment_scope(pledge, params))
-        .options(*COMMITMENT_LOADS)
+        .options(*loads)
         .order_by(Commitment.id)
     )
     return list(db.session.scalars(query))
@@ -290,14 +290,15 @@ def _snapshot(pledge, params, commitments, updates, moment) -> dict:
     return {"statuses": statuses, "verified": verified}
 
 
-def gather(params: dict) -> dict:
-    """The rows in scope, the cycles, every figure and the roll-ups."""
+def gather(params: dict, loads=COMMITMENT_LOADS) -> dict:
+    """The rows in scope, the cycles, every figure and the roll-ups; the commitments read with
+    the loader options `loads`."""
     pledges = _pledges(params)
     pledge = pledges[0] if params["pledge"] != ALL else None
     now = _reference_time(params)
     cycles = [_cycle(p, params, now) for p in pledges]
     # Updates are loaded with their commitments in the session already (identity map).
-    commitments = _commitments(pledge, params)
+    commitments = _commitments(pledge, params, loads)
     updates = _updates(pledge, params)
     moment = _snapshot_moment(params)
     snapshot = _snapshot(pledge, params, commitments, updates, moment) if moment else None
