@@ -72,6 +72,10 @@ class RowOutcome:
         return describe(self)
 
 
+#: Writes a plan keeps as they are (plain values, no JSON): a file of up to this many rows
+#: (most files) is applied without a round trip through JSON; beyond it every write is kept
+#: compressed, which bounds the memory of a large file's plan.
+KEEP_PLAIN = 20_000
 #: Outcomes a plan keeps to show (every row of a file up to this size; beyond it the blocking
 #: rows first): the rest are counted, and their writes kept compressed (see `Plan`).
 KEEP_OUTCOMES = 1000
@@ -79,8 +83,9 @@ KEEP_OUTCOMES = 1000
 
 class Plan:
     """What importing a file does: counts of every action, the outcomes to show, and the write
-    of each row to create or update, kept zlib-compressed as JSON lines so that a 100,000-row
-    file's plan takes a few MB (and can be stored for the confirmation, see `dump`)."""
+    of each row to create or update: as they are while there are up to `KEEP_PLAIN`, then
+    zlib-compressed as JSON lines so that a 100,000-row file's plan takes a few MB; stored for
+    the confirmation as those lines (see `dump`)."""
 
     def __init__(self, kind: str):
         self.kind = kind
@@ -91,6 +96,8 @@ class Plan:
         self._ops = bytearray()
         self._zip = zlib.compressobj(1)
         self._closed = False
+        #: The writes as they are, until there are more than `KEEP_PLAIN` (then None).
+        self._plain: list[tuple[str, dict]] | None = []
 
     def add(self, outcome: RowOutcome, op: dict | None) -> None:
         """Count the row, keep it to show if there is room, and keep its write."""
@@ -100,9 +107,20 @@ class Plan:
         if self.rows <= KEEP_OUTCOMES or (blocking and self._kept_blocking < KEEP_OUTCOMES):
             self.outcomes.append(outcome)
             self._kept_blocking += blocking
-        if op is not None:
-            line = json.dumps([outcome.action, op], default=_encode, separators=(",", ":"))
-            self._ops += self._zip.compress(line.encode() + b"\n")
+        if op is None:
+            return
+        if self._plain is None:
+            self._compress(outcome.action, op)
+            return
+        self._plain.append((outcome.action, op))
+        if len(self._plain) > KEEP_PLAIN:
+            for action, kept in self._plain:
+                self._compress(action, kept)
+            self._plain = None
+
+    def _compress(self, action: str, op: dict) -> None:
+        line = _ENCODER.encode([action, op])
+        self._ops += self._zip.compress(line.encode() + b"\n")
 
     def _close(self) -> None:
         if not self._closed:
@@ -111,6 +129,9 @@ class Plan:
 
     def ops(self) -> Iterator[tuple[str, dict]]:
         """(action, write) of every row to write, in file order."""
+        if self._plain is not None:
+            yield from self._plain
+            return
         self._close()
         unzip, rest = zlib.decompressobj(), b""
         step = 1 << 16
@@ -118,7 +139,7 @@ class Plan:
             rest += unzip.decompress(bytes(self._ops[start : start + step]))
             *lines, rest = rest.split(b"\n")
             for line in lines:
-                action, op = json.loads(line, object_hook=_decode)
+                action, op = _DECODER.decode(line.decode())
                 yield action, op
 
     @property
@@ -135,7 +156,11 @@ class Plan:
         return sorted(self.outcomes, key=lambda o: o.row)
 
     def dump(self) -> bytes:
-        """The writes, to store with the checked file."""
+        """The writes, to store with the checked file (compressed JSON lines)."""
+        if self._plain is not None:
+            zip_ = zlib.compressobj(1)
+            lines = [_ENCODER.encode(list(line)).encode() + b"\n" for line in self._plain]
+            return zip_.compress(b"".join(lines)) + zip_.flush()
         self._close()
         return bytes(self._ops)
 
@@ -145,7 +170,7 @@ class Plan:
         plan = cls(kind)
         plan.counts.update(counts)
         plan.rows = sum(counts.values())
-        plan._ops, plan._closed = bytearray(ops), True
+        plan._ops, plan._closed, plan._plain = bytearray(ops), True, None
         return plan
 
     # Tests and small callers read a plan as the list of its outcomes.
@@ -178,6 +203,12 @@ def _decode(obj: dict):
     if "$enum" in obj:
         return _enum_class(obj["$enum"])[obj["name"]]
     return obj
+
+
+# Made once: `json.dumps` and `json.loads` with options build a new encoder or decoder per call,
+# which cost more than the row's own JSON.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), default=_encode)
+_DECODER = json.JSONDecoder(object_hook=_decode)
 
 
 @lru_cache(maxsize=64)
