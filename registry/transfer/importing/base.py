@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import enum
 import json
+import pickle  # nosec B403
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -76,6 +77,8 @@ class RowOutcome:
 #: (most files) is applied without a round trip through JSON; beyond it every write is kept
 #: compressed, which bounds the memory of a large file's plan.
 KEEP_PLAIN = 20_000
+#: Writes per compressed block beyond `KEEP_PLAIN`.
+BLOCK = 1000
 #: Outcomes a plan keeps to show (every row of a file up to this size; beyond it the blocking
 #: rows first): the rest are counted, and their writes kept compressed (see `Plan`).
 KEEP_OUTCOMES = 1000
@@ -83,9 +86,9 @@ KEEP_OUTCOMES = 1000
 
 class Plan:
     """What importing a file does: counts of every action, the outcomes to show, and the write
-    of each row to create or update: as they are while there are up to `KEEP_PLAIN`, then
-    zlib-compressed as JSON lines so that a 100,000-row file's plan takes a few MB; stored for
-    the confirmation as those lines (see `dump`)."""
+    of each row to create or update: as they are while there are up to `KEEP_PLAIN`, then in
+    zlib-compressed blocks so that a 100,000-row file's plan takes a few MB. Stored for the
+    confirmation as compressed JSON lines (see `dump` and `load`)."""
 
     def __init__(self, kind: str):
         self.kind = kind
@@ -93,11 +96,15 @@ class Plan:
         self.rows = 0
         self.outcomes: list[RowOutcome] = []
         self._kept_blocking = 0
-        self._ops = bytearray()
-        self._zip = zlib.compressobj(1)
-        self._closed = False
-        #: The writes as they are, until there are more than `KEEP_PLAIN` (then None).
-        self._plain: list[tuple[str, dict]] | None = []
+        #: The writes as they are: all of them up to `KEEP_PLAIN`, then those since the last
+        #: block.
+        self._plain: list[tuple[str, dict]] = []
+        #: Past `KEEP_PLAIN`: the earlier writes, `BLOCK` at a time, pickled and compressed.
+        #: They never leave this process (what is stored is `dump`'s JSON).
+        self._blocks: list[bytes] = []
+        self._spilled = False
+        #: A stored plan's writes (`load`): compressed JSON lines.
+        self._stored: bytes | None = None
 
     def add(self, outcome: RowOutcome, op: dict | None) -> None:
         """Count the row, keep it to show if there is room, and keep its write."""
@@ -109,38 +116,24 @@ class Plan:
             self._kept_blocking += blocking
         if op is None:
             return
-        if self._plain is None:
-            self._compress(outcome.action, op)
-            return
         self._plain.append((outcome.action, op))
-        if len(self._plain) > KEEP_PLAIN:
-            for action, kept in self._plain:
-                self._compress(action, kept)
-            self._plain = None
-
-    def _compress(self, action: str, op: dict) -> None:
-        line = _ENCODER.encode([action, op])
-        self._ops += self._zip.compress(line.encode() + b"\n")
-
-    def _close(self) -> None:
-        if not self._closed:
-            self._ops += self._zip.flush()
-            self._closed = True
+        if not self._spilled and len(self._plain) > KEEP_PLAIN:
+            self._spilled = True
+        if self._spilled and len(self._plain) >= BLOCK:
+            for start in range(0, len(self._plain), BLOCK):
+                block = pickle.dumps(self._plain[start : start + BLOCK], pickle.HIGHEST_PROTOCOL)
+                self._blocks.append(zlib.compress(block, 1))
+            self._plain = []
 
     def ops(self) -> Iterator[tuple[str, dict]]:
         """(action, write) of every row to write, in file order."""
-        if self._plain is not None:
-            yield from self._plain
+        if self._stored is not None:
+            yield from _json_lines(self._stored)
             return
-        self._close()
-        unzip, rest = zlib.decompressobj(), b""
-        step = 1 << 16
-        for start in range(0, len(self._ops), step):
-            rest += unzip.decompress(bytes(self._ops[start : start + step]))
-            *lines, rest = rest.split(b"\n")
-            for line in lines:
-                action, op = _DECODER.decode(line.decode())
-                yield action, op
+        for block in self._blocks:
+            # Bytes this plan pickled itself, in this process (never read from outside).
+            yield from pickle.loads(zlib.decompress(block))  # nosec B301
+        yield from self._plain
 
     @property
     def writes(self) -> int:
@@ -156,13 +149,13 @@ class Plan:
         return sorted(self.outcomes, key=lambda o: o.row)
 
     def dump(self) -> bytes:
-        """The writes, to store with the checked file (compressed JSON lines)."""
-        if self._plain is not None:
-            zip_ = zlib.compressobj(1)
-            lines = [_ENCODER.encode(list(line)).encode() + b"\n" for line in self._plain]
-            return zip_.compress(b"".join(lines)) + zip_.flush()
-        self._close()
-        return bytes(self._ops)
+        """The writes, to store with the checked file: zlib-compressed JSON lines."""
+        if self._stored is not None:
+            return self._stored
+        zip_, out = zlib.compressobj(1), bytearray()
+        for action, op in self.ops():
+            out += zip_.compress(_ENCODER.encode([action, op]).encode() + b"\n")
+        return bytes(out + zip_.flush())
 
     @classmethod
     def load(cls, kind: str, counts: dict, ops: bytes) -> Plan:
@@ -170,7 +163,7 @@ class Plan:
         plan = cls(kind)
         plan.counts.update(counts)
         plan.rows = sum(counts.values())
-        plan._ops, plan._closed, plan._plain = bytearray(ops), True, None
+        plan._stored = bytes(ops)
         return plan
 
     # Tests and small callers read a plan as the list of its outcomes.
@@ -182,6 +175,18 @@ class Plan:
 
     def __getitem__(self, index):
         return self.shown()[index]
+
+
+def _json_lines(stored: bytes) -> Iterator[tuple[str, dict]]:
+    """The (action, write) of each line of a stored plan."""
+    unzip, rest = zlib.decompressobj(), b""
+    step = 1 << 16
+    for start in range(0, len(stored), step):
+        rest += unzip.decompress(stored[start : start + step])
+        *lines, rest = rest.split(b"\n")
+        for line in lines:
+            action, op = _DECODER.decode(line.decode())
+            yield action, op
 
 
 def _encode(value):
