@@ -174,33 +174,44 @@ def created_events(model, rows: list[dict], ids: list[int]) -> list[dict]:
     actor_id, label, ip = _actor()
     now = utcnow()
     keys = [a.key for a in inspect(model).column_attrs if a.key not in model.__audit_exclude__]
+    shared = {
+        "actor_id": actor_id,
+        "actor_label": label,
+        "action": "create",
+        "entity_type": model.__name__,
+        "before": None,
+        "at": now,
+        "ip": ip,
+        "created_at": now,
+        "updated_at": now,
+    }
+    # What `_jsonable` made of each enum member, date or time seen (the rows of a chunk share
+    # their timestamps and most enum values): each is converted once.
+    made: dict = {}
     events = []
     for row, id_ in zip(rows, ids, strict=True):
         # The same snapshot as `_jsonable` of each value; plain values (most) are kept as they
         # are without going through it.
-        after = {}
-        for key in keys:
-            value = id_ if key == "id" else row.get(key)
-            after[key] = value if value is None or type(value) in _PLAIN else _jsonable(value)
-        events.append(
-            {
-                "actor_id": actor_id,
-                "actor_label": label,
-                "action": "create",
-                "entity_type": model.__name__,
-                "entity_id": id_,
-                "before": None,
-                "after": after,
-                "at": now,
-                "ip": ip,
-                "created_at": now,
-                "updated_at": now,
-            }
-        )
+        get = row.get
+        after = {key: get(key) for key in keys}
+        if "id" in after:
+            after["id"] = id_
+        for key, value in after.items():
+            if value is not None and type(value) not in _PLAIN:
+                if type(value) in _HASHABLE or isinstance(value, enum.Enum):
+                    seen = (type(value), value)  # by type too: members of str enums equal str
+                    if seen not in made:
+                        made[seen] = _jsonable(value)
+                    after[key] = made[seen]
+                else:
+                    after[key] = _jsonable(value)
+        events.append(shared | {"entity_id": id_, "after": after})
     return events
 
 
 _PLAIN = frozenset({str, int, float, bool})
+#: Values `_jsonable` converts that can be remembered by value (not lists).
+_HASHABLE = frozenset({datetime, date, Decimal})
 
 
 def record(session, action: str, entity, details: dict | None = None) -> None:

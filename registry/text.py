@@ -9,6 +9,7 @@ is decided in one place.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
@@ -194,12 +195,21 @@ def _unicode_host(host: str) -> str:
     return fold(".".join(labels))
 
 
+#: A web address whose host is plain ASCII letters, digits, dots and hyphens, ending there.
+_PLAIN_HOST = re.compile(r"https?://([a-z0-9.-]+)(?:[/?#]|\Z)", re.IGNORECASE)
+
+
 @lru_cache(maxsize=2**16)
 def website_domain(url: str | None) -> str | None:
     """The host of a web address, folded, without "www."; None when there is none."""
     url = (url or "").strip()
     if not url:
         return None
+    quick = _PLAIN_HOST.match(url)
+    if quick and "xn--" not in (host := quick.group(1).lower()):
+        # An ASCII host without port, user or punycode (most addresses): what the long way
+        # below makes of it, without urlsplit (the import checks every row's address).
+        return host.rstrip(".").removeprefix("www.") or None
     if "//" not in url:
         url = "//" + url  # "example.org/about" is a host and a path, not a path
     try:

@@ -72,9 +72,11 @@ class Organisation(Audited, TimestampMixin, db.Model):
         and the twin keys (`keys`: (name key, site key) when computed already)."""
         country = _country_code(values.get("country"))
         refugee_led = values["stakeholder_type"] is StakeholderType.refugee_led_organisation
-        name_key, name_keys = Organisation.name_keys_of(
-            values["name"], values.get("other_names") or []
-        )
+        others = values.get("other_names") or []
+        if keys and not others:  # the name's key is all there is (what name_keys_of makes)
+            name_key, name_keys = keys[0] or None, f"|{keys[0]}|" if keys[0] else None
+        else:
+            name_key, name_keys = Organisation.name_keys_of(values["name"], others)
         site = keys[1] if keys else site_key(values.get("website"))
         return {
             "country": country,

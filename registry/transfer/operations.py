@@ -7,9 +7,10 @@ nothing the second time. Row numbers are those a spreadsheet shows: the header i
 
 Both steps go through the file a chunk of rows at a time: lookups are a few statements per
 chunk, writes are bulk inserts, and memory holds one chunk plus the plan (its counts, the
-outcomes to show and the compressed writes, see `importing.base.Plan`). The plan made for the
-dry run is the one applied: the CLI applies it at once, the import page stores it with the file
-(`ImportRun`) and applies it while the data it looked at is unchanged (`plan_version`).
+outcomes to show and the writes, compressed past 20,000, see `importing.base.Plan`). The plan
+made for the dry run is the one applied: the CLI applies it at once, the import page stores it
+with the file (`ImportRun`) and applies it while the data it looked at is unchanged
+(`plan_version`).
 
 The work is done in `registry.transfer.importing`, one module per kind (files and columns in
 `importing.files`); this module is what the import page and the CLI call.

@@ -232,6 +232,30 @@ def test_a_failure_while_writing_rolls_back_every_row(app, db):
     assert table_counts(db) == before
 
 
+def test_the_same_website_spelled_differently_is_a_probable_twin(db, make_org):
+    """Case, "www.", a trailing dot, a port or punycode do not hide that two rows are the same
+    site; a different host is not a twin."""
+    bucher = make_org(name="Bücher", website="https://bücher.example/")
+    rows = [
+        org_row(1, name="One", website="https://WWW.Site.Example.ORG./about"),
+        org_row(2, name="Two", website="http://site.example.org"),
+        org_row(3, name="Three", website="https://site.example.org:8443/x"),
+        org_row(4, name="Four", website="https://XN--BCHER-KVA.example/shop"),
+        org_row(5, name="Five", website="https://other-site.example.org/"),
+    ]
+    outcomes = transfer_ops.plan_import("organisations", rows)
+    assert [o.action for o in outcomes] == [
+        "create",
+        "duplicate",
+        "duplicate",
+        "duplicate",
+        "create",
+    ]
+    assert "row 2 (same website)" in outcomes[1].details
+    assert "row 2 (same website)" in outcomes[2].details
+    assert f"#{bucher.id} Bücher" in outcomes[3].details
+
+
 def test_probable_duplicates_are_flagged_and_stop_the_import(client, db, staff, make_org):
     existing = make_org(name="The Refugee Voices Association", website="https://rv.example.org")
     site_twin = make_org(name="Different", website="http://www.radio.example.org/about")

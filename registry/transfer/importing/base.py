@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import enum
 import json
+import pickle  # nosec B403
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -72,6 +73,12 @@ class RowOutcome:
         return describe(self)
 
 
+#: Writes a plan keeps as they are (plain values, no JSON): a file of up to this many rows
+#: (most files) is applied without a round trip through JSON; beyond it every write is kept
+#: compressed, which bounds the memory of a large file's plan.
+KEEP_PLAIN = 20_000
+#: Writes per compressed block beyond `KEEP_PLAIN`.
+BLOCK = 1000
 #: Outcomes a plan keeps to show (every row of a file up to this size; beyond it the blocking
 #: rows first): the rest are counted, and their writes kept compressed (see `Plan`).
 KEEP_OUTCOMES = 1000
@@ -79,8 +86,9 @@ KEEP_OUTCOMES = 1000
 
 class Plan:
     """What importing a file does: counts of every action, the outcomes to show, and the write
-    of each row to create or update, kept zlib-compressed as JSON lines so that a 100,000-row
-    file's plan takes a few MB (and can be stored for the confirmation, see `dump`)."""
+    of each row to create or update: as they are while there are up to `KEEP_PLAIN`, then in
+    zlib-compressed blocks so that a 100,000-row file's plan takes a few MB. Stored for the
+    confirmation as compressed JSON lines (see `dump` and `load`)."""
 
     def __init__(self, kind: str):
         self.kind = kind
@@ -88,9 +96,15 @@ class Plan:
         self.rows = 0
         self.outcomes: list[RowOutcome] = []
         self._kept_blocking = 0
-        self._ops = bytearray()
-        self._zip = zlib.compressobj(1)
-        self._closed = False
+        #: The writes as they are: all of them up to `KEEP_PLAIN`, then those since the last
+        #: block.
+        self._plain: list[tuple[str, dict]] = []
+        #: Past `KEEP_PLAIN`: the earlier writes, `BLOCK` at a time, pickled and compressed.
+        #: They never leave this process (what is stored is `dump`'s JSON).
+        self._blocks: list[bytes] = []
+        self._spilled = False
+        #: A stored plan's writes (`load`): compressed JSON lines.
+        self._stored: bytes | None = None
 
     def add(self, outcome: RowOutcome, op: dict | None) -> None:
         """Count the row, keep it to show if there is room, and keep its write."""
@@ -100,26 +114,26 @@ class Plan:
         if self.rows <= KEEP_OUTCOMES or (blocking and self._kept_blocking < KEEP_OUTCOMES):
             self.outcomes.append(outcome)
             self._kept_blocking += blocking
-        if op is not None:
-            line = json.dumps([outcome.action, op], default=_encode, separators=(",", ":"))
-            self._ops += self._zip.compress(line.encode() + b"\n")
-
-    def _close(self) -> None:
-        if not self._closed:
-            self._ops += self._zip.flush()
-            self._closed = True
+        if op is None:
+            return
+        self._plain.append((outcome.action, op))
+        if not self._spilled and len(self._plain) > KEEP_PLAIN:
+            self._spilled = True
+        if self._spilled and len(self._plain) >= BLOCK:
+            for start in range(0, len(self._plain), BLOCK):
+                block = pickle.dumps(self._plain[start : start + BLOCK], pickle.HIGHEST_PROTOCOL)
+                self._blocks.append(zlib.compress(block, 1))
+            self._plain = []
 
     def ops(self) -> Iterator[tuple[str, dict]]:
         """(action, write) of every row to write, in file order."""
-        self._close()
-        unzip, rest = zlib.decompressobj(), b""
-        step = 1 << 16
-        for start in range(0, len(self._ops), step):
-            rest += unzip.decompress(bytes(self._ops[start : start + step]))
-            *lines, rest = rest.split(b"\n")
-            for line in lines:
-                action, op = json.loads(line, object_hook=_decode)
-                yield action, op
+        if self._stored is not None:
+            yield from _json_lines(self._stored)
+            return
+        for block in self._blocks:
+            # Bytes this plan pickled itself, in this process (never read from outside).
+            yield from pickle.loads(zlib.decompress(block))  # nosec B301
+        yield from self._plain
 
     @property
     def writes(self) -> int:
@@ -135,9 +149,13 @@ class Plan:
         return sorted(self.outcomes, key=lambda o: o.row)
 
     def dump(self) -> bytes:
-        """The writes, to store with the checked file."""
-        self._close()
-        return bytes(self._ops)
+        """The writes, to store with the checked file: zlib-compressed JSON lines."""
+        if self._stored is not None:
+            return self._stored
+        zip_, out = zlib.compressobj(1), bytearray()
+        for action, op in self.ops():
+            out += zip_.compress(_ENCODER.encode([action, op]).encode() + b"\n")
+        return bytes(out + zip_.flush())
 
     @classmethod
     def load(cls, kind: str, counts: dict, ops: bytes) -> Plan:
@@ -145,7 +163,7 @@ class Plan:
         plan = cls(kind)
         plan.counts.update(counts)
         plan.rows = sum(counts.values())
-        plan._ops, plan._closed = bytearray(ops), True
+        plan._stored = bytes(ops)
         return plan
 
     # Tests and small callers read a plan as the list of its outcomes.
@@ -157,6 +175,18 @@ class Plan:
 
     def __getitem__(self, index):
         return self.shown()[index]
+
+
+def _json_lines(stored: bytes) -> Iterator[tuple[str, dict]]:
+    """The (action, write) of each line of a stored plan."""
+    unzip, rest = zlib.decompressobj(), b""
+    step = 1 << 16
+    for start in range(0, len(stored), step):
+        rest += unzip.decompress(stored[start : start + step])
+        *lines, rest = rest.split(b"\n")
+        for line in lines:
+            action, op = _DECODER.decode(line.decode())
+            yield action, op
 
 
 def _encode(value):
@@ -178,6 +208,12 @@ def _decode(obj: dict):
     if "$enum" in obj:
         return _enum_class(obj["$enum"])[obj["name"]]
     return obj
+
+
+# Made once: `json.dumps` and `json.loads` with options build a new encoder or decoder per call,
+# which cost more than the row's own JSON.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), default=_encode)
+_DECODER = json.JSONDecoder(object_hook=_decode)
 
 
 @lru_cache(maxsize=64)

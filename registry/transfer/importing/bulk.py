@@ -72,15 +72,20 @@ def _sqlite_ids(connection, table: sa.Table, count: int) -> range:
     return ids
 
 
-def _copy_value(column: sa.Column, value):
-    """A value as COPY takes it: what the column type would bind, without SQLAlchemy."""
-    if value is None:
-        return None
-    if isinstance(value, enum.Enum):
-        return value.name
+def _enum_name(value):
+    return value.name if isinstance(value, enum.Enum) else value
+
+
+def _copy_converter(column: sa.Column):
+    """What makes a value of `column` what COPY takes (what the column type would bind, without
+    SQLAlchemy): JSON as text, enum members by name; None for the columns whose values go as
+    they are. (Only JSON and enum columns get anything but plain values: the SQLite path,
+    which binds by the column types, would refuse an enum member elsewhere.)"""
     if isinstance(column.type, sa.JSON):
-        return json.dumps(value)
-    return value
+        return json.dumps
+    if isinstance(column.type, sa.Enum):
+        return _enum_name
+    return None
 
 
 def _copy(connection, table: sa.Table, rows: list[dict]) -> list[int]:
@@ -97,7 +102,14 @@ def _copy(connection, table: sa.Table, rows: list[dict]) -> list[int]:
             ).scalars()
         )
         names = ["id", *names]
-    columns = [table.c[name] for name in names]
+    converters = [
+        (index, convert)
+        for index, name in enumerate(names)
+        if (convert := _copy_converter(table.c[name])) is not None
+    ]
+    given = names[1:] if ids else names  # the row's own columns
+    values_of = itemgetter(*given)
+    single = len(given) == 1
     quoted = ", ".join(f'"{name}"' for name in names)
     import psycopg
 
@@ -105,9 +117,13 @@ def _copy(connection, table: sa.Table, rows: list[dict]) -> list[int]:
     try:
         with cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
             for index, row in enumerate(rows):
-                values = [ids[index]] if ids else []
-                values += [row[name] for name in names[len(values) :]]
-                copy.write_row([_copy_value(c, v) for c, v in zip(columns, values, strict=True)])
+                row_values = (row[given[0]],) if single else values_of(row)
+                values = [ids[index], *row_values] if ids else list(row_values)
+                for position, convert in converters:
+                    value = values[position]
+                    if value is not None:
+                        values[position] = convert(value)
+                copy.write_row(values)
     except psycopg.errors.IntegrityError as exc:
         # The driver's own error (COPY goes around SQLAlchemy): raise it as SQLAlchemy would.
         raise sa.exc.IntegrityError(f"COPY {table.name}", None, exc) from exc
