@@ -42,21 +42,21 @@ def _outcomes(pledges) -> list[dict]:
 
 def _highlight_candidates(view: View, data: dict, records: dict):
     """(commitment record, update record) of the verified updates with achievements, most
-    recently verified first, built as the highlights need them."""
-    for update in data["updates"]:
-        commitment = records.get(update.commitment_id)
-        if commitment is None or commitment.key_outcome_id is None:
-            continue
-        verified = (
-            update.id in data["verified"]
-            if data["verified"] is not None
-            else update.review_state.name == "verified"
-        )
-        if not verified or not update.achievements:
-            continue
+    recently verified first, built as the highlights need them (the updates read in full
+    only then)."""
+    verified = data["verified"]
+    rows = (
+        row
+        for row in data["updates"]
+        if (commitment := records.get(row.commitment_id)) is not None
+        and commitment.key_outcome_id is not None
+        and row.has_achievements
+        and (row.id in verified if verified is not None else row.review_state.name == "verified")
+    )
+    for update in grf_data.updates_in_full(rows):
         record = view.update(update, update.commitment.signature.organisation)
         if record is not None and record.achievements:
-            yield commitment, record
+            yield records[update.commitment_id], record
 
 
 def gather(params: dict) -> dict:

@@ -216,22 +216,55 @@ def _commitments(pledge: Pledge | None, params: dict, loads) -> list[Commitment]
     return list(db.session.scalars(query))
 
 
-def _updates(pledge: Pledge | None, params: dict) -> list[ProgressUpdate]:
+#: What the figures read of a progress update: plain rows, not ORM objects (a report reads
+#: thousands of updates; the highlights load in full only the few they print: `updates_in_full`).
+UPDATE_COLUMNS = (
+    ProgressUpdate.id,
+    ProgressUpdate.commitment_id,
+    ProgressUpdate.window_id,
+    ProgressUpdate.review_state,
+    ProgressUpdate.reviewed_at,
+    ProgressUpdate.submitted_at,
+    ProgressUpdate.progress_percent,
+    ProgressUpdate.actual_value,
+    (func.coalesce(func.length(ProgressUpdate.achievements), 0) > 0).label("has_achievements"),
+    SubmissionWindow.label.label("window_label"),
+)
+
+
+def _updates(pledge: Pledge | None, params: dict) -> list:
     """Every non-draft update of the commitments in scope (for a snapshot: submitted by its
-    moment), most recently verified first."""
+    moment), most recently verified first, as rows of `UPDATE_COLUMNS`."""
     criteria = _commitment_scope(pledge, params)
     if (moment := _snapshot_moment(params)) is not None:
         criteria.append(ProgressUpdate.submitted_at <= moment)
     query = (
-        select(ProgressUpdate)
+        select(*UPDATE_COLUMNS)
+        .join(ProgressUpdate.window)
         .join(ProgressUpdate.commitment)
         .join(Commitment.signature)
         .join(Signature.organisation)
         .where(*criteria, ProgressUpdate.review_state != ReviewState.draft)
-        .options(selectinload(ProgressUpdate.window))
         .order_by(ProgressUpdate.reviewed_at.desc(), ProgressUpdate.id.desc())
     )
-    return list(db.session.scalars(query))
+    return list(db.session.execute(query))
+
+
+def updates_in_full(rows, batch: int = 100):
+    """The progress updates of `rows` (rows of `_updates`, in their order) as ORM objects with
+    their windows, read `batch` at a time as they are asked for."""
+    rows = list(rows)
+    for start in range(0, len(rows), batch):
+        ids = [row.id for row in rows[start : start + batch]]
+        loaded = {
+            u.id: u
+            for u in db.session.scalars(
+                select(ProgressUpdate)
+                .where(ProgressUpdate.id.in_(ids))
+                .options(selectinload(ProgressUpdate.window))
+            )
+        }
+        yield from (loaded[i] for i in ids if i in loaded)
 
 
 def _signatories(pledge: Pledge | None, params: dict) -> list[Organisation]:
@@ -297,7 +330,6 @@ def gather(params: dict, loads=COMMITMENT_LOADS) -> dict:
     pledge = pledges[0] if params["pledge"] != ALL else None
     now = _reference_time(params)
     cycles = [_cycle(p, params, now) for p in pledges]
-    # Updates are loaded with their commitments in the session already (identity map).
     commitments = _commitments(pledge, params, loads)
     updates = _updates(pledge, params)
     moment = _snapshot_moment(params)
@@ -367,18 +399,16 @@ def gather(params: dict, loads=COMMITMENT_LOADS) -> dict:
     }
 
 
-def latest_progress(
-    updates: list[ProgressUpdate], verified: set[int] | None = None
-) -> dict[int, tuple[int | None, str]]:
+def latest_progress(updates: list, verified: set[int] | None = None) -> dict:
     """Per commitment id, (percent, window label) of its latest verified update (updates come
     most recently verified first); for a snapshot, of those in `verified` (verified by then)."""
-    latest: dict[int, ProgressUpdate] = {}
+    latest: dict = {}
     for update in updates:
         if verified is None and update.review_state is ReviewState.verified:
             latest.setdefault(update.commitment_id, update)
         elif verified is not None and update.id in verified:
             latest.setdefault(update.commitment_id, update)
-    return {cid: (u.progress_percent, u.window.label) for cid, u in latest.items()}
+    return {cid: (u.progress_percent, u.window_label) for cid, u in latest.items()}
 
 
 def _since(window: SubmissionWindow) -> datetime:
@@ -417,7 +447,7 @@ def _by_key_outcome(commitments: list[Commitment]) -> list[dict]:
     ]
 
 
-def reported_ids(cycles: list[dict], updates: list[ProgressUpdate]) -> set[int]:
+def reported_ids(cycles: list[dict], updates: list) -> set[int]:
     """Commitments with a (non-draft) update in their pledge's cycle window."""
     windows = {c["window"].id for c in cycles if c["window"] is not None}
     return {u.commitment_id for u in updates if u.window_id in windows}

@@ -580,3 +580,20 @@ def test_status_cross_tables_and_indicators_per_key_outcome(db, dataset):
         (outcomes[0], "people", 2, 150.0, 85.0, 56.7),
         (outcomes[1], "sessions", 1, 10.0, 0.0, 0.0),
     ]
+
+
+def test_highlights_are_the_verified_updates_with_achievements_read_in_batches(db, dataset):
+    """The figures read updates as plain rows; the highlights read in full only those they
+    may print, in batches that keep the most-recently-verified-first order."""
+    params = grf.parse_params({"pledge": dataset["pledge"].slug, "audience": "public"})
+    data = grf.gather(params)
+    printed = [
+        item["report"].achievements for outcome in data["highlights"] for item in outcome["items"]
+    ]
+    assert "Launched a reporting channel" in printed
+    assert "Published the study" in printed
+    assert HIDDEN_ACHIEVEMENT not in printed  # a hidden organisation's commitment
+    rows = grf_data._updates(dataset["pledge"], params)
+    in_full = list(grf_data.updates_in_full(rows, batch=2))
+    assert [u.id for u in in_full] == [r.id for r in rows]
+    assert all(isinstance(u, ProgressUpdate) and u.window.label for u in in_full)
