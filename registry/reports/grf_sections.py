@@ -134,15 +134,22 @@ def annex(
             }
         return groups[key]
 
+    # Thousands of entries share a few statuses and percentages: each translated once.
+    statuses: dict = {}
+    percents: dict = {}
     for commitment in sorted(commitments, key=lambda c: c.id):
         percent, window = latest.get(commitment.id, (None, None))
+        if commitment.status not in statuses:
+            statuses[commitment.status] = commitment.status.label
+        if percent not in percents:
+            percents[percent] = percent_text(percent)
         group((commitment.pledge_id, commitment.key_outcome_id))["items"].append(
             {
                 "title": commitment.title,
                 "organisation": commitment.organisation.label,
-                "status": commitment.status.label,
+                "status": statuses[commitment.status],
                 "target_date": commitment.target_date,
-                "progress": percent_text(percent),
+                "progress": percents[percent],
                 "progress_window": window if percent is not None else None,
             }
         )
