@@ -200,20 +200,35 @@ def merge(parts: list[Part], numbers: bytes | None = None) -> bytes:
 def _adopt_orphans(entries: list, old_document, document) -> None:
     """Put under `document` the elements whose parent is the chunk's own document but that it
     does not list as kids (WeasyPrint 70 writes the running header's and page number's elements
-    so: in the /ParentTree, unreachable from the root), in page order."""
+    so: in the /ParentTree, unreachable from the root), in page order. Each element is walked
+    up once: a walk stops at an element an earlier walk passed (its top is settled)."""
     listed = {kid.objgen for kid in document.K if isinstance(kid, Dictionary)}
+    old = old_document.objgen
+    seen: set[tuple[int, int]] = set()
     for value in entries[1::2]:
         for element in value if isinstance(value, Array) else [value]:
             if not isinstance(element, Dictionary):
                 continue
-            top = element
-            while (
-                "/P" in top
-                and top.P.objgen != old_document.objgen
-                and top.P.get("/Type") == Name.StructElem
-            ):
-                top = top.P
-            if "/P" in top and top.P.objgen == old_document.objgen and top.objgen not in listed:
+            top: Dictionary | None = element
+            path = []
+            while top is not None:
+                key = top.objgen
+                if key in seen:
+                    top = None  # settled by an earlier walk
+                    break
+                if key != (0, 0):  # a direct object has no identity to remember
+                    path.append(key)
+                parent = top.get("/P")
+                if parent is None:
+                    top = None
+                elif parent.objgen == old:
+                    break
+                elif parent.get("/Type") != Name.StructElem:
+                    top = None
+                else:
+                    top = parent
+            seen.update(path)
+            if top is not None and top.objgen not in listed:
                 top.P = document
                 document.K.append(top)
                 listed.add(top.objgen)
