@@ -1,32 +1,14 @@
 """The audit log page: filters, pagination, a constant number of SQL statements."""
 
-from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from registry.models import AuditEvent, Role
+from tests.statements import counting_statements
 
 AUDIT = "/coordinate/audit"
-
-
-@contextmanager
-def counting_statements(engine):
-    """Count the SQL statements sent to `engine` inside the block."""
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args):
-        # The session store's statements are not the page's (a session is written when it
-        # changes, e.g. when a flashed message is shown).
-        if "server_sessions" not in statement:
-            statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 @pytest.fixture

@@ -4,12 +4,11 @@ actions, the commitment page and who may see it."""
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 from datetime import date, timedelta
 from urllib.parse import urlencode
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
 from registry.audit import acting_as
@@ -32,6 +31,7 @@ from registry.models import (
     utcnow,
 )
 from tests.conftest import body_of
+from tests.statements import counting_statements
 
 TRACKER = "/coordinate/commitments"
 
@@ -275,20 +275,6 @@ def test_empty_tracker_page(client, staff, pledge):
     assert "No commitment matches these filters." in html and "Page 1 of 1" in html
 
 
-@contextmanager
-def count_statements(db):
-    statements = []
-
-    def before(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", before)
-
-
 def test_statement_count_does_not_grow_with_rows(client, db, staff, pledge, make_org, windows):
     hate = terms(db, VocabularyKind.risk, "hate_speech", "scams_fraud")
     listening = terms(db, VocabularyKind.action_area, "social_listening")
@@ -313,7 +299,7 @@ def test_statement_count_does_not_grow_with_rows(client, db, staff, pledge, make
     for per_page in (10, 100):
         args = {"per_page": per_page, "window": closed.id, "sort": "organisation"}
         client.get(TRACKER, query_string=args)  # warm caches (login, vocabulary…)
-        with count_statements(db) as statements:
+        with counting_statements(db.engine) as statements:
             page = client.get(TRACKER, query_string=args)
         assert page.status_code == 200
         assert len(re.findall(r'name="ids"', page.get_data(as_text=True))) == per_page

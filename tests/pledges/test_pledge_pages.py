@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event
 
 from registry.audit import acting_as
 from registry.models import (
@@ -19,6 +17,7 @@ from registry.models import (
     utcnow,
 )
 from registry.templating import window_words
+from tests.statements import counting_statements
 
 URL = "/pledges/digital-protection"
 
@@ -40,24 +39,6 @@ def page(client, url: str = URL) -> str:
     response = client.get(url)
     assert response.status_code == 200
     return response.get_data(as_text=True)
-
-
-@contextmanager
-def counting_statements(engine):
-    """Count the SQL statements sent to `engine` inside the block."""
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        # The session store's statements are not the page's (a session is written when it
-        # changes, e.g. when a flashed message is shown).
-        if "server_sessions" not in statement:
-            statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 def test_accepted_public_signatory_is_named_with_acronym_and_country(client, make_org, sign):
