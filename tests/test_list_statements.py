@@ -7,7 +7,6 @@ import secrets
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
 
 from registry.audit import acting_as
 from registry.disclosure import forget_kept
@@ -31,6 +30,7 @@ from registry.models import (
     utcnow,
 )
 from tests.conftest import PASSWORD
+from tests.statements import counting_statements
 
 #: (URL, the same list at another page size or None)
 LIST_PAGES = [
@@ -128,26 +128,14 @@ def _units(db, pledge, make_org, make_user, start: int, count: int, admin) -> No
 
 
 def _statements(app, client, url: str) -> int:
-    engine = app.extensions["sqlalchemy"].engine
-    count = 0
-
-    def tick(_conn, _cursor, statement, *_args):
-        # The server-side session is read and, when it changes or is refreshed, written on
-        # any request: once, whatever the rows. Only the page's own statements count here.
-        nonlocal count
-        if "server_sessions" not in statement:
-            count += 1
-
+    """The page's own statements (not the session store's, read and written on any request)."""
     # The directory's facets are counted, the protected organisations' identifiers loaded and
     # the pledges' signatories sorted once per data version: every time here (the dearest case).
     forget_kept()
-    event.listen(engine, "before_cursor_execute", tick)
-    try:
+    with counting_statements(app.extensions["sqlalchemy"].engine) as statements:
         response = client.get(url)
-    finally:
-        event.remove(engine, "before_cursor_execute", tick)
     assert response.status_code == 200, (url, response.status_code)
-    return count
+    return len(statements)
 
 
 @pytest.fixture
