@@ -273,7 +273,9 @@ def read_link(registry: Registry, to: str, path: str, timeout: float = 10) -> st
 
 
 def log_out(page) -> None:
-    """Log out through the account menu."""
+    """Log out through the account menu (once the page has loaded: until its script runs, the
+    menu's toggle is the no-JavaScript link to the account page)."""
+    page.wait_for_load_state()
     page.locator("#account-menu").click()
     page.get_by_role("button", name="Log out").click()
     page.wait_for_load_state()
